@@ -1,0 +1,1 @@
+"""The ``synthset`` command: a thin argparse layer over the library's faces."""

@@ -1,0 +1,54 @@
+"""``synthset generate CONFIG [key=value ...]``: load, override, validate, run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthset.core.errors import ConfigError
+
+
+def load_dataset_block(config_path: str, overrides: list[str]) -> dict:
+    """The ``dataset`` block of a YAML file with dotlist overrides applied, as a plain dict.
+
+    ``key=value`` and ``dataset.key=value`` both address the block.
+    """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    path = Path(config_path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        cfg = OmegaConf.load(path)
+    except Exception as exc:  # yaml.YAMLError and friends: report, no traceback
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(cfg, type(OmegaConf.create({}))):
+        raise ConfigError(f"{path} must hold a mapping with a 'dataset' block")
+    block = cfg.get("dataset", cfg)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like key=value")
+        key = item.split("=", 1)[0]
+        if key.startswith("dataset."):
+            item = item[len("dataset."):]
+        try:
+            block = OmegaConf.merge(block, OmegaConf.from_dotlist([item]))
+        except OmegaConfBaseException as exc:
+            raise ConfigError(f"override {item!r} is not accepted: {exc}") from None
+    try:
+        return OmegaConf.to_container(block, resolve=True)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def generate(config_path: str, overrides: list[str]) -> dict:
+    from synthset.dataset.pipeline import DatasetPipeline
+
+    block = load_dataset_block(config_path, overrides)
+    if not (block.get("instance_generator") or block.get("problem_generator")):
+        raise ConfigError(
+            "the dataset block names no generator: add instance_generator: module:function "
+            f"to {config_path}"
+        )
+    pipeline = DatasetPipeline.from_config(block, config_dir=Path(config_path).parent)
+    return pipeline.run()

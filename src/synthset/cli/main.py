@@ -1,0 +1,78 @@
+"""``synthset generate | status``.
+
+Errors a user can cause (a bad key, a missing file, a run folder holding another run, a failing
+sample) print one line naming what is wrong and exit with status 2 (1 for a failing sample);
+no traceback. ``--help`` imports nothing heavy (DESIGN.md, invariant 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from synthset import __version__
+from synthset.core.errors import SynthsetError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="synthset",
+        description="Turn seeds into training data: deterministic, parallel, resumable.",
+    )
+    parser.add_argument("--version", action="version", version=f"synthset {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gen = sub.add_parser(
+        "generate", help="generate a dataset from a CALT-style data.yaml",
+        description="Generate (or resume) the run a data.yaml describes. Overrides are "
+                    "OmegaConf dotlist items: n_jobs=2 or dataset.n_jobs=2.",
+    )
+    gen.add_argument("config", help="path of a data.yaml with a 'dataset' block")
+    gen.add_argument("overrides", nargs="*", metavar="key=value",
+                     help="config overrides, e.g. num_train_samples=1000 executor=serial")
+
+    status = sub.add_parser("status", help="show which shards of a run folder are done")
+    status.add_argument("save_dir", help="the run folder (the dataset's save_dir)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        if args.command == "generate":
+            from synthset.cli.generate import generate
+
+            generate(args.config, args.overrides)
+        elif args.command == "status":
+            from synthset.cli.status import status
+
+            print(status(args.save_dir))
+    except SynthsetError as exc:
+        from synthset.core.errors import GenerationError
+
+        print(f"synthset {args.command}: error: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, GenerationError) else 2
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"synthset {args.command}: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # a missing optional package: the message carries the fix
+        print(f"synthset {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"synthset {args.command}: interrupted; run the same command again to resume",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,1 @@
+"""Shared pieces every layer may import: seeds, errors, files, statistics, nesting rules."""

@@ -1,0 +1,122 @@
+"""Problems and answers as CALT writes them: strings, lists of strings, at most two levels.
+
+``to_strings`` turns what a generator returns into that shape exactly as CALT 1.5.0 does
+(``str()`` of every leaf; SymPy ``PolyElement`` printed with ``^`` for ``**`` and `` mod p``
+dropped). ``text_field`` joins it for ``*_raw.txt`` (`` | `` inside a list, `` || `` between
+inner lists) and ``json_field`` encodes it byte-for-byte as ``json.dumps(..., ensure_ascii=False)``
+does. Unlike CALT, nesting deeper than two levels is an error instead of a silently
+stringified inner list. Imports no algebra library: PolyElement is recognised by its class.
+"""
+
+from __future__ import annotations
+
+import re
+from json.encoder import encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses
+
+from synthset.core.errors import FormatError
+
+INNER_SEP = " | "
+OUTER_SEP = " || "
+
+_MOD = re.compile(r" mod \d+")
+
+
+def _poly_element_str(obj) -> str:
+    return _MOD.sub("", str(obj)).replace("**", "^")
+
+
+def _is_sympy_poly_element(tp: type) -> bool:
+    return any(
+        c.__name__ == "PolyElement" and c.__module__ == "sympy.polys.rings" for c in tp.__mro__
+    )
+
+
+# type -> leaf printer; filled on first sight of each type, so the check runs once per type.
+_LEAF: dict[type, object] = {str: None, int: str, float: str}
+
+
+def leaf_str(obj) -> str:
+    tp = type(obj)
+    printer = _LEAF.get(tp, False)
+    if printer is None:
+        return obj
+    if printer is False:
+        printer = _LEAF[tp] = _poly_element_str if _is_sympy_poly_element(tp) else str
+    return printer(obj)
+
+
+def to_strings(obj):
+    """CALT's conversion of a generator's problem or answer to strings (<= 2 levels).
+
+    Raises FormatError when a list holds a list that holds a list.
+    """
+    if type(obj) is not list:
+        return leaf_str(obj)
+    out = []
+    for item in obj:
+        if type(item) is list:
+            inner = []
+            for sub in item:
+                if type(sub) is list:
+                    raise FormatError(
+                        "lists deeper than two levels are not supported (CALT's limit); "
+                        f"found a list inside {item!r}"
+                    )
+                inner.append(leaf_str(sub))
+            out.append(inner)
+        else:
+            out.append(leaf_str(item))
+    return out
+
+
+def check_strings(obj) -> None:
+    """Raise FormatError unless ``obj`` is a string or a (<= 2-level) list of strings."""
+    if isinstance(obj, str):
+        return
+    if not isinstance(obj, list):
+        raise FormatError(f"expected a string or a list of strings, got {type(obj).__name__}")
+    for item in obj:
+        if isinstance(item, list):
+            for sub in item:
+                if not isinstance(sub, str):
+                    kind = "lists deeper than two levels are not supported" if isinstance(
+                        sub, list) else f"non-string element {sub!r}"
+                    raise FormatError(f"{kind} in {obj!r}")
+        elif not isinstance(item, str):
+            raise FormatError(f"non-string element {item!r} in {obj!r}")
+
+
+def text_field(obj) -> str:
+    """Join a converted problem or answer the way CALT's ``*_raw.txt`` does."""
+    if type(obj) is str:
+        return obj
+    if any(type(item) is list for item in obj):
+        return OUTER_SEP.join(
+            INNER_SEP.join(item) if type(item) is list else item for item in obj
+        )
+    return INNER_SEP.join(obj)
+
+
+def json_field(obj) -> str:
+    """``json.dumps(obj, ensure_ascii=False)`` for a string or <= 2-level list of strings."""
+    if type(obj) is str:
+        return encode_basestring(obj)
+    return "[" + ", ".join(
+        json_field(item) if type(item) is list else encode_basestring(item) for item in obj
+    ) + "]"
+
+
+def text_line(problem, answer) -> str:
+    """One line of ``*_raw.txt``, with its newline."""
+    line = f"{text_field(problem)} # {text_field(answer)}\n"
+    if line.count("\n") != 1:
+        raise FormatError(
+            "a problem or answer contains a line break, which would split the sample across "
+            "lines of the text file"
+        )
+    return line
+
+
+def json_line(problem, answer) -> str:
+    """One line of ``*_data.jsonl``, with its newline (CALT's exact bytes)."""
+    return f'{{"problem": {json_field(problem)}, "answer": {json_field(answer)}}}\n'

@@ -1,0 +1,30 @@
+"""Per-sample seeds.
+
+A sample depends only on ``(root_seed, split, index)`` and the task config (DESIGN.md,
+invariant 1). The seed is CALT 1.5.0's own, so the same generator gives the same samples here
+and in calt-x:
+
+    int.from_bytes(sha256(f"{root_seed}_{split}_{index}".encode()).digest()[:16], "big")
+
+It is a 128-bit integer: Python's ``random.seed`` and ``numpy.random.default_rng`` both take it
+whole (``np.random.seed`` does not: it wants < 2**32; use ``default_rng(seed)``).
+"""
+
+from __future__ import annotations
+
+from hashlib import sha256
+
+
+def derive_seed(root_seed: int, split: str, index: int) -> int:
+    """The seed of sample ``index`` of ``split`` (CALT's formula, 128 bits)."""
+    return int.from_bytes(sha256(f"{root_seed}_{split}_{index}".encode()).digest()[:16], "big")
+
+
+def replacement_seed(root_seed: int, split: str, index: int, attempt: int) -> int:
+    """The seed that replaces a failed sample under ``on_error: skip`` (attempt = 1, 2, ...).
+
+    The ``#`` cannot occur in a sample seed's key (indices are integers), so a replacement never
+    reuses the seed of another sample of any split.
+    """
+    key = f"{root_seed}_{split}_{index}#retry{attempt}"
+    return int.from_bytes(sha256(key.encode()).digest()[:16], "big")

@@ -1,0 +1,63 @@
+"""How a run recognises "the same generator" when it is resumed, and how YAML names one."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import pickle
+import sys
+from pathlib import Path
+
+from synthset.core.errors import ConfigError
+
+
+def callable_identity(fn) -> str | None:
+    """``module:qualname@hash`` for functions (the hash covers the bytecode and constants, so an
+    edited generator is noticed); a hash of the pickled bytes for other callables."""
+    if fn is None:
+        return None
+    code = getattr(fn, "__code__", None)
+    name = f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', type(fn).__name__)}"
+    h = hashlib.sha256()
+    if code is not None:
+        _hash_code(code, h)
+        return f"{name}@{h.hexdigest()[:12]}"
+    try:
+        h.update(pickle.dumps(fn, protocol=4))
+    except Exception:
+        h.update(repr(fn).encode())
+    return f"{type(fn).__module__}:{type(fn).__qualname__}@{h.hexdigest()[:12]}"
+
+
+def _hash_code(code, h) -> None:
+    h.update(code.co_code)
+    h.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            _hash_code(const, h)
+        else:
+            h.update(repr(const).encode())
+
+
+def resolve_callable(spec: str, key: str, search_dirs=()):
+    """Import ``module:function`` (``module.sub:Class.method`` works too) named by config key
+    ``key``. ``search_dirs`` are put on sys.path first (the config file's folder, the cwd)."""
+    if not isinstance(spec, str) or ":" not in spec:
+        raise ConfigError(f"{key} must be written as 'module:function', got {spec!r}")
+    module_name, _, attr = spec.partition(":")
+    for folder in search_dirs:
+        folder = str(Path(folder).resolve())
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    try:
+        obj = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"{key}: cannot import module {module_name!r} ({exc})") from None
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ConfigError(f"{key}: module {module_name!r} has no {attr!r}") from None
+    if not callable(obj):
+        raise ConfigError(f"{key}: {spec!r} is not callable")
+    return obj

@@ -1,0 +1,170 @@
+"""The work done on one shard of a problem/answer run: call the generator for every index,
+convert to CALT strings, write the shard's files, return its counters.
+
+This is the hot path. The loop keeps lookups local and does per sample only what the output
+needs: the seed, the call (timed), the statistics, the conversion and the lines.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from hashlib import sha256
+
+from synthset.core.errors import FormatError, GenerationError
+from synthset.core.fs import atomic_open, atomic_write_text
+from synthset.core.nested import json_line, text_field, text_line, to_strings
+from synthset.core.seeding import replacement_seed
+from synthset.core.stats import MemoryEfficientStatisticsCalculator
+from synthset.engine.plan import Shard
+from synthset.engine.state import RunState
+from synthset.engine.timeout import SampleTimeout, TimeLimit
+
+# How many replacement seeds ``on_error: skip`` tries for one index before it gives up.
+MAX_REPLACEMENTS = 100
+
+FORMAT_EXT = {"text": "txt", "json": "jsonl", "parquet": "parquet", "pickle": "pkl"}
+
+
+@dataclass
+class SampleJob:
+    """Picklable: everything a worker needs to make one shard of a run."""
+
+    generator: Callable
+    statistics_calculator: Callable | None
+    root_seed: int
+    formats: tuple[str, ...]
+    save_dir: str
+    on_error: str = "raise"
+    timeout: float | None = None
+
+    def __call__(self, shard: Shard) -> dict:
+        state = RunState(self.save_dir)
+        want = set(self.formats)
+        texts: list[str] | None = [] if "text" in want else None
+        jsons: list[str] | None = [] if "json" in want else None
+        rows = "parquet" in want or "pickle" in want
+        problems: list = []
+        answers: list = []
+        stats = MemoryEfficientStatisticsCalculator()
+        runtime = stats.runtime_stats.update
+        calc = self.statistics_calculator
+        gen = self.generator
+        prefix = f"{self.root_seed}_{shard.split}_"
+        counters = {"errors": 0, "timeouts": 0, "skipped": 0}
+        limit = TimeLimit(self.timeout) if self.timeout else None
+        clock = time.perf_counter
+        started_at = time.time()
+        started = clock()
+        if limit:
+            limit.install()
+        try:
+            for index in range(shard.start, shard.stop):
+                seed = int.from_bytes(sha256(f"{prefix}{index}".encode()).digest()[:16], "big")
+                t0 = clock()
+                try:
+                    if limit:
+                        with limit:
+                            out = gen(seed)
+                    else:
+                        out = gen(seed)
+                    problem, answer = out
+                except (Exception, SampleTimeout) as exc:
+                    out, seed, t0 = self._replace(shard.split, index, seed, exc, counters, limit)
+                    problem, answer = out
+                runtime(clock() - t0)
+                try:
+                    if calc is not None:
+                        sample_stats = calc(problem, answer)
+                        if sample_stats is not None:
+                            stats.update_sample(sample_stats)
+                    problem = to_strings(problem)
+                    answer = to_strings(answer)
+                    if texts is not None:
+                        texts.append(text_line(problem, answer))
+                    if jsons is not None:
+                        jsons.append(json_line(problem, answer))
+                except (FormatError, TypeError) as exc:
+                    raise GenerationError(shard.split, index, seed, _describe(exc)) from None
+                if rows:
+                    problems.append(problem)
+                    answers.append(answer)
+        finally:
+            if limit:
+                limit.uninstall()
+        elapsed = clock() - started
+        self._write(state, shard, texts, jsons, problems, answers)
+        state.stats_file(shard).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(state.stats_file(shard), json.dumps(stats.to_state()))
+        return {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
+                "finished_at": time.time(), **counters}
+
+    def _replace(self, split, index, seed, exc, counters, limit):
+        """Handle a failed call: raise GenerationError, or (on_error=skip) draw replacements."""
+        attempt = 0
+        while True:
+            timed_out = isinstance(exc, SampleTimeout)
+            counters["timeouts" if timed_out else "errors"] += 1
+            if self.on_error != "skip":
+                raise GenerationError(split, index, seed, self._cause(exc)) from (
+                    None if timed_out else exc)
+            attempt += 1
+            if attempt > MAX_REPLACEMENTS:
+                raise GenerationError(
+                    split, index, seed,
+                    f"{MAX_REPLACEMENTS} replacement seeds failed too; last: {self._cause(exc)}",
+                ) from None
+            counters["skipped"] += 1
+            seed = replacement_seed(self.root_seed, split, index, attempt)
+            t0 = time.perf_counter()
+            try:
+                if limit:
+                    with limit:
+                        out = self.generator(seed)
+                else:
+                    out = self.generator(seed)
+                _problem, _answer = out
+                return out, seed, t0
+            except (Exception, SampleTimeout) as again:
+                exc = again
+
+    def _cause(self, exc) -> str:
+        if isinstance(exc, SampleTimeout):
+            return f"timed out after {self.timeout} s (timeout)"
+        if isinstance(exc, (TypeError, ValueError)) and "unpack" in str(exc):
+            return f"the generator must return a (problem, answer) pair ({exc})"
+        return _describe(exc)
+
+    def _write(self, state, shard, texts, jsons, problems, answers) -> None:
+        state.shard_file(shard, "txt").parent.mkdir(parents=True, exist_ok=True)
+        if texts is not None:
+            with atomic_open(state.shard_file(shard, "txt")) as f:
+                f.writelines(texts)
+        if jsons is not None:
+            with atomic_open(state.shard_file(shard, "jsonl")) as f:
+                f.writelines(jsons)
+        if "pickle" in self.formats:
+            from synthset.io.pickle import encode_sample
+
+            with atomic_open(state.shard_file(shard, "pkl"), "wb") as f:
+                f.writelines(encode_sample(p, a) for p, a in zip(problems, answers))
+        if "parquet" in self.formats:
+            from synthset.io.parquet import write_part
+
+            write_part(state.shard_file(shard, "parquet"),
+                       [text_field(p) for p in problems], [text_field(a) for a in answers],
+                       shard.start)
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message``, plus where in the user's code it was raised."""
+    text = f"{type(exc).__name__}: {exc}"
+    tb = exc.__traceback__
+    if tb is not None:
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        code = tb.tb_frame.f_code
+        text += f" (raised in {code.co_name}, {code.co_filename}:{tb.tb_lineno})"
+    return text

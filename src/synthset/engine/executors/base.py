@@ -1,0 +1,41 @@
+"""The executor interface: map a picklable function over items, results in completion order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Executor:
+    """Runs ``fn(item)`` for every item; yields results as they complete.
+
+    Subclasses implement ``map_unordered``. ``workers`` is how many run at once. An exception in
+    ``fn`` is re-raised in the caller (with the worker's traceback chained where the backend
+    keeps it) and the remaining items are cancelled.
+    """
+
+    name = "base"
+    needs_pickle = False  # whether fn and items cross a process boundary
+    cloudpickle = False  # whether the backend pickles functions by value (lambdas, closures)
+
+    def __init__(self, n_jobs: int = -1):
+        self.workers = cpu_count() if n_jobs == -1 else n_jobs
+
+    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
+        raise NotImplementedError(f"{type(self).__name__} must implement map_unordered")
+
+    def close(self) -> None:
+        """Release the workers (a no-op for pools meant to be reused)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

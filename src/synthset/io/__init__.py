@@ -1,0 +1,1 @@
+"""Writers and readers: they know samples and files, never tasks or engines."""

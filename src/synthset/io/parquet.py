@@ -1,0 +1,83 @@
+"""Parquet output named as the Hugging Face Hub names it: ``{split}-00000-of-00002.parquet``.
+
+Schema (explicit, the same for every run): ``problem: string``, ``answer: string`` — the text
+forms of ``*_raw.txt`` (lists joined with `` | `` and `` || ``) — and ``index: int64``, the sample's
+index in its split. Workers write one part per shard; ``merge_parts`` re-cuts them into files of
+``rows_per_file`` rows and row groups of ``row_group_size`` rows, so the bytes do not depend on the
+shard size. pyarrow is imported only here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from synthset.core.fs import atomic_open
+
+ROWS_PER_FILE = 1_000_000
+ROW_GROUP_SIZE = 100_000
+COMPRESSION = "zstd"
+
+
+def _pa():
+    import pyarrow  # a core dependency, imported late: `import synthset` stays cheap
+
+    return pyarrow
+
+
+def schema():
+    pa = _pa()
+    return pa.schema(
+        [("problem", pa.string()), ("answer", pa.string()), ("index", pa.int64())]
+    )
+
+
+def write_part(path: Path, problems: list[str], answers: list[str], start: int) -> None:
+    pa = _pa()
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_arrays(
+        [pa.array(problems, pa.string()), pa.array(answers, pa.string()),
+         pa.array(range(start, start + len(problems)), pa.int64())],
+        schema=schema(),
+    )
+    with atomic_open(path, "wb") as f:
+        pq.write_table(table, f, compression=COMPRESSION)
+
+
+def file_names(split: str, num_rows: int, rows_per_file: int = ROWS_PER_FILE) -> list[str]:
+    n = max(1, math.ceil(num_rows / rows_per_file))
+    return [f"{split}-{i:05d}-of-{n:05d}.parquet" for i in range(n)]
+
+
+def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
+                rows_per_file: int = ROWS_PER_FILE,
+                row_group_size: int = ROW_GROUP_SIZE) -> list[str]:
+    """Re-cut shard parts into the final files; returns their names."""
+    pa = _pa()
+    import pyarrow.parquet as pq
+
+    names = file_names(split, num_rows, rows_per_file)
+    batches = (b for part in parts for b in pq.ParquetFile(part).iter_batches(row_group_size))
+    pending: list = []  # record batches not yet written, fewer than row_group_size rows
+    pending_rows = 0
+    for name in names:
+        target = min(rows_per_file, num_rows)
+        num_rows -= target
+        with atomic_open(save_dir / name, "wb") as f:
+            writer = pq.ParquetWriter(f, schema(), compression=COMPRESSION)
+            written = 0
+            while written < target:
+                want = min(row_group_size, target - written)
+                while pending_rows < want:
+                    batch = next(batches)
+                    pending.append(batch)
+                    pending_rows += batch.num_rows
+                table = pa.Table.from_batches(pending, schema())
+                writer.write_table(table.slice(0, want), row_group_size=want)
+                rest = table.slice(want)
+                pending = rest.to_batches() if rest.num_rows else []
+                pending_rows = rest.num_rows
+                written += want
+            writer.close()
+    return names

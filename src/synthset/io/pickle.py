@@ -1,0 +1,50 @@
+"""Pickle output, only when asked for (``formats: [pickle]``), and a loader that runs no code.
+
+The file is one pickled ``list`` of ``(problem, answer)`` tuples, as CALT's ``{split}_data.pkl``.
+It is written as a stream — an empty list, then one pickled tuple and an APPEND opcode per
+sample, then STOP — so a worker writes its shard's part, the parts are concatenated, and the
+bytes do not depend on how the split was cut into shards.
+
+Unpickling a file from someone else can execute arbitrary code. ``load_samples`` therefore uses
+an unpickler that resolves no classes or functions at all: strings, lists and tuples load, and
+anything else is refused with an error.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+
+from synthset.core.errors import FormatError
+
+HEADER = b"\x80\x02]"  # PROTO 2, EMPTY_LIST
+FOOTER = b"."  # STOP
+_APPEND = b"a"
+
+
+def encode_sample(problem, answer) -> bytes:
+    """The opcodes that push ``(problem, answer)`` and append it to the list below it."""
+    return pickle.dumps((problem, answer), protocol=2)[2:-1] + _APPEND
+
+
+class _NoGlobals(pickle.Unpickler):
+    def find_class(self, module, name):
+        raise FormatError(
+            f"refusing to load {module}.{name} from a pickle file: synthset pickle files hold "
+            "only strings and lists, and loading anything else could run code"
+        )
+
+
+def load_samples(path) -> list:
+    """Load a ``{split}_data.pkl`` written by synthset (or CALT) without executing code."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        obj = _NoGlobals(io.BytesIO(data)).load()
+    except FormatError:
+        raise
+    except Exception as exc:
+        raise FormatError(f"{path} is not a readable pickle of samples: {exc}") from None
+    if not isinstance(obj, list):
+        raise FormatError(f"{path} holds a {type(obj).__name__}, not a list of samples")
+    return [tuple(sample) for sample in obj]

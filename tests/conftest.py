@@ -1,0 +1,59 @@
+"""Shared fixtures: the run helper most test modules use, and the golden folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SYMPY_GROUND_TYPES", "python")  # pin CALT-compatible GF(p) printing
+
+TESTS = Path(__file__).parent
+GOLDEN = TESTS / "golden"
+# Process executors import tests.gens in their workers: make the repository root importable
+# for them too (loky and multiprocessing pass sys.path on; Dask/Ray workers read PYTHONPATH).
+ROOT = str(TESTS.parent)
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+
+OUTPUT_FILES = ("train_raw.txt", "train_data.jsonl", "test_raw.txt", "test_data.jsonl")
+
+
+def read_outputs(folder: Path, names=OUTPUT_FILES) -> dict[str, bytes]:
+    return {name: (Path(folder) / name).read_bytes() for name in names}
+
+
+def strip_timing(stats_text: str) -> str:
+    """A stats YAML without the wall-clock fields (the only ones allowed to differ)."""
+    lines, skip = [], False
+    for line in stats_text.splitlines():
+        if line.startswith(("total_time:", "samples_per_second:")):
+            continue
+        if line.startswith("generation_time:"):
+            skip = True
+            continue
+        if skip and line.startswith("    "):
+            continue
+        skip = False
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def make_run(save_dir, generator, *, sizes=None, n_jobs=1, backend="serial", batch_size=25,
+             **kwargs):
+    """Generate with DatasetGenerator (quiet) and return the statistics."""
+    from synthset.dataset import DatasetGenerator
+
+    sizes = sizes or {"train": 60, "test": 17}
+    return DatasetGenerator(backend=backend, n_jobs=n_jobs, verbose=False, root_seed=42).run(
+        dataset_sizes=sizes, instance_generator=generator, save_dir=str(save_dir),
+        batch_size=batch_size, **kwargs)
+
+
+@pytest.fixture
+def golden():
+    return GOLDEN

@@ -1,0 +1,119 @@
+"""A failing, slow or unsendable generator: one clear error, or counted replacements."""
+
+import pytest
+
+from synthset import ConfigError, GenerationError
+from synthset.core.seeding import derive_seed
+from synthset.engine.plan import plan_shards
+from synthset.engine.state import RunState
+from tests import gens
+from tests.conftest import make_run
+
+
+def _first_failing_index(split="train"):
+    return next(i for i in range(1000) if derive_seed(42, split, i) % 7 == 0)
+
+
+@pytest.mark.parametrize("backend, n_jobs", [("serial", 1), ("loky", 2)])
+def test_raise_names_split_index_seed_and_cause(tmp_path, backend, n_jobs):
+    index = _first_failing_index()
+    with pytest.raises(GenerationError) as info:
+        make_run(tmp_path, gens.fails_on_multiples_of_7, backend=backend, n_jobs=n_jobs,
+                 sizes={"train": 200})
+    err = info.value
+    assert (err.split, err.seed % 7) == ("train", 0)
+    assert err.seed == derive_seed(42, "train", err.index)
+    if backend == "serial":
+        assert err.index == index
+    message = str(err)
+    assert f"sample {err.index} of split 'train' (seed {err.seed})" in message
+    assert "ZeroDivisionError: seed is a multiple of 7" in message
+    assert "fails_on_multiples_of_7" in message  # where in the user's code
+    # No final file and no completion marker for the failed shard.
+    assert not (tmp_path / "train_raw.txt").exists()
+    failed = [s for s in plan_shards({"train": 200}, 25) if s.start <= err.index < s.stop][0]
+    assert not RunState(tmp_path).is_done(failed)
+
+
+def test_skip_replaces_deterministically_and_counts(tmp_path):
+    stats = make_run(tmp_path / "a", gens.fails_on_multiples_of_7, on_error="skip",
+                     sizes={"train": 300})
+    make_run(tmp_path / "b", gens.fails_on_multiples_of_7, on_error="skip", backend="loky",
+             n_jobs=2, batch_size=11, sizes={"train": 300})
+    a = (tmp_path / "a" / "train_raw.txt").read_bytes()
+    assert a == (tmp_path / "b" / "train_raw.txt").read_bytes()
+    failures = sum(derive_seed(42, "train", i) % 7 == 0 for i in range(300))
+    assert failures > 0
+    assert stats["train"]["errors"] >= failures and stats["train"]["skipped"] >= failures
+    assert stats["train"]["num_samples"] == 300 and len(a.splitlines()) == 300
+    index = _first_failing_index()
+    line = a.splitlines()[index].decode()
+    assert line != "{} | {} | {} | {} | {} # {}".format(
+        *gens.integer_sum(derive_seed(42, "train", index))[0],
+        sum(gens.integer_sum(derive_seed(42, "train", index))[0]))
+
+
+def test_skip_gives_up_after_bounded_attempts(tmp_path):
+    with pytest.raises(GenerationError, match="100 replacement seeds failed too"):
+        make_run(tmp_path, gens.always_fails, on_error="skip", sizes={"train": 1})
+
+
+@pytest.mark.parametrize("backend, n_jobs", [("serial", 1), ("loky", 2)])
+def test_timeout_is_a_failure_with_its_cause(tmp_path, backend, n_jobs):
+    with pytest.raises(GenerationError, match=r"timed out after 0.2 s"):
+        make_run(tmp_path, gens.slow_when_even, timeout=0.2, backend=backend, n_jobs=n_jobs,
+                 sizes={"train": 20})
+
+
+def test_timeout_with_skip_finishes_and_counts(tmp_path):
+    stats = make_run(tmp_path, gens.slow_when_even, timeout=0.05, on_error="skip",
+                     sizes={"train": 12})
+    assert stats["train"]["timeouts"] > 0
+    assert stats["train"]["timeouts"] == stats["train"]["skipped"]
+    assert len((tmp_path / "train_raw.txt").read_text().splitlines()) == 12
+
+
+def test_unpicklable_generator_for_process_pool_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="module-level function"):
+        make_run(tmp_path, lambda seed: ([1], 1), backend="multiprocessing", n_jobs=2)
+
+
+def test_lambda_runs_on_loky_which_pickles_by_value(tmp_path):
+    make_run(tmp_path, lambda seed: ([seed % 10], seed % 10), backend="loky", n_jobs=2)
+    assert len((tmp_path / "train_raw.txt").read_text().splitlines()) == 60
+
+
+def test_generator_not_returning_a_pair(tmp_path):
+    with pytest.raises(GenerationError, match=r"must return a \(problem, answer\) pair"):
+        make_run(tmp_path, gens.not_a_pair)
+
+
+def test_bad_statistics_and_deep_nesting_name_the_sample(tmp_path):
+    with pytest.raises(GenerationError, match=r"sample 0 of split 'train'.*problem.size"):
+        make_run(tmp_path / "a", gens.integer_sum, statistics_calculator=gens.bad_stats)
+    with pytest.raises(GenerationError, match=r"sample 0 of split 'train'.*two levels"):
+        make_run(tmp_path / "b", gens.deep)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"on_error": "ignore"}, "on_error must be one of 'raise', 'skip', got 'ignore'"),
+    ({"timeout": 0}, "timeout must be a positive number"),
+    ({"batch_size": 0}, "Batch size must be positive"),
+    ({"sizes": {"train": 0}}, "positive integer, got 0 for train"),
+    ({"sizes": {"../x": 3}}, "split name '../x' is not accepted"),
+    ({"formats": ["csv"]}, "formats must be one of 'text', 'json', 'parquet', 'pickle'"),
+])
+def test_bad_arguments(tmp_path, kwargs, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        make_run(tmp_path, gens.integer_sum, **kwargs)
+
+
+def test_bad_generator_constructor_arguments():
+    from synthset.dataset import DatasetGenerator
+
+    with pytest.raises(ConfigError, match="n_jobs must be -1"):
+        DatasetGenerator(n_jobs=0)
+    with pytest.raises(ConfigError, match="backend must be one of.*did you mean 'dask'"):
+        DatasetGenerator(backend="dusk")
+    with pytest.raises(ConfigError, match="instance_generator must be provided"):
+        DatasetGenerator(verbose=False).run({"train": 1})

@@ -1,0 +1,132 @@
+"""Resume: killed runs finish with the same bytes; a different config is refused."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from synthset import ResumeError
+from synthset.engine.plan import plan_shards
+from synthset.engine.state import RunState
+from tests import gens
+from tests.conftest import OUTPUT_FILES, make_run, read_outputs, strip_timing
+
+SIZES = {"train": 3000, "test": 400}
+
+
+def _config(path, save_dir, **extra):
+    lines = [
+        "dataset:",
+        f"  save_dir: {save_dir}",
+        f"  num_train_samples: {SIZES['train']}",
+        f"  num_test_samples: {SIZES['test']}",
+        "  batch_size: 100",
+        "  n_jobs: 2",
+        "  root_seed: 42",
+        "  verbose: false",
+        "  instance_generator: tests.gens:slow_sum",
+        "  statistics_calculator: tests.gens:integer_sum_stats",
+        "  formats: [parquet, pickle]",
+    ] + [f"  {k}: {v}" for k, v in extra.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _start(config):
+    return subprocess.Popen([sys.executable, "-m", "synthset.cli.main", "generate", str(config)],
+                            start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def _finals(save_dir):
+    return [p for p in save_dir.iterdir() if p.is_file()]
+
+
+def test_sigkill_at_any_point_then_resume_gives_the_same_bytes(tmp_path):
+    ref = tmp_path / "ref"
+    make_run(ref, gens.slow_sum, sizes=SIZES, batch_size=3400, formats=["parquet", "pickle"],
+             statistics_calculator=gens.integer_sum_stats)
+    expected = {p.name: p.read_bytes() for p in _finals(ref)}
+
+    run = tmp_path / "run"
+    config = _config(tmp_path / "data.yaml", run)
+    kept_markers = {}
+    for delay in (0.4, 0.9, 0.3, 1.4, 0.7, 1.1):
+        proc = _start(config)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if run.exists():
+            # Nothing half-written under a final name: any final file is already complete.
+            for path in _finals(run):
+                if not path.name.endswith("_stats.yaml"):
+                    assert path.read_bytes() == expected[path.name], path.name
+            state = RunState(run)
+            for shard in plan_shards(SIZES, 100):
+                marker = state.completion_file(shard)
+                if marker.exists():
+                    kept_markers.setdefault(shard.key, marker.stat().st_mtime_ns)
+    proc = _start(config)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    got = {p.name: p.read_bytes() for p in _finals(run)}
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        if name.endswith("_stats.yaml"):
+            assert strip_timing(got[name].decode()) == strip_timing(expected[name].decode())
+        else:
+            assert got[name] == expected[name], name
+    # Shards finished before a kill were not made again.
+    state = RunState(run)
+    assert kept_markers, "no shard finished before the kills: make the delays longer"
+    for shard in plan_shards(SIZES, 100):
+        if shard.key in kept_markers:
+            assert state.completion_file(shard).stat().st_mtime_ns == kept_markers[shard.key]
+    assert not list((run / ".synthset").rglob("*.tmp"))
+
+
+def test_resume_with_another_config_is_refused_naming_what_changed(tmp_path):
+    make_run(tmp_path, gens.integer_sum)
+    with pytest.raises(ResumeError, match=r"root_seed: 42 -> 7"):
+        from synthset.dataset import DatasetGenerator
+
+        DatasetGenerator(backend="serial", verbose=False, root_seed=7).run(
+            {"train": 60, "test": 17}, gens.integer_sum, save_dir=str(tmp_path), batch_size=25)
+    with pytest.raises(ResumeError, match=r"sizes: .*'train': 60.* -> .*'train': 61"):
+        make_run(tmp_path, gens.integer_sum, sizes={"train": 61, "test": 17})
+    with pytest.raises(ResumeError, match=r"instance_generator: 'tests.gens:integer_sum@"):
+        make_run(tmp_path, gens.poly_product_gf7)
+
+
+def test_resume_false_starts_clean(tmp_path, golden):
+    make_run(tmp_path, gens.nested)
+    make_run(tmp_path, gens.integer_sum, resume=False)
+    assert read_outputs(tmp_path) == read_outputs(golden / "integer_sum")
+
+
+def test_batch_size_and_n_jobs_may_change_on_resume(tmp_path, golden):
+    make_run(tmp_path, gens.integer_sum, batch_size=25)
+    for name in OUTPUT_FILES:
+        (tmp_path / name).unlink()  # final files removed: the split is made again
+    make_run(tmp_path, gens.integer_sum, batch_size=9, backend="loky", n_jobs=2)
+    assert read_outputs(tmp_path) == read_outputs(golden / "integer_sum")
+
+
+def test_completed_run_is_not_regenerated(tmp_path):
+    make_run(tmp_path, gens.integer_sum)
+    before = {p.name: p.stat().st_mtime_ns for p in _finals(tmp_path)}
+    stats = make_run(tmp_path, gens.integer_sum)
+    assert {p.name: p.stat().st_mtime_ns for p in _finals(tmp_path)} == before
+    assert stats["train"]["num_samples"] == 60
+
+
+def test_status_reports_shards(tmp_path):
+    from synthset.cli.status import status
+
+    make_run(tmp_path, gens.integer_sum)
+    text = status(str(tmp_path))
+    assert "train" in text and "3/3" in text and "60/60" in text and "complete" in text
+    assert text.splitlines()[-1] == "the run is complete"

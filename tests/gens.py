@@ -1,0 +1,94 @@
+"""Generators the tests run (module-level, so process executors can import them).
+
+The same functions ran under calt-x 1.5.0 to make the golden files in tests/golden/
+(bench/calt_parity.py; see tests/golden/README.md).
+"""
+
+import os
+import random
+import time
+
+os.environ.setdefault("SYMPY_GROUND_TYPES", "python")  # CALT-compatible GF(p) printing
+
+
+def integer_sum(seed):
+    rng = random.Random(seed)
+    problem = [rng.randint(-1000, 1000) for _ in range(5)]
+    return problem, sum(problem)
+
+
+def integer_sum_stats(problem, answer):
+    return {"problem": {"num_terms": len(problem), "max_abs": max(abs(x) for x in problem)},
+            "answer": {"abs": abs(answer)}}
+
+
+def poly_product_gf7(seed):
+    """Product of two random polynomials in GF(7)[x, y] (SymPy PolyElement)."""
+    from sympy import GF
+    from sympy.polys.rings import ring
+
+    rng = random.Random(seed)
+    R, x, y = ring("x,y", GF(7), order="grevlex")
+
+    def rand_poly():
+        p = R(0)
+        for _ in range(rng.randint(1, 4)):
+            p += rng.randint(1, 6) * x ** rng.randint(0, 3) * y ** rng.randint(0, 3)
+        return p if p != 0 else R(1)
+
+    f, g = rand_poly(), rand_poly()
+    return [f, g], f * g
+
+
+def poly_product_qq(seed):
+    from sympy import QQ
+    from sympy.polys.rings import ring
+
+    rng = random.Random(seed)
+    R, x, y = ring("x,y", QQ, order="lex")
+    f = sum((QQ(rng.randint(-9, 9), rng.randint(1, 5)) * x ** rng.randint(0, 3)
+             * y ** rng.randint(0, 2) for _ in range(3)), R(0))
+    g = x + QQ(rng.randint(-5, 5), 3) * y + 1
+    return [[f, g], [g]], [f * g]
+
+
+def nested(seed):
+    """Mixed two-level nesting and non-ASCII text, as CALT's writer documents them."""
+    rng = random.Random(seed)
+    k = rng.randint(1, 3)
+    problem = [[str(rng.randint(0, 9)) for _ in range(k)], "é" * rng.randint(0, 2), "x\"y\\z"]
+    answer = [str(rng.random())] if seed % 2 else "∑ " + str(k)
+    return problem, answer
+
+
+def deep(seed):
+    return [[["too", "deep"]]], "x"
+
+
+def fails_on_multiples_of_7(seed):
+    if seed % 7 == 0:
+        raise ZeroDivisionError("seed is a multiple of 7")
+    return integer_sum(seed)
+
+
+def always_fails(seed):
+    raise RuntimeError("broken generator")
+
+
+def slow_when_even(seed):
+    if seed % 2 == 0:
+        time.sleep(5)
+    return integer_sum(seed)
+
+
+def not_a_pair(seed):
+    return 42
+
+
+def bad_stats(problem, answer):
+    return {"problem": {"size": "big"}}
+
+
+def slow_sum(seed):
+    time.sleep(0.0003)
+    return integer_sum(seed)
