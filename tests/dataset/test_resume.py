@@ -42,7 +42,10 @@ def _start(config):
 
 
 def _finals(save_dir):
-    return [p for p in save_dir.iterdir() if p.is_file()]
+    """The run's final files: the folder's own and the Parquet files under data/."""
+    data = save_dir / "data"
+    return [p for p in [*save_dir.iterdir(), *(data.iterdir() if data.is_dir() else [])]
+            if p.is_file()]
 
 
 def test_sigkill_at_any_point_then_resume_gives_the_same_bytes(tmp_path):

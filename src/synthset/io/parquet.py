@@ -1,4 +1,8 @@
-"""Parquet output named as the Hugging Face Hub names it: ``{split}-00000-of-00002.parquet``.
+"""Parquet output laid out as the Hugging Face Hub lays it out: ``data/{split}-00000-of-00002.parquet``.
+
+``datasets.load_dataset("parquet", data_dir=save_dir)`` finds these files by that pattern and
+keeps every split name (any name, not only train/test/validation); the ``data/`` folder keeps
+the run's other files (``train_stats.yaml``...) out of its way.
 
 Schema (explicit, the same for every run): ``problem: string``, ``answer: string`` — the text
 forms of ``*_raw.txt`` (lists joined with `` | `` and `` || ``) — and ``index: int64``, the sample's
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from synthset.core.fs import atomic_open
 
+DATA_DIR = "data"
 ROWS_PER_FILE = 1_000_000
 ROW_GROUP_SIZE = 100_000
 COMPRESSION = "zstd"
@@ -46,8 +51,9 @@ def write_part(path: Path, problems: list[str], answers: list[str], start: int) 
 
 
 def file_names(split: str, num_rows: int, rows_per_file: int = ROWS_PER_FILE) -> list[str]:
+    """Paths of a split's Parquet files, relative to the run folder."""
     n = max(1, math.ceil(num_rows / rows_per_file))
-    return [f"{split}-{i:05d}-of-{n:05d}.parquet" for i in range(n)]
+    return [f"{DATA_DIR}/{split}-{i:05d}-of-{n:05d}.parquet" for i in range(n)]
 
 
 def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
@@ -58,6 +64,7 @@ def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
     import pyarrow.parquet as pq
 
     names = file_names(split, num_rows, rows_per_file)
+    (save_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
     batches = (b for part in parts for b in pq.ParquetFile(part).iter_batches(row_group_size))
     pending: list = []  # record batches not yet written, fewer than row_group_size rows
     pending_rows = 0

@@ -1,0 +1,54 @@
+"""Every executor writes the bytes of the serial run; Ray and Dask on local clusters."""
+
+import pytest
+
+from synthset.core.errors import ConfigError
+from synthset.engine.executors import get_executor
+from tests import gens
+from tests.conftest import make_run, read_outputs, strip_timing
+
+
+def _square(x):
+    return x * x
+
+
+@pytest.mark.parametrize("name", ["serial", "loky", "multiprocessing"])
+def test_local_executors_map_everything(name):
+    with get_executor(name, 2) as ex:
+        assert sorted(ex.map_unordered(_square, range(20))) == [i * i for i in range(20)]
+
+
+def test_one_job_runs_in_process():
+    assert get_executor("loky", 1).name == "serial"
+
+
+def test_unknown_executor_names_the_choices():
+    with pytest.raises(ConfigError, match="executor must be one of 'serial', 'loky', "
+                                          "'multiprocessing', 'ray', 'dask', got 'spark'"):
+        get_executor("spark")
+
+
+@pytest.mark.parametrize("name", ["dask", "ray"])
+def test_cluster_executor_bytes_equal_serial(tmp_path, golden, name):
+    pytest.importorskip("distributed" if name == "dask" else "ray")
+    make_run(tmp_path / "serial", gens.integer_sum, statistics_calculator=gens.integer_sum_stats,
+             formats=["parquet"])
+    make_run(tmp_path / name, gens.integer_sum, statistics_calculator=gens.integer_sum_stats,
+             formats=["parquet"], backend=name, n_jobs=2, batch_size=9)
+    assert read_outputs(tmp_path / name) == read_outputs(golden / "integer_sum")
+    for split in ("train", "test"):
+        a = (tmp_path / "serial" / f"{split}_stats.yaml").read_text()
+        b = (tmp_path / name / f"{split}_stats.yaml").read_text()
+        assert strip_timing(a) == strip_timing(b)
+        part = f"data/{split}-00000-of-00001.parquet"
+        assert (tmp_path / name / part).read_bytes() == (tmp_path / "serial" / part).read_bytes()
+
+
+@pytest.mark.parametrize("name", ["dask", "ray"])
+def test_cluster_executor_reraises_generation_errors(tmp_path, name):
+    pytest.importorskip("distributed" if name == "dask" else "ray")
+    from synthset import GenerationError
+
+    with pytest.raises(GenerationError, match="ZeroDivisionError"):
+        make_run(tmp_path, gens.fails_on_multiples_of_7, backend=name, n_jobs=2,
+                 sizes={"train": 100})
