@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-# Ray is a test dependency only where a wheel exists for this Python; see tests/engine.
-EXTRAS ?= test,ray
+# The test run installs the ray and hf extras too: their executors and loaders are tested for real.
+EXTRAS ?= test,ray,hf
 
 .PHONY: demo test venv bench clean
 
