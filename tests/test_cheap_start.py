@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 HEAVY = ["sympy", "torch", "ray", "dask", "distributed", "pyarrow", "numpy", "sage", "flint",
-         "transformers", "joblib", "omegaconf", "yaml"]
+         "transformers", "omegaconf", "yaml", "joblib", "loky"]
 
 CHECK = """
 import sys

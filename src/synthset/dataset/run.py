@@ -16,7 +16,7 @@ from synthset.core.errors import ConfigError, bad_choice
 from synthset.dataset.identity import callable_identity
 from synthset.dataset.job import FORMAT_EXT, SampleJob
 from synthset.engine.executors import get_executor
-from synthset.engine.plan import DEFAULT_SHARD_SIZE, Shard, check_split_names, plan_shards
+from synthset.engine.plan import DEFAULT_SHARD_SIZE, MIN_SHARD_SIZE, Shard, check_split_names, plan_shards
 from synthset.engine.runner import run_shards
 from synthset.engine.state import RunState
 
@@ -107,8 +107,10 @@ def execute(spec: RunSpec) -> dict[str, dict]:
     save_dir = Path(spec.save_dir)
     save_dir.mkdir(parents=True, exist_ok=True)
     state = RunState(save_dir)
-    shard_size = spec.shard_size or min(spec.batch_size, DEFAULT_SHARD_SIZE)
-    shard_size = state.open(spec.manifest_config(), shard_size, spec.resume,
+    executor = get_executor(spec.executor, spec.n_jobs, spec.address)
+    shard_size = state.open(spec.manifest_config(),
+                            spec.shard_size or auto_shard_size(spec, executor.workers),
+                            spec.resume,
                             {"synthset": __version__})
     shards = plan_shards(spec.sizes, shard_size)
     by_split: dict[str, list[Shard]] = {s: [] for s in spec.sizes}
@@ -130,7 +132,6 @@ def execute(spec: RunSpec) -> dict[str, dict]:
     job = SampleJob(spec.generator, spec.statistics_calculator, spec.root_seed,
                     tuple(spec.formats), str(save_dir), spec.on_error, spec.timeout)
     pending = [s for split in todo_splits for s in by_split[split]]
-    executor = get_executor(spec.executor, spec.n_jobs, spec.address)
     if executor.needs_pickle and any(not state.is_done(s) for s in pending):
         ensure_picklable(job, executor)
 
@@ -153,6 +154,14 @@ def execute(spec: RunSpec) -> dict[str, dict]:
     if spec.verbose:
         print(summary_table(results, save_dir), file=sys.stderr)
     return results
+
+
+def auto_shard_size(spec: RunSpec, workers: int) -> int:
+    """Shards small enough that every worker gets ~16 (the last ones finish together) and never
+    above ``batch_size`` (memory) or DEFAULT_SHARD_SIZE; at least MIN_SHARD_SIZE samples so the
+    per-shard bookkeeping stays negligible."""
+    per_worker = -(-sum(spec.sizes.values()) // (16 * max(workers, 1)))
+    return max(1, min(spec.batch_size, DEFAULT_SHARD_SIZE, max(MIN_SHARD_SIZE, per_worker)))
 
 
 def merge_split(state: RunState, split: str, shards: list[Shard], formats,
@@ -209,10 +218,8 @@ def ensure_picklable(job: SampleJob, executor) -> None:
     except Exception as exc:
         error = exc
     if executor.cloudpickle:
-        try:  # joblib >= 1.6 depends on cloudpickle; older versions vendor it
-            import cloudpickle
-        except ImportError:
-            from joblib.externals import cloudpickle
+        import cloudpickle  # loky's own dependency
+
         try:
             cloudpickle.dumps(job)
             return

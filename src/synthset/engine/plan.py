@@ -12,6 +12,7 @@ from synthset.core.errors import ConfigError
 # Shards bound the memory of a worker (DESIGN.md, invariant 2) and are the unit of resume; with
 # a fast generator a shard of 10k samples still costs a few ms of bookkeeping at most.
 DEFAULT_SHARD_SIZE = 10_000
+MIN_SHARD_SIZE = 100
 
 _SPLIT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 

@@ -1,7 +1,7 @@
 """Executors decide *where* shards run; they map a function over shards and nothing else.
 
 ``get_executor(name, n_jobs, address)`` builds one by name: ``serial``, ``loky`` and
-``multiprocessing`` (joblib, local), ``ray`` (extra ``ray``) and ``dask`` (extra ``dask``).
+``multiprocessing`` (local process pools), ``ray`` (extra ``ray``) and ``dask`` (extra ``dask``).
 Ray and Dask are imported only when chosen.
 """
 
