@@ -92,3 +92,12 @@ def bad_stats(problem, answer):
 def slow_sum(seed):
     time.sleep(0.0003)
     return integer_sum(seed)
+
+
+def dies_in_workers(seed):
+    """Kills the process it runs in when that is a pool worker (the driver survives)."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None and seed % 5 == 0:
+        os._exit(3)
+    return integer_sum(seed)

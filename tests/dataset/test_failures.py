@@ -117,3 +117,12 @@ def test_bad_generator_constructor_arguments():
         DatasetGenerator(backend="dusk")
     with pytest.raises(ConfigError, match="instance_generator must be provided"):
         DatasetGenerator(verbose=False).run({"train": 1})
+
+
+def test_save_dir_urls(tmp_path, golden):
+    from tests.conftest import read_outputs
+
+    make_run(f"file://{tmp_path}", gens.integer_sum)
+    assert read_outputs(tmp_path) == read_outputs(golden / "integer_sum")
+    with pytest.raises(ConfigError, match="only local paths and file:// URLs"):
+        make_run("s3://bucket/run", gens.integer_sum)

@@ -52,3 +52,15 @@ def test_cluster_executor_reraises_generation_errors(tmp_path, name):
     with pytest.raises(GenerationError, match="ZeroDivisionError"):
         make_run(tmp_path, gens.fails_on_multiples_of_7, backend=name, n_jobs=2,
                  sizes={"train": 100})
+
+
+@pytest.mark.parametrize("name", ["loky", "multiprocessing"])
+def test_a_dead_worker_is_an_error_not_a_hang(tmp_path, name):
+    from synthset.engine.executors.base import WorkerLost
+
+    with pytest.raises(WorkerLost, match="worker process .* died.*run the same command again"):
+        make_run(tmp_path, gens.dies_in_workers, backend=name, n_jobs=2,
+                 sizes={"train": 400}, batch_size=10)
+    # What finished is kept; a serial resume completes the run.
+    make_run(tmp_path, gens.dies_in_workers, sizes={"train": 400}, batch_size=10)
+    assert len((tmp_path / "train_raw.txt").read_text().splitlines()) == 400

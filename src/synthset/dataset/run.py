@@ -69,6 +69,12 @@ class RunSpec:
         ):
             raise ConfigError(f"timeout must be a positive number of seconds or null, "
                               f"got {self.timeout!r}")
+        if "://" in str(self.save_dir):
+            if not str(self.save_dir).startswith("file://"):
+                raise ConfigError(
+                    f"save_dir {self.save_dir!r}: only local paths and file:// URLs are "
+                    "supported; mount the remote storage (every worker must reach the folder)")
+            self.save_dir = str(self.save_dir)[len("file://"):]
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) \
                 or self.batch_size <= 0:
             raise ConfigError(f"Batch size must be positive, got {self.batch_size!r}")
@@ -131,7 +137,9 @@ def execute(spec: RunSpec) -> dict[str, dict]:
 
     job = SampleJob(spec.generator, spec.statistics_calculator, spec.root_seed,
                     tuple(spec.formats), str(save_dir), spec.on_error, spec.timeout)
-    pending = [s for split in todo_splits for s in by_split[split]]
+    # Largest shards first, so the short remainder shards fill the gaps at the end.
+    pending = sorted((s for split in todo_splits for s in by_split[split]),
+                     key=lambda s: -s.size)
     if executor.needs_pickle and any(not state.is_done(s) for s in pending):
         ensure_picklable(job, executor)
 
@@ -157,10 +165,10 @@ def execute(spec: RunSpec) -> dict[str, dict]:
 
 
 def auto_shard_size(spec: RunSpec, workers: int) -> int:
-    """Shards small enough that every worker gets ~16 (the last ones finish together) and never
+    """Shards small enough that every worker gets ~32 (the last ones finish together) and never
     above ``batch_size`` (memory) or DEFAULT_SHARD_SIZE; at least MIN_SHARD_SIZE samples so the
     per-shard bookkeeping stays negligible."""
-    per_worker = -(-sum(spec.sizes.values()) // (16 * max(workers, 1)))
+    per_worker = -(-sum(spec.sizes.values()) // (32 * max(workers, 1)))
     return max(1, min(spec.batch_size, DEFAULT_SHARD_SIZE, max(MIN_SHARD_SIZE, per_worker)))
 
 

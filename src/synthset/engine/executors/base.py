@@ -5,6 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 
+from synthset.core.errors import SynthsetError
+
+
+class WorkerLost(SynthsetError):
+    """A worker process died (killed, out of memory, crashed in C code) during a shard."""
+
+    def __init__(self, executor: str, detail: str):
+        super().__init__(
+            f"a worker process of executor {executor!r} died while making a shard ({detail}). "
+            "Shards finished before it are kept: run the same command again to resume"
+        )
+
 
 def cpu_count() -> int:
     try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
-from synthset.engine.executors.base import Executor
+from synthset.engine.executors.base import Executor, WorkerLost
 
 
 class SerialExecutor(Executor):
@@ -43,12 +43,15 @@ class LokyExecutor(Executor):
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
         from concurrent.futures import FIRST_COMPLETED, wait
 
+        from concurrent.futures.process import BrokenProcessPool
+
         from loky import get_reusable_executor
+        from loky.process_executor import TerminatedWorkerError
 
         queue = deque(items)
         pool = get_reusable_executor(max_workers=self.workers - 1, reuse=True)
         in_flight: set = set()
-        depth = 2 * (self.workers - 1)  # a queued shard per worker covers the driver's turns
+        depth = 4 * (self.workers - 1)  # queued shards keep workers busy during driver turns
         try:
             while queue or in_flight:
                 while queue and len(in_flight) < depth:
@@ -60,23 +63,42 @@ class LokyExecutor(Executor):
                     yield fn(queue.popleft())
                 elif in_flight:
                     wait(in_flight, return_when=FIRST_COMPLETED)
-        except BaseException:
+        except (TerminatedWorkerError, BrokenProcessPool) as exc:
+            raise WorkerLost(self.name, str(exc).splitlines()[0]) from None
+        finally:
             for future in in_flight:
                 future.cancel()
-            raise
 
 
 class MultiprocessingExecutor(Executor):
-    """The standard library's process pool (fork on Linux); functions travel by reference."""
+    """The standard library's process pool; functions travel by reference (pickle).
+
+    concurrent.futures' pool, not ``multiprocessing.Pool``: the latter waits forever for a
+    result when a worker is killed; this one reports the broken pool.
+    """
 
     name = "multiprocessing"
     needs_pickle = True
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
-        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
 
-        with multiprocessing.Pool(self.workers) as pool:
-            yield from pool.imap_unordered(fn, items, chunksize=1)
+        queue = deque(items)
+        with ProcessPoolExecutor(self.workers) as pool:
+            in_flight: set = set()
+            try:
+                while queue or in_flight:
+                    while queue and len(in_flight) < 2 * self.workers:
+                        in_flight.add(pool.submit(fn, queue.popleft()))
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            except BrokenProcessPool as exc:
+                raise WorkerLost(self.name, str(exc)) from None
+            finally:
+                for future in in_flight:
+                    future.cancel()
 
 
 def local_executor(name: str, n_jobs: int) -> Executor:
