@@ -8,6 +8,8 @@ needs: the seed, the call (timed), the statistics, the conversion and the lines.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +23,9 @@ from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.engine.plan import Shard
 from synthset.engine.state import RunState
 from synthset.engine.timeout import SampleTimeout, TimeLimit
+
+# Which process made a shard (kept in its completion marker, for post-mortems).
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 # How many replacement seeds ``on_error: skip`` tries for one index before it gives up.
 MAX_REPLACEMENTS = 100
@@ -99,7 +104,7 @@ class SampleJob:
         state.stats_file(shard).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(state.stats_file(shard), json.dumps(stats.to_state()))
         return {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
-                "finished_at": time.time(), **counters}
+                "finished_at": time.time(), "worker": WORKER, **counters}
 
     def _replace(self, split, index, seed, exc, counters, limit):
         """Handle a failed call: raise GenerationError, or (on_error=skip) draw replacements."""
