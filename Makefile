@@ -1,32 +1,35 @@
-# Two commands (README): `make demo` and `make test`. Each makes its own .venv.
+# Two commands (README): `make demo` and `make test`. Each makes its own .venv and installs
+# what it needs (a stamp file per install; editing pyproject.toml reinstalls).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 # The test run installs the ray and hf extras too: their executors and loaders are tested for real.
-EXTRAS ?= test,ray,hf
+TEST_EXTRAS ?= test,ray,hf
 
-.PHONY: demo test venv bench clean peers
+.PHONY: demo test bench clean peers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-venv: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
 
-demo: venv
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[$(TEST_EXTRAS)]"
+	touch $@
+
+demo: $(VENV)/.core
 	$(BIN)/synthset generate examples/integer_sum/configs/data.yaml
 	$(BIN)/synthset status datasets/demo
 	@echo "--- datasets/demo/train_stats.yaml"; cat datasets/demo/train_stats.yaml
 
-test: venv
-	SYNTHSET_TEST=1 $(BIN)/python -m pytest -q
+test: $(VENV)/.test
+	$(BIN)/python -m pytest -q
 
-bench: venv
+bench: $(VENV)/.test peers
 	$(BIN)/python bench/bench_engine.py --write
-
-clean:
-	rm -rf $(VENV) datasets build src/*.egg-info
 
 # Peers for bench/ (never dependencies of synthset): calt-x in its own git-ignored venv.
 # torch is pinned first: unpinned, pip pulls a 5.8 GB CUDA build.
@@ -35,3 +38,6 @@ bench/.peers/calt/bin/python:
 	$(PYTHON) -m venv bench/.peers/calt
 	bench/.peers/calt/bin/pip install --quiet torch==2.13.0
 	bench/.peers/calt/bin/pip install --quiet calt-x==1.5.0
+
+clean:
+	rm -rf $(VENV) datasets build src/*.egg-info
