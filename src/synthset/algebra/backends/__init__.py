@@ -1,0 +1,23 @@
+"""Algebra backends: one small adapter class per library, loaded by name on demand."""
+
+from __future__ import annotations
+
+from synthset.core.errors import bad_choice
+
+BACKENDS = ("sympy", "flint", "sagemath")
+_CACHE: dict = {}
+
+
+def get_backend(name: str):
+    """The backend adapter called ``name`` (imports its library now, or names the extra)."""
+    if name not in BACKENDS:
+        raise bad_choice("backend", name, BACKENDS)
+    if name not in _CACHE:
+        if name == "sympy":
+            from synthset.algebra.backends.sympy import SympyBackend as cls
+        elif name == "flint":
+            from synthset.algebra.backends.flint import FlintBackend as cls
+        else:
+            from synthset.algebra.backends.sagemath import SageBackend as cls
+        _CACHE[name] = cls()
+    return _CACHE[name]

@@ -1,0 +1,102 @@
+"""What every algebra backend provides: rings, polynomials from exact terms, and back.
+
+Coefficients cross the boundary as plain Python values — ``int`` (ZZ, and GF(p) in [0, p)),
+``fractions.Fraction`` (QQ) and ``float`` (RR) — so samplers, problems and verifiers are written
+once and every backend builds the same polynomial from the same draws.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from synthset.algebra.fields import Field
+from synthset.core.errors import ConfigError
+
+
+class Ring:
+    """A polynomial ring as a backend holds it: ``native`` is the library's own object."""
+
+    def __init__(self, backend, symbols: tuple[str, ...], field: Field, order: str, native):
+        self.backend, self.symbols, self.field, self.order = backend, symbols, field, order
+        self.native = native
+
+    @property
+    def ngens(self) -> int:
+        return len(self.symbols)
+
+    def gens(self) -> list:
+        return self.backend.gens(self)
+
+    def from_dict(self, terms: dict) -> object:
+        return self.backend.from_dict(self, terms)
+
+    def zero(self):
+        return self.backend.from_dict(self, {})
+
+    def one(self):
+        return self.backend.from_dict(self, {(0,) * self.ngens: 1})
+
+    def __reduce__(self):  # rings travel to workers as their description, rebuilt there
+        return (_rebuild, (self.backend.name, self.symbols, self.field, self.order))
+
+    def __repr__(self) -> str:
+        return f"Ring({self.backend.name}, {', '.join(self.symbols)}, {self.field}, {self.order})"
+
+
+def _rebuild(backend_name, symbols, field, order):
+    from synthset.algebra.backends import get_backend
+
+    return get_backend(backend_name).ring(symbols, field, order)
+
+
+class Backend:
+    """The adapter interface; subclasses implement the methods that raise here."""
+
+    name = "base"
+    supports_rr = True
+
+    def ring(self, symbols, field: Field, order: str) -> Ring:
+        if field.kind == "RR" and not self.supports_rr:
+            raise ConfigError(f"field RR is not available on backend {self.name!r}; use "
+                              "backend 'sympy' or 'sagemath'")
+        return Ring(self, tuple(symbols), field, order, self._native_ring(symbols, field, order))
+
+    def _native_ring(self, symbols, field, order):
+        raise NotImplementedError(f"{type(self).__name__} must implement _native_ring")
+
+    def gens(self, ring: Ring) -> list:
+        raise NotImplementedError(f"{type(self).__name__} must implement gens")
+
+    def from_dict(self, ring: Ring, terms: dict):
+        raise NotImplementedError(f"{type(self).__name__} must implement from_dict")
+
+    def terms(self, poly) -> list[tuple[tuple[int, ...], object]]:
+        """(monomial, coefficient) pairs in the ring's order, coefficients as Python values."""
+        raise NotImplementedError(f"{type(self).__name__} must implement terms")
+
+    def to_str(self, poly) -> str:
+        """The canonical string (CALT's: ``^`` for powers, GF(p) coefficients in [0, p))."""
+        raise NotImplementedError(f"{type(self).__name__} must implement to_str")
+
+    # -- shared helpers built on the primitives --------------------------------------------
+    def total_degree(self, poly) -> int:
+        monoms = [m for m, _ in self.terms(poly)]
+        return max((sum(m) for m in monoms), default=0)
+
+    def num_terms(self, poly) -> int:
+        return len(self.terms(poly))
+
+    def is_zero(self, poly) -> bool:
+        return not self.terms(poly)
+
+    def max_coeff_size(self, poly) -> int:
+        """Largest absolute numerator or denominator among the coefficients (0 for zero)."""
+        best = 0
+        for _, c in self.terms(poly):
+            if isinstance(c, Fraction):
+                best = max(best, abs(c.numerator), c.denominator)
+            elif isinstance(c, float):
+                best = max(best, abs(c))
+            else:
+                best = max(best, abs(c))
+        return best

@@ -1,0 +1,75 @@
+"""The SymPy backend: ``sympy.polys.rings`` (sparse PolyElement), CALT's own representation."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from synthset.algebra.backends.base import Backend, Ring
+from synthset.algebra.fields import Field
+from synthset.core.deps import require
+
+_SYMPY_ORDERS = {"lex": "lex", "deglex": "grlex", "degrevlex": "grevlex"}
+_MOD = re.compile(r" mod \d+")
+
+
+class SympyBackend(Backend):
+    name = "sympy"
+
+    def __init__(self):
+        self.sympy = require("sympy", "sympy", "backend 'sympy'")
+        from sympy.polys.rings import ring
+
+        self._ring = ring
+
+    def domain(self, field: Field):
+        s = self.sympy
+        return {"QQ": s.QQ, "ZZ": s.ZZ, "RR": s.RR}.get(field.kind) or s.GF(field.p)
+
+    def _native_ring(self, symbols, field, order):
+        R, *_gens = self._ring(",".join(symbols), self.domain(field), _SYMPY_ORDERS[order])
+        return R
+
+    def gens(self, ring: Ring) -> list:
+        return list(ring.native.gens)
+
+    def from_dict(self, ring: Ring, terms: dict):
+        R = ring.native
+        dom = R.domain
+        kind = ring.field.kind
+        if kind == "QQ":
+            conv = {m: dom(c.numerator, c.denominator) if isinstance(c, Fraction) else dom(c)
+                    for m, c in terms.items()}
+        else:
+            conv = {m: dom(c) for m, c in terms.items()}
+        return R.from_dict(conv)
+
+    def terms(self, poly):
+        dom = poly.ring.domain
+        kind = _kind(dom)
+        p = int(dom.mod) if kind == "GF" else None
+        return [(tuple(m), _value(kind, c, p)) for m, c in poly.terms()]
+
+    def to_str(self, poly) -> str:
+        return _MOD.sub("", str(poly)).replace("**", "^")
+
+
+def _value(kind: str, c, p: int | None):
+    """A SymPy domain element as a plain Python value."""
+    if kind == "QQ":
+        return Fraction(int(c.numerator), int(c.denominator))
+    if kind == "RR":
+        return float(c)
+    if kind == "GF":
+        return int(c) % p
+    return int(c)
+
+
+def _kind(domain) -> str:
+    if domain.is_FiniteField:
+        return "GF"
+    if domain.is_QQ:
+        return "QQ"
+    if domain.is_ZZ:
+        return "ZZ"
+    return "RR"

@@ -1,0 +1,390 @@
+"""Random polynomials (seed 002's ``PolynomialSampler`` and ``SinglePolynomialSampler``).
+
+Written once for every backend: the draws (degree, number of terms, monomials, coefficients)
+are plain Python numbers taken from one random source, and the backend only assembles the
+polynomial. With the default source — the ``random`` module itself, as CALT's sampler uses it —
+a generator that calls ``random.seed(seed)`` and then samples gets, draw for draw, the polynomial
+calt-x 1.5.0 makes. Pass ``rng=random.Random(seed)`` to keep the global state out of it.
+
+Differences from CALT, on purpose: impossible settings are errors at construction (not after
+``max_attempts``), ``GF(p)`` needs a prime p, and ``nonzero_coeff`` is honoured (CALT 1.5.0
+ties non-zero coefficients to ``nonzero_instance``; here either asks for them).
+"""
+
+from __future__ import annotations
+
+import math
+import random as _random
+from fractions import Fraction
+
+from synthset.algebra.backends import get_backend
+from synthset.algebra.backends.base import Ring
+from synthset.algebra.fields import Field, parse_field, parse_order, parse_symbols
+from synthset.core.errors import ConfigError, bad_choice
+
+SAMPLING = ("uniform", "fixed")
+
+
+# -- monomials -------------------------------------------------------------------------------
+def precomp_counts(n: int, d: int) -> tuple[list[int], int]:
+    """How many monomials of each degree 0..d there are in n variables, and their total."""
+    counts = [math.comb(n + k - 1, k) for k in range(d + 1)]
+    return counts, sum(counts)
+
+
+def combination_from_rank(r: int, n: int, k: int) -> tuple[int, ...]:
+    """The k-subset of range(n) of rank r in lexicographic order."""
+    out, x = [], 0
+    for i in range(k):
+        while math.comb(n - x - 1, k - i - 1) <= r:
+            r -= math.comb(n - x - 1, k - i - 1)
+            x += 1
+        out.append(x)
+        x += 1
+    return tuple(out)
+
+
+def monomial_of_rank(i: int, n: int, d: int) -> tuple[int, ...]:
+    """The i-th monomial of degree d in n variables (stars and bars, lexicographic ranks)."""
+    bars = combination_from_rank(i, n + d - 1, n - 1)
+    if not bars:
+        return (d,)
+    exps = [bars[0]]
+    exps.extend(bars[j + 1] - bars[j] - 1 for j in range(n - 2))
+    exps.append(n + d - 2 - bars[-1])
+    return tuple(exps)
+
+
+def monomials_of_degree(d: int, n: int) -> list[tuple[int, ...]]:
+    """Every exponent vector of degree d in n variables, lexicographically descending."""
+    if n == 1:
+        return [(d,)]
+    return [(first, *rest) for first in range(d, -1, -1)
+            for rest in monomials_of_degree(d - first, n - 1)]
+
+
+# -- coefficients ----------------------------------------------------------------------------
+def coeff_drawer(field: Field, rng, non_zero: bool, min=None, max=None, num_bound=None):
+    """A function drawing one coefficient (a Python int, Fraction or float) of ``field``.
+
+    Ranges: ZZ in [min, max] (default [-10, 10]); RR uniform in [min, max]; QQ numerator in
+    [-num_bound, num_bound] over a denominator in [1, num_bound] (default 10); GF(p) in [0, p).
+    Impossible requests (min > max, a non-zero value from {0}) are errors here.
+    """
+    randint = rng.randint
+    if field.kind in ("ZZ", "RR"):
+        a = -10 if min is None else min
+        b = 10 if max is None else max
+        if a > b:
+            raise ConfigError(f"coefficient range is empty: min={a} > max={b}")
+        if non_zero and a == 0 and b == 0:
+            raise ConfigError(f"non-zero {field.kind} coefficients cannot come from [0, 0]: "
+                              "raise max_coeff")
+        if field.kind == "ZZ":
+            draw = lambda: randint(a, b)  # noqa: E731
+        else:
+            uniform = rng.uniform
+            draw = lambda: float(uniform(a, b))  # noqa: E731
+    elif field.kind == "QQ":
+        nb = 10 if num_bound is None else num_bound
+        if nb <= 0:
+            raise ConfigError(f"num_bound must be > 0, got {nb}")
+        draw = lambda: Fraction(randint(-nb, nb), randint(1, nb))  # noqa: E731
+    else:
+        p = field.p
+        draw = lambda: randint(0, p - 1)  # noqa: E731
+    if not non_zero:
+        return draw
+
+    def draw_non_zero():
+        while True:
+            value = draw()
+            if value != 0:
+                return value
+
+    return draw_non_zero
+
+
+# -- single polynomials ----------------------------------------------------------------------
+class SinglePolynomialSampler:
+    """Random coefficients and random polynomials of a given degree and number of terms.
+
+    Args:
+        rng: the random source (a ``random.Random``); the ``random`` module when None.
+    """
+
+    def __init__(self, rng=None):
+        self.rng = rng if rng is not None else _random
+
+    def random_coeff(self, field, non_zero: bool = False, **kwargs):
+        """One coefficient of ``field`` (``"QQ"``, a Field, or a ring's field); ``min``,
+        ``max`` (ZZ, RR) and ``num_bound`` (QQ) as in CALT. A Python int, Fraction or float."""
+        field = field.field if isinstance(field, Ring) else parse_field(field)
+        return coeff_drawer(field, self.rng, non_zero, **_coeff_kwargs(kwargs))()
+
+    def random_element(self, R, degree: int = 2, terms: int | None = None,
+                       choose_degree: bool = False, non_zero_coeff: bool = False, **kwargs):
+        """A random polynomial of degree <= ``degree`` with ``terms`` distinct monomials.
+
+        ``choose_degree=False``: monomials uniform over all monomials of degree <= ``degree``
+        (higher degrees are likelier: there are more of them). ``choose_degree=True``: a degree
+        uniform in [0, degree] first, then a monomial of that degree. Each monomial gets a
+        coefficient from the ring's field (zero allowed unless ``non_zero_coeff``).
+        """
+        ring = as_ring(R)
+        draw = coeff_drawer(ring.field, self.rng, non_zero_coeff, **_coeff_kwargs(kwargs))
+        return ring.from_dict(self.draw_terms(ring.ngens, degree, terms, choose_degree, draw))
+
+    def draw_terms(self, n: int, degree: int, terms: int | None, choose_degree: bool,
+                   draw) -> dict:
+        """The ``{monomial: coefficient}`` of ``random_element``, in CALT's order of draws."""
+        if terms is not None and terms < 0:
+            raise ConfigError("terms must be >= 0")
+        if degree < 0:
+            raise ConfigError("degree must be >= 0")
+        if terms == 0:
+            return {}
+        if degree == 0:
+            return {(0,) * n: draw()}
+        counts, total = precomp_counts(n, degree)
+        terms = min(5, total) if terms is None else min(terms, total)
+        randint = self.rng.randint
+        if terms < total / 2:
+            # A set, filled in draw order: its iteration order (deterministic for tuples of
+            # ints) pairs monomials with coefficients exactly as CALT's sampler does.
+            chosen: set = set()
+            while len(chosen) < terms:
+                if choose_degree:
+                    d = randint(0, degree)
+                    m = monomial_of_rank(randint(0, math.comb(n + d - 1, d) - 1), n, d)
+                else:
+                    i = randint(0, total - 1)
+                    d = 0
+                    while i >= counts[d]:
+                        i -= counts[d]
+                        d += 1
+                    m = monomial_of_rank(i, n, d)
+                chosen.add(m)
+            monoms = list(chosen)
+        elif not choose_degree:
+            monoms = [m for d in range(degree + 1) for m in monomials_of_degree(d, n)]
+            for _ in range(total - terms):
+                monoms.pop(randint(0, len(monoms) - 1))
+        else:
+            by_degree = [monomials_of_degree(d, n) for d in range(degree + 1)]
+            monoms = []
+            for _ in range(terms):
+                d = randint(0, len(by_degree) - 1)
+                monoms.append(by_degree[d].pop(randint(0, len(by_degree[d]) - 1)))
+                if not by_degree[d]:
+                    by_degree.pop(d)
+        return {m: draw() for m in monoms}
+
+
+def _coeff_kwargs(kwargs: dict) -> dict:
+    unknown = set(kwargs) - {"min", "max", "num_bound"}
+    if unknown:
+        raise ConfigError(f"unknown coefficient option(s) {sorted(unknown)}; accepted: "
+                          "min, max (ZZ, RR), num_bound (QQ)")
+    return kwargs
+
+
+_NATIVE: dict = {}  # id(native ring) -> Ring, for rings handed out by get_ring()
+
+
+def as_ring(R) -> Ring:
+    if isinstance(R, Ring):
+        return R
+    ring = _NATIVE.get(id(R))
+    if ring is None or ring.native is not R:
+        raise ConfigError("pass a ring made by a synthset sampler (sampler.get_ring())")
+    return ring
+
+
+# -- the sampler -----------------------------------------------------------------------------
+class PolynomialSampler:
+    """Random polynomials (or matrices of them) with a degree and term budget (seed 002).
+
+    Args:
+        symbols: variable names, ``"x, y"`` or ``"x0:3"``.
+        field_str: ``QQ``, ``ZZ``, ``RR`` or ``GF(p)``.
+        order: ``lex``, ``grlex``/``deglex`` or ``grevlex``/``degrevlex``.
+        max_num_terms: at most this many terms (None: as many as there are monomials).
+        max_degree, min_degree: the total degree's range.
+        degree_sampling: ``uniform`` (degree uniform in [min, max], each monomial's degree
+            chosen first) or ``fixed`` (degree = max_degree, monomials uniform up to it).
+        term_sampling: ``uniform`` (number of terms uniform in [1, max]) or ``fixed``.
+        max_coeff: coefficient bound for ZZ and RR (default 10); num_bound: for QQ (10).
+        strictly_conditioned: retry until the degree and number of terms are exactly the drawn
+            ones (else accept the first polynomial of degree >= min_degree).
+        nonzero_instance: never return the zero polynomial (and draw non-zero coefficients,
+            as CALT does); nonzero_coeff: draw non-zero coefficients only.
+        max_attempts: retries per polynomial before RuntimeError.
+        backend: ``sympy``, ``flint`` or ``sagemath`` (the per-backend modules set it).
+        rng: a ``random.Random``; the ``random`` module when None (CALT's behaviour).
+        ring: an existing ring instead of symbols/field_str/order.
+    """
+
+    backend_name = "sympy"
+
+    def __init__(self, symbols=None, field_str=None, order="grevlex",
+                 max_num_terms: int | None = 10, max_degree: int = 5, min_degree: int = 0,
+                 degree_sampling: str = "uniform", term_sampling: str = "uniform",
+                 max_coeff: int | None = None, num_bound: int | None = None,
+                 strictly_conditioned: bool = True, nonzero_instance: bool = True,
+                 nonzero_coeff: bool = False, max_attempts: int = 1000, *,
+                 backend: str | None = None, rng=None, ring=None) -> None:
+        self.backend = get_backend(backend or self.backend_name)
+        if ring is not None:
+            ring = as_ring(ring)
+            self.symbols, self.field, self.order = ring.symbols, ring.field, ring.order
+        else:
+            if symbols is None or field_str is None:
+                raise ConfigError("give symbols and field_str (or ring=)")
+            self.symbols = parse_symbols(symbols)
+            self.field = parse_field(field_str)
+            self.order = parse_order(order)
+        self.field_str = str(self.field)
+        self.max_num_terms, self.max_degree, self.min_degree = max_num_terms, max_degree, \
+            min_degree
+        self.degree_sampling, self.term_sampling = degree_sampling, term_sampling
+        self.max_coeff, self.num_bound = max_coeff, num_bound
+        self.strictly_conditioned, self.nonzero_instance = strictly_conditioned, nonzero_instance
+        self.nonzero_coeff, self.max_attempts = nonzero_coeff, max_attempts
+        self.rng = rng if rng is not None else _random
+        self._check()
+        self._ring = ring
+
+    def _check(self) -> None:
+        for key in ("degree_sampling", "term_sampling"):
+            if getattr(self, key) not in SAMPLING:
+                raise bad_choice(key, getattr(self, key), SAMPLING)
+        for key in ("max_degree", "min_degree", "max_attempts"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (
+                    1 if key == "max_attempts" else 0):
+                raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")
+        if self.min_degree > self.max_degree:
+            raise ConfigError(f"min_degree ({self.min_degree}) > max_degree ({self.max_degree})")
+        n = len(self.symbols)
+        if self.max_num_terms is not None:
+            if not isinstance(self.max_num_terms, int) or self.max_num_terms < 1:
+                raise ConfigError(f"max_num_terms must be a positive integer or None, got "
+                                  f"{self.max_num_terms!r}")
+            available = math.comb(self.max_degree + n, n)
+            if self.term_sampling == "fixed" and self.max_num_terms > available:
+                raise ConfigError(
+                    f"term_sampling='fixed' asks for {self.max_num_terms} terms but there are "
+                    f"only {available} monomials of degree <= {self.max_degree} in {n} "
+                    "variable(s): lower max_num_terms or raise max_degree")
+        if self.field.kind == "RR" and not self.backend.supports_rr:
+            raise ConfigError(f"field RR is not available on backend {self.backend.name!r}")
+        # Draw nothing, but let coeff_drawer reject impossible coefficient ranges now.
+        coeff_drawer(self.field, self.rng, self._non_zero_coeff, **self._coeff_options())
+
+    @property
+    def _non_zero_coeff(self) -> bool:
+        return self.nonzero_instance or self.nonzero_coeff
+
+    def _coeff_options(self) -> dict:
+        if self.field.kind == "QQ":
+            return {"num_bound": 10 if self.num_bound is None else self.num_bound}
+        if self.field.kind in ("ZZ", "RR"):
+            c = 10 if self.max_coeff is None else self.max_coeff
+            return {"min": -c, "max": c}
+        return {}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_ring"] = None  # rebuilt on first use in the worker
+        state["backend"] = self.backend.name
+        if state["rng"] is _random:
+            state["rng"] = None
+        return state
+
+    def __setstate__(self, state):
+        state["backend"] = get_backend(state["backend"])
+        state["rng"] = state["rng"] if state["rng"] is not None else _random
+        self.__dict__.update(state)
+
+    # -- CALT's API ------------------------------------------------------------------------
+    def ring(self) -> Ring:
+        """This sampler's ring as synthset holds it (backend-independent helpers use it)."""
+        if self._ring is None:
+            self._ring = self.backend.ring(self.symbols, self.field, self.order)
+            _NATIVE[id(self._ring.native)] = self._ring
+        return self._ring
+
+    def get_ring(self):
+        """The backend's own ring object (SymPy PolyRing, FLINT context, Sage ring)."""
+        return self.ring().native
+
+    def get_field(self):
+        """The backend's own coefficient domain (for sympy, e.g. ``GF(7)``)."""
+        if self.backend.name == "sympy":
+            return self.backend.domain(self.field)
+        return self.field
+
+    def total_degree(self, poly) -> int:
+        return self.backend.total_degree(poly)
+
+    def sample(self, num_samples: int = 1, size: tuple[int, int] | None = None,
+               density: float = 1.0, matrix_type: str | None = None) -> list:
+        """``num_samples`` polynomials, or matrices of them (numpy object arrays) when
+        ``size=(rows, cols)`` is given; entries are kept with probability ``density`` and
+        ``matrix_type="unimodular_upper_triangular"`` puts 1 on the diagonal and 0 below."""
+        if size is None:
+            return [self._sample_polynomial() for _ in range(num_samples)]
+        if matrix_type not in (None, "unimodular_upper_triangular"):
+            raise bad_choice("matrix_type", matrix_type, ["unimodular_upper_triangular"])
+        if not 0.0 <= density <= 1.0:
+            raise ConfigError(f"density must be in [0, 1], got {density!r}")
+        return [self._sample_matrix(size, density, matrix_type) for _ in range(num_samples)]
+
+    def _sample_polynomial(self):
+        rng = self.rng
+        ring = self.ring()
+        n = ring.ngens
+        degree = rng.randint(self.min_degree, self.max_degree) \
+            if self.degree_sampling == "uniform" else self.max_degree
+        possible = math.comb(degree + n, degree)
+        max_terms = possible if self.max_num_terms is None else min(self.max_num_terms, possible)
+        num_terms = rng.randint(1, max_terms) if self.term_sampling == "uniform" else max_terms
+        single = SinglePolynomialSampler(rng)
+        draw = coeff_drawer(self.field, rng, self._non_zero_coeff, **self._coeff_options())
+        choose_degree = self.degree_sampling == "uniform"
+        backend = self.backend
+        for attempt in range(self.max_attempts):
+            poly = ring.from_dict(single.draw_terms(n, degree, num_terms, choose_degree, draw))
+            nonzero = dict(backend.terms(poly))
+            if not nonzero and self.nonzero_instance:
+                continue
+            tdeg = max((sum(m) for m in nonzero), default=0)
+            if tdeg < self.min_degree:
+                continue
+            if not self.strictly_conditioned:
+                return poly
+            if tdeg == degree and len(nonzero) == num_terms:
+                return poly
+        raise RuntimeError(f"Failed to generate polynomial satisfying conditions after "
+                           f"{self.max_attempts} attempts")
+
+    def _sample_matrix(self, size, density, matrix_type):
+        import numpy as np
+
+        rows, cols = size
+        ring = self.ring()
+        entries = []
+        for _ in range(rows * cols):
+            p = self._sample_polynomial()
+            if self.rng.random() >= density:
+                p = ring.zero()
+            entries.append(p)
+        M = np.empty((rows, cols), dtype=object)
+        for k, p in enumerate(entries):
+            M[k // cols, k % cols] = p
+        if matrix_type == "unimodular_upper_triangular":
+            for i in range(rows):
+                for j in range(min(i + 1, cols)):
+                    M[i, j] = ring.one() if i == j else ring.zero()
+        return M
