@@ -45,10 +45,11 @@ def generate(config_path: str, overrides: list[str]) -> dict:
     from synthset.dataset.pipeline import DatasetPipeline
 
     block = load_dataset_block(config_path, overrides)
-    if not (block.get("instance_generator") or block.get("problem_generator")):
+    if not (block.get("instance_generator") or block.get("problem_generator")
+            or block.get("task")):
         raise ConfigError(
             "the dataset block names no generator: add instance_generator: module:function "
-            f"to {config_path}"
+            f"or task: NAME (see `synthset tasks`) to {config_path}"
         )
     pipeline = DatasetPipeline.from_config(block, config_dir=Path(config_path).parent)
     return pipeline.run()

@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("overrides", nargs="*", metavar="key=value",
                      help="config overrides, e.g. num_train_samples=1000 executor=serial")
 
+    sub.add_parser("tasks", help="list the built-in tasks (use as task: NAME in data.yaml)")
+
     status = sub.add_parser("status", help="show which shards of a run folder are done")
     status.add_argument("save_dir", help="the run folder (the dataset's save_dir)")
     return parser
@@ -48,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
             from synthset.cli.generate import generate
 
             generate(args.config, args.overrides)
+        elif args.command == "tasks":
+            from synthset.cli.tasks import list_tasks
+
+            print(list_tasks())
         elif args.command == "status":
             from synthset.cli.status import status
 

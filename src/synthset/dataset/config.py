@@ -27,6 +27,8 @@ DEFAULTS = {
     "instance_generator": None,
     "problem_generator": None,
     "statistics_calculator": None,
+    "task": None,  # a built-in task by name (see `synthset tasks`), instead of a generator
+    "task_config": {},  # that task's parameters
 }
 KEYS = REQUIRED + tuple(DEFAULTS)
 BACKENDS = ("sympy", "sagemath", "flint")
@@ -81,6 +83,13 @@ def check_dataset_config(config) -> dict:
         raise bad_choice("backend", cfg["backend"], BACKENDS)
     if cfg["shard_size"] is not None:
         _int(cfg, "shard_size", 1)
+    if cfg["task"] is not None and not isinstance(cfg["task"], str):
+        raise ConfigError(f"task must be a task name, got {cfg['task']!r}")
+    if not isinstance(cfg["task_config"], Mapping):
+        raise ConfigError(f"task_config must be a mapping of the task's parameters, got "
+                          f"{cfg['task_config']!r}")
+    if cfg["task"] and (cfg["instance_generator"] or cfg["problem_generator"]):
+        raise ConfigError("give either task or instance_generator, not both")
     formats = cfg["formats"]
     if isinstance(formats, str):
         formats = cfg["formats"] = [formats]

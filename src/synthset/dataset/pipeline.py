@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from synthset.core.deps import require
 from synthset.dataset.config import check_dataset_config
 from synthset.dataset.generator import pick_generator
 from synthset.dataset.identity import resolve_callable
 from synthset.dataset.run import RunSpec, execute, formats_from
 
-_BACKEND_MODULES = {
-    "sagemath": ("sage.all__sagemath_categories", "sage", "backend 'sagemath'"),
-    "flint": ("flint", "flint", "backend 'flint'"),
-}
 
 
 class DatasetPipeline:
@@ -72,14 +67,23 @@ class DatasetPipeline:
         named_stats = cfg.pop("statistics_calculator")
         if statistics_calculator is None and named_stats:
             statistics_calculator = resolve_callable(named_stats, "statistics_calculator", search)
+        task, task_config = cfg.pop("task"), cfg.pop("task_config")
+        if task and instance_generator is None and problem_generator is None:
+            from synthset.algebra.problems import make_problem
+
+            instance_generator = make_problem(task, backend=cfg["backend"], **task_config)
+            if statistics_calculator is None:
+                statistics_calculator = instance_generator.statistics
         return cls(instance_generator=instance_generator,
                    statistics_calculator=statistics_calculator,
                    problem_generator=problem_generator, **cfg)
 
     def run(self) -> dict[str, dict]:
         """Generate the splits; returns each split's statistics."""
-        if self.backend in _BACKEND_MODULES:
-            require(*_BACKEND_MODULES[self.backend])
+        if self.backend != "sympy":  # sympy is only needed by generators that use it
+            from synthset.algebra.backends import get_backend
+
+            get_backend(self.backend)  # a missing Sage or FLINT: one error naming the extra
         sizes = {name: n for name, n in (("train", self.num_train_samples),
                                          ("test", self.num_test_samples)) if n > 0}
         spec = RunSpec(

@@ -78,6 +78,24 @@ class Backend:
         """The canonical string (CALT's: ``^`` for powers, GF(p) coefficients in [0, p))."""
         raise NotImplementedError(f"{type(self).__name__} must implement to_str")
 
+    # -- algebra the problems need (a backend without one says so) ------------------------
+    def gcd(self, a, b):
+        return a.gcd(b)
+
+    def factor(self, poly) -> tuple[object, list[tuple[object, int]]]:
+        """(constant, [(factor, multiplicity), ...]) as the library returns them."""
+        raise ConfigError(f"factorisation is not available on backend {self.name!r}")
+
+    def groebner(self, polys: list, ring: Ring) -> list:
+        """The reduced Groebner basis of the ideal ``polys`` generate."""
+        raise ConfigError(f"Groebner bases are not available on backend {self.name!r}; use "
+                          "backend 'sympy' or 'sagemath'")
+
+    def reduce(self, poly, basis: list):
+        """The normal form of ``poly`` modulo a Groebner basis."""
+        raise ConfigError(f"reduction modulo a Groebner basis is not available on backend "
+                          f"{self.name!r}; use backend 'sympy' or 'sagemath'")
+
     # -- shared helpers built on the primitives --------------------------------------------
     def total_degree(self, poly) -> int:
         monoms = [m for m, _ in self.terms(poly)]

@@ -43,8 +43,12 @@ class FlintBackend(Backend):
     def terms(self, poly):
         out = []
         for m, c in poly.terms():
-            out.append((tuple(m), Fraction(int(c.p), int(c.q)) if hasattr(c, "q") else int(c)))
+            out.append((tuple(int(e) for e in m),
+                        Fraction(int(c.p), int(c.q)) if hasattr(c, "q") else int(c)))
         return out
+
+    def factor(self, poly):
+        return poly.factor()
 
     def to_str(self, poly) -> str:
         return str(poly)

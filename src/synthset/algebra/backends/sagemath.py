@@ -40,7 +40,9 @@ class SageBackend(Backend):
         return {"QQ": s.QQ, "ZZ": s.ZZ, "RR": s.RR}.get(field.kind) or s.GF(field.p)
 
     def _native_ring(self, symbols, field, order):
-        return self.sage.PolynomialRing(self.domain(field), list(symbols), order=order)
+        # The explicit count keeps one variable multivariate (a univariate ring has int keys).
+        return self.sage.PolynomialRing(self.domain(field), len(symbols), list(symbols),
+                                        order=order)
 
     def gens(self, ring: Ring) -> list:
         return list(ring.native.gens())
@@ -68,6 +70,18 @@ class SageBackend(Backend):
                 v = int(c)
             out.append((m, v))
         return out
+
+    def factor(self, poly):
+        fac = poly.factor()
+        R = poly.parent()
+        # Over ZZ the content comes factored into Integer primes: coerce them into the ring.
+        return fac.unit(), [(R(f), int(e)) for f, e in fac]
+
+    def groebner(self, polys, ring):
+        return list(ring.native.ideal(list(polys)).groebner_basis())
+
+    def reduce(self, poly, basis):
+        return poly.reduce(list(basis))
 
     def to_str(self, poly) -> str:
         return str(poly)

@@ -8,6 +8,7 @@ from fractions import Fraction
 from synthset.algebra.backends.base import Backend, Ring
 from synthset.algebra.fields import Field
 from synthset.core.deps import require
+from synthset.core.errors import ConfigError
 
 _SYMPY_ORDERS = {"lex": "lex", "deglex": "grlex", "degrevlex": "grevlex"}
 _MOD = re.compile(r" mod \d+")
@@ -49,6 +50,20 @@ class SympyBackend(Backend):
         kind = _kind(dom)
         p = int(dom.mod) if kind == "GF" else None
         return [(tuple(m), _value(kind, c, p)) for m, c in poly.terms()]
+
+    def factor(self, poly):
+        if poly.ring.domain.is_FiniteField and poly.ring.ngens > 1:
+            raise ConfigError("SymPy cannot factor multivariate polynomials over GF(p): use "
+                              "backend 'flint' or 'sagemath'")
+        return poly.factor_list()
+
+    def groebner(self, polys, ring):
+        from sympy.polys.groebnertools import groebner
+
+        return groebner(list(polys), ring.native)
+
+    def reduce(self, poly, basis):
+        return poly.rem(list(basis))
 
     def to_str(self, poly) -> str:
         return _MOD.sub("", str(poly)).replace("**", "^")

@@ -1,0 +1,82 @@
+"""Polynomial factorisation (CALT's integer and rational examples; GF(p) on flint/sagemath).
+
+The problem is the expanded product of ``k`` random polynomials; the answer lists the constant
+(when it is not 1) and then every irreducible factor, repeated by multiplicity, normalised
+(monic over a field, positive leading coefficient over ZZ) and sorted by (degree, string).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+
+from synthset.algebra import terms as T
+from synthset.algebra.backends import get_backend
+from synthset.algebra.problems.base import PolyProblem, poly_terms, sympy_poly
+from synthset.core.errors import ConfigError
+
+
+@dataclass
+class PolyFactor(PolyProblem):
+    """Factorisation: a product of random polynomials; answer its irreducible factors."""
+
+    field: str = "ZZ"
+    k: int = 2
+    min_degree: int = 1
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self._field.kind == "RR":
+            raise ConfigError("poly_factor needs field ZZ, QQ or GF(p), not RR")
+        if self._field.kind == "GF" and len(self._symbols) > 1 and self.backend == "sympy":
+            raise ConfigError("SymPy cannot factor multivariate polynomials over GF(p): use "
+                              "backend 'flint' or 'sagemath'")
+
+    def generate(self, rng):
+        eng = get_backend(self.backend)
+        polys = self.sampler(rng).sample(self.k)
+        product = reduce(lambda a, b: a * b, polys)
+        const, factors = eng.factor(product)
+        return product, self._answer(const, [(dict(eng.terms(f)), e) for f, e in factors])
+
+    def _answer(self, const, factors) -> list[str]:
+        """Normalise the factors, fold their leading coefficients into the constant, and
+        write the answer strings (the same on every backend)."""
+        fld, ring = self._field, self.ring()
+        eng = get_backend(self.backend)
+        constant = dict(eng.terms(ring.one() * const)).get((0,) * ring.ngens, 0)
+        items = []
+        for f, e in factors:
+            lt = T.leading(f, self._order)
+            if sum(lt[0]) == 0:  # a constant "factor" (Sage, FLINT put units there)
+                constant = constant * lt[1] ** e
+                continue
+            normal = T.normalize(f, fld, self._order)
+            ratio = lt[1] * T.inverse(T.leading(normal, self._order)[1], fld)
+            constant = constant * ratio ** e
+            items.extend([normal] * e)
+        if fld.kind == "GF":
+            constant %= fld.p
+        written = sorted((eng.to_str(ring.from_dict(f)) for f in items),
+                         key=lambda s: (T.total_degree(self.terms_of(s)), s))
+        return ([] if constant == 1 else [str(constant)]) + written
+
+    def check(self, problem, answer) -> bool:
+        fld, sym = self._field, self._symbols
+        target = self.terms_of(problem)
+        n = len(sym)
+        parts = answer if isinstance(answer, list) else [answer]
+        product = T.one(n)
+        for part in parts:
+            product = T.mul(product, self.terms_of(part), fld)
+        if product != target:
+            return False
+        factors = [self.terms_of(p) for p in parts if T.total_degree(self.terms_of(p)) > 0]
+        if any(f != T.normalize(f, fld, self._order) for f in factors):
+            return False
+        if fld.kind == "GF" and n > 1:  # SymPy cannot factor these: count the factors only
+            return all(T.total_degree(f) > 0 for f in factors)
+        _, expected = sympy_poly(target, sym, fld).factor_list()
+        want = sorted(sorted(T.normalize(poly_terms(f, fld), fld, self._order).items())
+                      for f, e in expected for _ in range(e))
+        return want == sorted(sorted(f.items()) for f in factors)

@@ -1,0 +1,86 @@
+"""CALT's integer examples: the sum demo, cumulative sums mod 17, and integer factorisation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from synthset.algebra.fields import is_prime
+from synthset.algebra.problems.base import Problem
+
+
+@dataclass
+class IntegerSum(Problem):
+    """CALT's README demo: random integers; answer their sum."""
+
+    count: int = 5
+    bound: int = 1000
+
+    def generate(self, rng):
+        problem = [rng.randint(-self.bound, self.bound) for _ in range(self.count)]
+        return problem, sum(problem)
+
+    def check(self, problem, answer) -> bool:
+        return sum(int(x) for x in problem) == int(answer)
+
+    def statistics(self, problem, answer):
+        return {"problem": {"length": len(problem), "max_abs": max(abs(x) for x in problem)},
+                "answer": {"abs": abs(answer)}}
+
+
+@dataclass
+class GF17Addition(Problem):
+    """CALT's gf17_addition: numbers of GF(p); answer their cumulative sums mod p."""
+
+    max_length: int = 10
+    p: int = 17
+
+    def generate(self, rng):
+        values = [rng.randint(0, self.p - 1) for _ in range(rng.randint(2, self.max_length))]
+        sums, total = [], 0
+        for v in values:
+            total = (total + v) % self.p
+            sums.append(total)
+        return values, sums
+
+    def check(self, problem, answer) -> bool:
+        total, ok = 0, len(problem) == len(answer)
+        for v, s in zip(problem, answer):
+            total = (total + int(v)) % self.p
+            ok &= total == int(s)
+        return ok
+
+    def statistics(self, problem, answer):
+        return {"problem": {"length": len(problem)}, "answer": {"length": len(answer)}}
+
+
+def _primes_below(n: int) -> list[int]:
+    sieve = bytearray([1]) * n
+    sieve[:2] = b"\x00\x00"
+    for i in range(2, int(n ** 0.5) + 1):
+        if sieve[i]:
+            sieve[i * i::i] = bytearray(len(sieve[i * i::i]))
+    return [i for i, ok in enumerate(sieve) if ok]
+
+
+@dataclass
+class IntegerFactorization(Problem):
+    """CALT's integer factorisation: a product of distinct primes; answer the primes."""
+
+    max_factors: int = 4
+    prime_bound: int = 1000
+
+    def __post_init__(self):
+        self._primes = _primes_below(self.prime_bound)
+
+    def generate(self, rng):
+        primes = sorted(rng.sample(self._primes, rng.randint(2, self.max_factors)))
+        return math.prod(primes), primes
+
+    def check(self, problem, answer) -> bool:
+        factors = [int(a) for a in (answer if isinstance(answer, list) else [answer])]
+        return (math.prod(factors) == int(problem) and all(map(is_prime, factors))
+                and factors == sorted(set(factors)))
+
+    def statistics(self, problem, answer):
+        return {"problem": {"digits": len(str(problem))}, "answer": {"num_factors": len(answer)}}

@@ -1,0 +1,57 @@
+"""CALT's polynomial reduction: the remainder of ``f`` modulo a Groebner basis of
+``g1, ..., g_k``. The problem is ``[f, g1, ..., gk]``; the answer the normal form of f.
+
+A sample whose ideal is the whole ring (basis {1}: every remainder is 0) raises, so that a run
+with ``on_error: skip`` replaces it through the engine (counted in the stats), not in a private
+retry loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synthset.algebra.backends import get_backend
+from synthset.algebra.problems.base import PolyProblem, poly_terms, sympy_poly
+from synthset.core.errors import ConfigError
+
+
+class DegenerateIdeal(ValueError):
+    """The generators span the whole ring."""
+
+
+@dataclass
+class PolyReduction(PolyProblem):
+    """CALT's reduction: [f, g1..gk]; answer f's normal form modulo their Groebner basis."""
+
+    symbols: str = "x, y, z"
+    num_generators: int = 2
+    max_degree: int = 2
+    max_num_terms: int = 3
+    min_degree: int = 1  # a constant generator would make the ideal the whole ring
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.backend == "flint":
+            raise ConfigError("poly_reduction needs Groebner bases, which python-flint lacks: "
+                              "use backend 'sympy' or 'sagemath'")
+
+    def generate(self, rng):
+        eng = get_backend(self.backend)
+        sampler = self.sampler(rng)
+        f, *gens = sampler.sample(1 + self.num_generators)
+        basis = eng.groebner(gens, self.ring())
+        if any(eng.total_degree(b) == 0 and not eng.is_zero(b) for b in basis):
+            raise DegenerateIdeal("g1..gk generate the whole ring (Groebner basis {1})")
+        return [f, *gens], eng.reduce(f, basis)
+
+    def check(self, problem, answer) -> bool:
+        import sympy
+
+        fld, sym = self._field, self._symbols
+        f, *gens = (sympy_poly(self.terms_of(p), sym, fld) for p in problem)
+        order = {"lex": "lex", "deglex": "grlex", "degrevlex": "grevlex"}[self._order]
+        basis = sympy.groebner([g.as_expr() for g in gens], *f.gens, order=order,
+                               domain=f.domain)
+        _, remainder = basis.reduce(f.as_expr())
+        expected = poly_terms(sympy.Poly(remainder, *f.gens, domain=f.domain), fld)
+        return expected == self.terms_of(answer)
