@@ -1,8 +1,9 @@
 """What every algebra backend provides: rings, polynomials from exact terms, and back.
 
 Coefficients cross the boundary as plain Python values — ``int`` (ZZ, and GF(p) in [0, p)),
-``fractions.Fraction`` (QQ) and ``float`` (RR) — so samplers, problems and verifiers are written
-once and every backend builds the same polynomial from the same draws.
+``fractions.Fraction`` (QQ; ``from_dict`` also takes an unreduced ``(num, den)`` pair, as the
+samplers draw them) and ``float`` (RR) — so samplers, problems and verifiers are written once
+and every backend builds the same polynomial from the same draws.
 """
 
 from __future__ import annotations
@@ -56,10 +57,15 @@ class Backend:
     supports_rr = True
 
     def ring(self, symbols, field: Field, order: str) -> Ring:
-        if field.kind == "RR" and not self.supports_rr:
-            raise ConfigError(f"field RR is not available on backend {self.name!r}; use "
-                              "backend 'sympy' or 'sagemath'")
-        return Ring(self, tuple(symbols), field, order, self._native_ring(symbols, field, order))
+        """The ring (made once per description and backend, then reused)."""
+        key = (tuple(symbols), field, order)
+        cache = self.__dict__.setdefault("_rings", {})
+        if key not in cache:
+            if field.kind == "RR" and not self.supports_rr:
+                raise ConfigError(f"field RR is not available on backend {self.name!r}; use "
+                                  "backend 'sympy' or 'sagemath'")
+            cache[key] = Ring(self, key[0], field, order, self._native_ring(symbols, field, order))
+        return cache[key]
 
     def _native_ring(self, symbols, field, order):
         raise NotImplementedError(f"{type(self).__name__} must implement _native_ring")
@@ -100,6 +106,23 @@ class Backend:
     def total_degree(self, poly) -> int:
         monoms = [m for m, _ in self.terms(poly)]
         return max((sum(m) for m in monoms), default=0)
+
+    def degree_and_terms(self, poly) -> tuple[int, int]:
+        """(total degree, number of terms); 0 for the zero polynomial's degree."""
+        monoms = [m for m, _ in self.terms(poly)]
+        return max((sum(m) for m in monoms), default=0), len(monoms)
+
+    def normalize(self, poly, ring: Ring):
+        """(poly made monic over a field / with a positive leading coefficient over ZZ, the
+        leading coefficient it had, as a Python value)."""
+        from synthset.algebra import terms as T
+
+        f = dict(self.terms(poly))
+        lt = T.leading(f, ring.order)
+        if lt is None:
+            return poly, 0
+        return ring.from_dict(T.normalize(f, ring.field, ring.order)), (
+            (-1 if lt[1] < 0 else 1) if ring.field.kind == "ZZ" else lt[1])
 
     def num_terms(self, poly) -> int:
         return len(self.terms(poly))

@@ -33,12 +33,9 @@ class FlintBackend(Backend):
     def from_dict(self, ring: Ring, terms: dict):
         if ring.field.kind == "QQ":
             fmpq = self.flint.fmpq
-            terms = {m: fmpq(c.numerator, c.denominator) if isinstance(c, Fraction) else c
-                     for m, c in terms.items()}
-        elif ring.field.kind == "GF":
-            p = ring.field.p
-            terms = {m: int(c) % p for m, c in terms.items()}
-        return ring.native.from_dict(terms)
+            terms = {m: fmpq(*c) if type(c) is tuple else fmpq(c.numerator, c.denominator)
+                     if isinstance(c, Fraction) else c for m, c in terms.items()}
+        return ring.native.from_dict(terms)  # FLINT reduces GF(p) coefficients mod p itself
 
     def terms(self, poly):
         out = []
@@ -46,6 +43,20 @@ class FlintBackend(Backend):
             out.append((tuple(int(e) for e in m),
                         Fraction(int(c.p), int(c.q)) if hasattr(c, "q") else int(c)))
         return out
+
+    def degree_and_terms(self, poly):
+        n = len(poly)
+        return (int(poly.total_degree()) if n else 0), n
+
+    def normalize(self, poly, ring):
+        if not len(poly):
+            return poly, 0
+        lc = poly.leading_coefficient()
+        if ring.field.kind == "ZZ":
+            return (-poly, -1) if lc < 0 else (poly, 1)
+        value = Fraction(int(lc.p), int(lc.q)) if ring.field.kind == "QQ" else int(lc)
+        return poly * (1 / lc if ring.field.kind == "QQ" else pow(int(lc), -1, ring.field.p)), \
+            value
 
     def factor(self, poly):
         return poly.factor()

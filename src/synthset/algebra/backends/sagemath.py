@@ -52,6 +52,8 @@ class SageBackend(Backend):
         dom = R.base_ring()
         conv = {}
         for m, c in terms.items():
+            if type(c) is tuple:
+                c = Fraction(*c)
             conv[tuple(m)] = dom(c.numerator) / dom(c.denominator) \
                 if isinstance(c, Fraction) else dom(c)
         return R(conv)

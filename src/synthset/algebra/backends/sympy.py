@@ -39,8 +39,8 @@ class SympyBackend(Backend):
         dom = R.domain
         kind = ring.field.kind
         if kind == "QQ":
-            conv = {m: dom(c.numerator, c.denominator) if isinstance(c, Fraction) else dom(c)
-                    for m, c in terms.items()}
+            conv = {m: dom(*c) if type(c) is tuple else dom(c.numerator, c.denominator)
+                    if isinstance(c, Fraction) else dom(c) for m, c in terms.items()}
         else:
             conv = {m: dom(c) for m, c in terms.items()}
         return R.from_dict(conv)
@@ -50,6 +50,9 @@ class SympyBackend(Backend):
         kind = _kind(dom)
         p = int(dom.mod) if kind == "GF" else None
         return [(tuple(m), _value(kind, c, p)) for m, c in poly.terms()]
+
+    def degree_and_terms(self, poly):  # a PolyElement is a dict {monomial: coefficient}
+        return max(map(sum, poly), default=0), len(poly)
 
     def factor(self, poly):
         if poly.ring.domain.is_FiniteField and poly.ring.ngens > 1:

@@ -60,13 +60,26 @@ class PolyProblem(Problem):
         self.sampler(random.Random(0))  # check the sampler settings now, not in a worker
 
     def sampler(self, rng, **overrides):
+        """A sampler with this problem's settings (and ``overrides``) drawing from ``rng``;
+        made once per settings and reused, only its random source changes."""
         from synthset.algebra.sampling import PolynomialSampler
 
-        settings = dict(symbols=self._symbols, field_str=self._field, order=self._order,
-                        max_degree=self.max_degree, max_num_terms=self.max_num_terms,
-                        min_degree=self.min_degree)
-        settings.update(overrides)
-        return PolynomialSampler(**settings, backend=self.backend, rng=rng)
+        key = tuple(sorted(overrides.items()))
+        cache = self.__dict__.setdefault("_samplers", {})
+        sampler = cache.get(key)
+        if sampler is None:
+            settings = dict(symbols=self._symbols, field_str=self._field, order=self._order,
+                            max_degree=self.max_degree, max_num_terms=self.max_num_terms,
+                            min_degree=self.min_degree)
+            settings.update(overrides)
+            sampler = cache[key] = PolynomialSampler(**settings, backend=self.backend, rng=rng)
+        sampler.rng = rng
+        return sampler
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_samplers", None)  # rebuilt in the worker
+        return state
 
     def ring(self):
         return get_backend(self.backend).ring(self._symbols, self._field, self._order)

@@ -36,30 +36,27 @@ class PolyFactor(PolyProblem):
         eng = get_backend(self.backend)
         polys = self.sampler(rng).sample(self.k)
         product = reduce(lambda a, b: a * b, polys)
-        const, factors = eng.factor(product)
-        return product, self._answer(const, [(dict(eng.terms(f)), e) for f, e in factors])
+        return product, self._answer(*eng.factor(product))
 
     def _answer(self, const, factors) -> list[str]:
         """Normalise the factors, fold their leading coefficients into the constant, and
         write the answer strings (the same on every backend)."""
         fld, ring = self._field, self.ring()
-        eng = get_backend(self.backend)
-        constant = dict(eng.terms(ring.one() * const)).get((0,) * ring.ngens, 0)
-        items = []
+        eng = ring.backend
+        zero = (0,) * ring.ngens
+        constant = dict(eng.terms(ring.one() * const)).get(zero, 0)
+        written = []
         for f, e in factors:
-            lt = T.leading(f, self._order)
-            if sum(lt[0]) == 0:  # a constant "factor" (Sage, FLINT put units there)
-                constant = constant * lt[1] ** e
+            degree, _ = eng.degree_and_terms(f)
+            if degree == 0:  # a constant "factor" (Sage and FLINT put content there)
+                constant = constant * dict(eng.terms(f)).get(zero, 0) ** e
                 continue
-            normal = T.normalize(f, fld, self._order)
-            ratio = lt[1] * T.inverse(T.leading(normal, self._order)[1], fld)
-            constant = constant * ratio ** e
-            items.extend([normal] * e)
+            normal, lc = eng.normalize(f, ring)
+            constant = constant * lc ** e
+            written.extend([(degree, eng.to_str(normal))] * e)
         if fld.kind == "GF":
             constant %= fld.p
-        written = sorted((eng.to_str(ring.from_dict(f)) for f in items),
-                         key=lambda s: (T.total_degree(self.terms_of(s)), s))
-        return ([] if constant == 1 else [str(constant)]) + written
+        return ([] if constant == 1 else [str(constant)]) + [text for _, text in sorted(written)]
 
     def check(self, problem, answer) -> bool:
         fld, sym = self._field, self._symbols
