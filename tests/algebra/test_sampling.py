@@ -146,3 +146,23 @@ def test_samplers_pickle_for_process_workers():
     s.sample(1)
     again = pickle.loads(pickle.dumps(s))
     assert again.backend.name == "flint" and again.sample(1)
+
+
+def test_sage_sampler_accepts_a_sage_ring():
+    sage = pytest.importorskip("sage.all__sagemath_singular")
+    from synthset.dataset.sagemath import PolynomialSampler as SageSampler
+
+    R = sage.PolynomialRing(sage.GF(5), 2, ["a", "b"], order="lex")
+    s = SageSampler(ring=R, max_degree=3, rng=random.Random(8))
+    (p,) = s.sample(1)
+    assert p.parent() is R and s.get_ring() is R
+    assert s.field_str == "GF(5)" and s.order == "lex"
+
+
+def test_random_element_on_a_sympy_ring():
+    from sympy import QQ
+    from sympy.polys.rings import ring
+
+    R, x, y = ring("x, y", QQ, "grlex")
+    p = SinglePolynomialSampler(random.Random(9)).random_element(R, degree=3, terms=4)
+    assert p.ring == R and len(p.terms()) <= 4

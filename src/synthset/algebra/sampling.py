@@ -229,11 +229,29 @@ _NATIVE: dict = {}  # id(native ring) -> Ring, for rings handed out by get_ring(
 
 
 def as_ring(R) -> Ring:
+    """A synthset Ring for ``R``: ours, one a sampler handed out, or a library's own ring
+    (a Sage ``PolynomialRing``, a SymPy ``PolyRing``), described by its variables, field and
+    order."""
     if isinstance(R, Ring):
         return R
     ring = _NATIVE.get(id(R))
-    if ring is None or ring.native is not R:
-        raise ConfigError("pass a ring made by a synthset sampler (sampler.get_ring())")
+    if ring is not None and ring.native is R:
+        return ring
+    if hasattr(R, "variable_names") and hasattr(R, "term_order"):  # Sage
+        backend, names = "sagemath", tuple(R.variable_names())
+        base, order = R.base_ring(), R.term_order().name()
+        field = f"GF({base.characteristic()})" if base.is_finite() else \
+            {"Rational Field": "QQ", "Integer Ring": "ZZ"}.get(str(base), "RR")
+    elif hasattr(R, "symbols") and hasattr(R, "domain"):  # SymPy PolyRing
+        backend, names = "sympy", tuple(str(s) for s in R.symbols)
+        dom, order = R.domain, str(R.order.alias)
+        field = f"GF({int(dom.mod)})" if dom.is_FiniteField else \
+            "QQ" if dom.is_QQ else "ZZ" if dom.is_ZZ else "RR"
+    else:
+        raise ConfigError(f"cannot use {type(R).__name__} as a ring: pass a sampler's "
+                          "get_ring(), a Sage PolynomialRing or a SymPy PolyRing")
+    ring = get_backend(backend).ring(names, parse_field(field), parse_order(order))
+    _NATIVE[id(ring.native)] = ring
     return ring
 
 
