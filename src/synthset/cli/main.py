@@ -34,6 +34,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("tasks", help="list the built-in tasks (use as task: NAME in data.yaml)")
 
+    ins = sub.add_parser(
+        "inspect", help="print examples of a reasoning task, token by token",
+        description="Print examples of a task (Hydra-style overrides, e.g. dataset=brevo show=2 "
+                    "dataset.config.qa=true max_tokens=50 tokenizer_name_or_path=PATH). Tokens "
+                    "in the loss are green, the rest dim.")
+    ins.add_argument("overrides", nargs="*", metavar="key=value")
+    ins.add_argument("--no-color", action="store_true", help="plain text, no ANSI colours")
+
     status = sub.add_parser("status", help="show which shards of a run folder are done")
     status.add_argument("save_dir", help="the run folder (the dataset's save_dir)")
     return parser
@@ -50,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
             from synthset.cli.generate import generate
 
             generate(args.config, args.overrides)
+        elif args.command == "inspect":
+            from synthset.cli.inspect import inspect
+
+            print(inspect(args.overrides, color=False if args.no_color else None))
         elif args.command == "tasks":
             from synthset.cli.tasks import list_tasks
 

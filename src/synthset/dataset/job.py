@@ -75,12 +75,16 @@ class SampleJob:
                             out = gen(seed)
                     else:
                         out = gen(seed)
-                    problem, answer = out
+                    if type(out) is not dict:  # a row is a dict; else a (problem, answer)
+                        problem, answer = out
                 except (Exception, SampleTimeout) as exc:
                     out, seed, t0 = self._replace(shard.split, index, seed, exc, counters, limit)
-                    problem, answer = out
                 runtime(clock() - t0)
                 try:
+                    if type(out) is dict:
+                        self._row(out, calc, stats, texts, jsons, problems if rows else None)
+                        continue
+                    problem, answer = out
                     if calc is not None:
                         sample_stats = calc(problem, answer)
                         if sample_stats is not None:
@@ -106,6 +110,27 @@ class SampleJob:
         return {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
                 "finished_at": time.time(), "worker": WORKER, **counters}
 
+    @staticmethod
+    def _row(row, calc, stats, texts, jsons, keep) -> None:
+        """A task row: JSONL as orjson writes it (keys in the row's order), text as the row's
+        ``text`` or its ``input_ids`` joined by spaces."""
+        import orjson
+
+        if calc is not None:
+            sample_stats = calc(row)
+            if sample_stats is not None:
+                stats.update_sample(sample_stats)
+        if texts is not None:
+            text = row["text"] if "text" in row else " ".join(map(str, row["input_ids"]))
+            if "\n" in text:
+                raise FormatError("a row's text contains a line break, which would split it "
+                                  "across lines of the text file")
+            texts.append(text + "\n")
+        if jsons is not None:
+            jsons.append(orjson.dumps(row).decode() + "\n")
+        if keep is not None:
+            keep.append(row)
+
     def _replace(self, split, index, seed, exc, counters, limit):
         """Handle a failed call: raise GenerationError, or (on_error=skip) draw replacements."""
         attempt = 0
@@ -130,7 +155,8 @@ class SampleJob:
                         out = self.generator(seed)
                 else:
                     out = self.generator(seed)
-                _problem, _answer = out
+                if type(out) is not dict:
+                    _problem, _answer = out
                 return out, seed, t0
             except (Exception, SampleTimeout) as again:
                 exc = again
@@ -150,17 +176,24 @@ class SampleJob:
         if jsons is not None:
             with atomic_open(state.shard_file(shard, "jsonl")) as f:
                 f.writelines(jsons)
+        task_rows = bool(problems) and type(problems[0]) is dict
         if "pickle" in self.formats:
-            from synthset.io.pickle import encode_sample
+            from synthset.io.pickle import encode_row, encode_sample
 
             with atomic_open(state.shard_file(shard, "pkl"), "wb") as f:
-                f.writelines(encode_sample(p, a) for p, a in zip(problems, answers))
+                if task_rows:
+                    f.writelines(encode_row(r) for r in problems)
+                else:
+                    f.writelines(encode_sample(p, a) for p, a in zip(problems, answers))
         if "parquet" in self.formats:
-            from synthset.io.parquet import write_part
+            from synthset.io.parquet import write_part, write_rows_part
 
-            write_part(state.shard_file(shard, "parquet"),
-                       [text_field(p) for p in problems], [text_field(a) for a in answers],
-                       shard.start)
+            if task_rows:
+                write_rows_part(state.shard_file(shard, "parquet"), problems, shard.start)
+            else:
+                write_part(state.shard_file(shard, "parquet"),
+                           [text_field(p) for p in problems], [text_field(a) for a in answers],
+                           shard.start)
 
 
 def _describe(exc: BaseException) -> str:

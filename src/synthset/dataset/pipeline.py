@@ -12,6 +12,20 @@ from synthset.dataset.run import RunSpec, execute, formats_from
 
 
 
+def make_task(name: str, backend: str, config: dict):
+    """A built-in task by name: a reasoning task (``depo``, ``brevo1``...) or an algebra
+    problem (``poly_gcd``...) on ``backend``."""
+    from synthset import tasks
+    from synthset.algebra.problems import PROBLEMS, make_problem
+    from synthset.core.errors import bad_choice
+
+    if name in tasks.TASKS or name in tasks.PRESETS:
+        return tasks.get(name, **config)
+    if name in PROBLEMS:
+        return make_problem(name, backend=backend, **config)
+    raise bad_choice("task", name, sorted({*tasks.TASKS, *tasks.PRESETS, *PROBLEMS}))
+
+
 class DatasetPipeline:
     """Generate ``train`` and ``test`` splits from an instance generator.
 
@@ -69,9 +83,7 @@ class DatasetPipeline:
             statistics_calculator = resolve_callable(named_stats, "statistics_calculator", search)
         task, task_config = cfg.pop("task"), cfg.pop("task_config")
         if task and instance_generator is None and problem_generator is None:
-            from synthset.algebra.problems import make_problem
-
-            instance_generator = make_problem(task, backend=cfg["backend"], **task_config)
+            instance_generator = make_task(task, cfg["backend"], task_config)
             if statistics_calculator is None:
                 statistics_calculator = instance_generator.statistics
         return cls(instance_generator=instance_generator,

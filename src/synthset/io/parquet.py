@@ -37,6 +37,45 @@ def schema():
     )
 
 
+def row_schema(row: dict):
+    """The schema of task rows, from one row: int lists -> list<int32>, strings -> string,
+    ints -> int64, anything else (``meta``) -> a JSON string."""
+    pa = _pa()
+    fields = []
+    for key, value in row.items():
+        if isinstance(value, list) and all(isinstance(v, int) for v in value[:16]):
+            fields.append((key, pa.list_(pa.int32())))
+        elif isinstance(value, str):
+            fields.append((key, pa.string()))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            fields.append((key, pa.int64()))
+        else:
+            fields.append((key, pa.string()))
+    fields.append(("index", pa.int64()))
+    return pa.schema(fields)
+
+
+def write_rows_part(path: Path, rows: list[dict], start: int) -> None:
+    """A shard of task rows (``input_ids``/``loss_mask``/``labels``/``meta`` or ``text``)."""
+    import json
+
+    pa = _pa()
+    import pyarrow.parquet as pq
+
+    sch = row_schema(rows[0])
+    columns = []
+    for field in sch:
+        if field.name == "index":
+            columns.append(pa.array(range(start, start + len(rows)), pa.int64()))
+        elif pa.types.is_string(field.type) and not isinstance(rows[0][field.name], str):
+            columns.append(pa.array([json.dumps(r[field.name], separators=(",", ":"))
+                                     for r in rows], pa.string()))
+        else:
+            columns.append(pa.array([r[field.name] for r in rows], field.type))
+    with atomic_open(path, "wb") as f:
+        pq.write_table(pa.Table.from_arrays(columns, schema=sch), f, compression=COMPRESSION)
+
+
 def write_part(path: Path, problems: list[str], answers: list[str], start: int) -> None:
     pa = _pa()
     import pyarrow.parquet as pq
@@ -65,6 +104,7 @@ def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
 
     names = file_names(split, num_rows, rows_per_file)
     (save_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
+    sch = pq.read_schema(parts[0]).remove_metadata()  # problem/answer or task-row columns
     batches = (b for part in parts for b in pq.ParquetFile(part).iter_batches(row_group_size))
     pending: list = []  # record batches not yet written, fewer than row_group_size rows
     pending_rows = 0
@@ -72,7 +112,7 @@ def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
         target = min(rows_per_file, num_rows)
         num_rows -= target
         with atomic_open(save_dir / name, "wb") as f:
-            writer = pq.ParquetWriter(f, schema(), compression=COMPRESSION)
+            writer = pq.ParquetWriter(f, sch, compression=COMPRESSION)
             written = 0
             while written < target:
                 want = min(row_group_size, target - written)
@@ -80,7 +120,7 @@ def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
                     batch = next(batches)
                     pending.append(batch)
                     pending_rows += batch.num_rows
-                table = pa.Table.from_batches(pending, schema())
+                table = pa.Table.from_batches(pending, sch)
                 writer.write_table(table.slice(0, want), row_group_size=want)
                 rest = table.slice(want)
                 pending = rest.to_batches() if rest.num_rows else []

@@ -27,6 +27,11 @@ def encode_sample(problem, answer) -> bytes:
     return pickle.dumps((problem, answer), protocol=2)[2:-1] + _APPEND
 
 
+def encode_row(row: dict) -> bytes:
+    """The opcodes that push a task row (a dict of lists, strings and numbers) and append it."""
+    return pickle.dumps(row, protocol=2)[2:-1] + _APPEND
+
+
 class _NoGlobals(pickle.Unpickler):
     def find_class(self, module, name):
         raise FormatError(
@@ -47,4 +52,4 @@ def load_samples(path) -> list:
         raise FormatError(f"{path} is not a readable pickle of samples: {exc}") from None
     if not isinstance(obj, list):
         raise FormatError(f"{path} holds a {type(obj).__name__}, not a list of samples")
-    return [tuple(sample) for sample in obj]
+    return [sample if isinstance(sample, dict) else tuple(sample) for sample in obj]

@@ -1,0 +1,66 @@
+"""Hydra-style config composition with OmegaConf alone (no hydra-core needed to run).
+
+A config folder holds ``config.yaml`` with a ``defaults:`` list naming a file per group
+(``- dataset: depo`` reads ``dataset/depo.yaml`` under the key ``dataset``). Overrides follow
+Hydra's syntax: ``group=option`` picks another file, ``a.b=value`` sets a key that exists, and
+``+a.b=value`` adds one. A key that does not exist, or an option that has no file, is a
+ConfigError naming the valid ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthset.core.errors import ConfigError, bad_choice, unknown_key
+
+
+def compose(config_dir: Path, overrides: list[str]):
+    from omegaconf import OmegaConf
+
+    config_dir = Path(config_dir)
+    base = OmegaConf.load(config_dir / "config.yaml")
+    defaults = OmegaConf.to_container(base.pop("defaults", [])) or []
+    groups = {}
+    for item in defaults:
+        if isinstance(item, dict):
+            groups.update(item)
+    plain = []
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like key=value")
+        key, value = item.split("=", 1)
+        if key in groups:
+            options = sorted(p.stem for p in (config_dir / key).glob("*.yaml"))
+            if value not in options:
+                raise bad_choice(key, value, options)
+            groups[key] = value
+        else:
+            plain.append((key, value))
+    cfg = OmegaConf.create({})
+    for group, option in groups.items():
+        cfg = OmegaConf.merge(cfg, {group: OmegaConf.load(config_dir / group / f"{option}.yaml")})
+    cfg = OmegaConf.merge(cfg, base)
+    OmegaConf.set_struct(cfg, False)
+    free = _empty_mappings(OmegaConf.to_container(cfg))  # {} in a file: any key may go there
+    for key, value in plain:
+        add = key.startswith("+")
+        key = key.lstrip("+")
+        parent, _, _leaf = key.rpartition(".")
+        if not add and parent not in free and OmegaConf.select(
+                cfg, key, default="__missing__") == "__missing__":
+            node = OmegaConf.select(cfg, parent) if parent else cfg
+            valid = list(node.keys()) if hasattr(node, "keys") else []
+            raise unknown_key(key, [f"{parent + '.' if parent else ''}{k}" for k in valid]
+                              or list(groups), where="override")
+        OmegaConf.update(cfg, key, OmegaConf.from_dotlist([f"v={value}"]).v, force_add=True)
+    return cfg
+
+
+def _empty_mappings(node, prefix: str = "") -> set[str]:
+    out = set()
+    if isinstance(node, dict):
+        if not node and prefix:
+            out.add(prefix)
+        for k, v in node.items():
+            out |= _empty_mappings(v, f"{prefix}.{k}" if prefix else str(k))
+    return out

@@ -1,0 +1,259 @@
+"""Brevo — reasoning breadth: every ancestor of a node in a random DAG, in topological order.
+
+Nodes (Brevo1: distinct single tokens from [1, N]; Brevo2: distinct words of V=4 pieces,
+length 2-4) take a hidden random order; the first L are roots, L ~ U[1, floor((n-1)/4)+1];
+every later node takes 1..min(4, #eligible) parents among earlier nodes whose out-degree is
+still < 4. Layout: ``<bos>`` edges ``parent child`` (shuffled) ``<query> q <ans> a_1 ... a_p q
+<eos>``: the ancestors of q in a valid topological order, then q. The query is uniform among
+nodes with in-degree >= 1 in the last quarter of the hidden order (decision, TASKS.md). Loss
+on ``<ans>``, the answer and ``<eos>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synthset.core.errors import ConfigError
+from synthset.core.rand import fast_randint
+from synthset.tasks.base import (Task, check, check_labels, difficulty_weights, make_row,
+                                 require_int)
+from synthset.tasks.vocab import Vocab
+
+MAX_DEGREE = 4
+
+
+@dataclass
+class BrevoConfig:
+    """Args:
+        N: the largest number of nodes (n ~ 1/(n + sqrt(N)) on {3..N}; n = N with qa).
+        V, min_len, max_len: node words (single tokens 1..N when max_len == 1).
+        qa: evaluation mode (n = N).
+    """
+
+    N: int = 70
+    V: int = 4
+    min_len: int = 1
+    max_len: int = 1
+    qa: bool = False
+
+    def validate(self) -> None:
+        require_int("N", self.N, 3)
+        require_int("V", self.V, 1)
+        require_int("min_len", self.min_len, 1)
+        require_int("max_len", self.max_len, self.min_len)
+        if self.max_len > 1:
+            words = sum(self.V ** l for l in range(self.min_len, self.max_len + 1))
+            if words < self.N:
+                raise ConfigError(f"only {words} distinct words exist, fewer than N={self.N}")
+
+
+class BrevoTask(Task):
+    name = "brevo"
+    Config = BrevoConfig
+    PRESETS = {
+        "brevo1": {"N": 70, "min_len": 1, "max_len": 1},
+        "brevo2": {"N": 30, "V": 4, "min_len": 2, "max_len": 4},
+    }
+
+    @property
+    def single(self) -> bool:
+        return self.config.max_len == 1
+
+    def build_vocab(self) -> Vocab:
+        c = self.config
+        return Vocab(c.N if self.single else 2 * c.V, ["<bos>", "<eos>", "<query>", "<ans>"])
+
+    def _words(self, rng, randint, n) -> list[tuple]:
+        c = self.config
+        if self.single:
+            return [(v,) for v in rng.sample(range(1, c.N + 1), n)]
+        words, seen = [], set()
+        while len(words) < n:
+            length = randint(c.min_len, c.max_len)
+            w = tuple([randint(1, c.V) for _ in range(length - 1)]
+                      + [randint(c.V + 1, 2 * c.V)])
+            if w not in seen:
+                seen.add(w)
+                words.append(w)
+        return words
+
+    def generate_example(self, rng) -> dict:
+        c, voc = self.config, self.vocab
+        randint = fast_randint(rng)
+        if c.qa:
+            n = c.N
+        else:
+            population, cum = self.__dict__.setdefault("_law", difficulty_weights(c.N))
+            n = rng.choices(population, cum_weights=cum)[0]
+        while True:
+            parents = _random_dag(n, rng, randint)
+            last = [v for v in range(n - n // 4 - (n % 4 > 0), n) if parents[v]]
+            if last:
+                break
+        q = last[randint(0, len(last) - 1)]
+        words = self._words(rng, randint, n)  # words[v] names hidden-order node v
+        edges = [(p, v) for v in range(n) for p in parents[v]]
+        rng.shuffle(edges)
+        ancestors = _ancestors(parents, q)
+        order = sorted(ancestors)  # the hidden order is a topological order
+        ids = [voc["<bos>"]]
+        for p, v in edges:
+            ids.extend(words[p])
+            ids.extend(words[v])
+        ids.append(voc["<query>"])
+        ids.extend(words[q])
+        ids.append(voc["<ans>"])
+        mask = [0] * (len(ids) - 1) + [1]
+        start = len(ids)
+        for v in [*order, q]:
+            ids.extend(words[v])
+        ids.append(voc["<eos>"])
+        mask.extend([1] * (len(ids) - start))
+        return make_row(ids, mask, {"n": n, "num_ancestors": len(order),
+                                    "answer_span": [start, len(ids) - 1]})
+
+    # -- checking --------------------------------------------------------------------------
+    def parse(self, example: dict):
+        """(edges as word pairs, query word, answer words) read back from the tokens."""
+        voc, ids = self.vocab, example["input_ids"]
+        check(ids[0] == voc["<bos>"], "the row does not start with <bos>")
+        check(ids[-1] == voc["<eos>"], "the row does not end with <eos>")
+        qpos = ids.index(voc["<query>"]) if voc["<query>"] in ids else None
+        check(qpos is not None, "no <query> token")
+        apos = ids.index(voc["<ans>"]) if voc["<ans>"] in ids else None
+        check(apos is not None and apos > qpos, "no <ans> after <query>")
+        words = self._split(ids[1:qpos])
+        check(len(words) % 2 == 0, "the edge list has an odd number of words")
+        (q,) = self._split(ids[qpos + 1:apos]) or [None]
+        answer = self._split(ids[apos + 1:-1])
+        return list(zip(words[::2], words[1::2])), q, answer
+
+    def _split(self, tokens) -> list[tuple]:
+        c = self.config
+        if self.single:
+            out = []
+            for t in tokens:
+                v = self.vocab.value(t)
+                check(1 <= v <= c.N, f"token {t} is not a node id")
+                out.append((v,))
+            return out
+        words, cur = [], []
+        for t in tokens:
+            v = self.vocab.value(t)
+            check(1 <= v <= 2 * c.V, f"token {t} is not a word piece")
+            cur.append(v)
+            if v > c.V:
+                check(c.min_len <= len(cur) <= c.max_len, f"word {tuple(cur)} has a bad length")
+                words.append(tuple(cur))
+                cur = []
+        check(not cur, "a word is cut off")
+        return words
+
+    def validate_example(self, example: dict) -> None:
+        check_labels(example)
+        edges, q, answer = self.parse(example)
+        parents: dict = {}
+        children: dict = {}
+        for p, v in edges:
+            parents.setdefault(v, set()).add(p)
+            children.setdefault(p, set()).add(v)
+            parents.setdefault(p, set())
+        for v, ps in parents.items():
+            check(len(ps) <= MAX_DEGREE, f"node {v} has in-degree {len(ps)} > 4")
+            check(len(children.get(v, ())) <= MAX_DEGREE, f"node {v} has out-degree > 4")
+        check(len(edges) == len(set(edges)), "an edge repeats")
+        check(_is_acyclic(parents), "the graph has a cycle")
+        check(q in parents and parents[q], f"the query {q} has no parent")
+        c = self.config
+        n = example["meta"]["n"]  # a node without edges does not show in the tokens
+        check(len(parents) <= n <= c.N, f"{len(parents)} nodes in the edges, meta n = {n}")
+        check(not c.qa or n == c.N, f"evaluation rows need n = N = {c.N}, got {n}")
+        check(self.is_correct_answer(parents, q, answer), "the answer is not the ancestors of "
+              "the query in a topological order followed by the query")
+        ids, mask = example["input_ids"], example["loss_mask"]
+        apos = ids.index(self.vocab["<ans>"])
+        check(list(mask) == [0] * apos + [1] * (len(ids) - apos),
+              "loss_mask is not 1 exactly on <ans>, the answer and <eos>")
+
+    @staticmethod
+    def is_correct_answer(parents: dict, q, answer: list) -> bool:
+        """Exact: the ancestors of q, each once, in an order where every parent comes before
+        its child, then q. Any valid order is accepted; no partial credit."""
+        if not answer or answer[-1] != q:
+            return False
+        want = _ancestors(parents, q)
+        got = answer[:-1]
+        if len(got) != len(set(got)) or set(got) != want:
+            return False
+        seen = set()
+        for v in got:
+            if any(p not in seen for p in parents.get(v, ())):
+                return False
+            seen.add(v)
+        return True
+
+    def score(self, example: dict, generated_ids) -> bool:
+        """Exact-answer check of a model's generated answer tokens (after ``<ans>``, up to
+        ``<eos>``) against the graph in ``example``."""
+        edges, q, _ = self.parse(example)
+        parents: dict = {}
+        for p, v in edges:
+            parents.setdefault(v, set()).add(p)
+            parents.setdefault(p, set())
+        eos = self.vocab["<eos>"]
+        tokens = list(generated_ids)
+        if eos in tokens:
+            tokens = tokens[:tokens.index(eos)]
+        try:
+            answer = self._split(tokens)
+        except Exception:
+            return False
+        return self.is_correct_answer(parents, q, answer)
+
+
+def _random_dag(n, rng, randint) -> list[list[int]]:
+    roots = randint(1, (n - 1) // 4 + 1)
+    out_deg = [0] * n
+    parents: list[list[int]] = [[] for _ in range(n)]
+    for v in range(roots, n):
+        eligible = [u for u in range(v) if out_deg[u] < MAX_DEGREE]
+        if not eligible:
+            continue
+        k = randint(1, min(MAX_DEGREE, len(eligible)))
+        chosen = rng.sample(eligible, k)
+        for u in chosen:
+            out_deg[u] += 1
+        parents[v] = chosen
+    return parents
+
+
+def _ancestors(parents, q) -> set:
+    seen, stack = set(), list(parents[q])
+    while stack:
+        v = stack.pop()
+        if v not in seen:
+            seen.add(v)
+            stack.extend(parents[v])
+    return seen
+
+
+def _is_acyclic(parents: dict) -> bool:
+    state: dict = {}
+    for start in parents:
+        if start in state:
+            continue
+        stack = [(start, iter(parents[start]))]
+        state[start] = 1
+        while stack:
+            v, it = stack[-1]
+            for p in it:
+                if state.get(p) == 1:
+                    return False
+                if p not in state:
+                    state[p] = 1
+                    stack.append((p, iter(parents.get(p, ()))))
+                    break
+            else:
+                state[v] = 2
+                stack.pop()
+    return True

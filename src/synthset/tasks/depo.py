@@ -1,0 +1,204 @@
+"""Depo — reasoning depth: the k-th successor on a cycle (TASKS.md).
+
+``<bos>``, the n edges ``word(v_i) word(v_{i+1 mod n})`` of a random n-cycle in shuffled order,
+then min(n, 10) queries with distinct starts: ``<query_k> word(q) <ans> word(succ^k(q))``, then
+``<eos>`` (decision: emitted, outside the loss). Loss on ``<ans>`` and the answer word's tokens.
+Words: l ~ U[min_len, max_len] tokens, the first l-1 in [1, V], the last in [V+1, 2V] (an
+end-of-word marker: words are prefix-free); distinct within a sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synthset.core.errors import ConfigError
+from synthset.core.rand import fast_randint
+from synthset.tasks.base import (Task, ValidationError, check, check_labels, difficulty_weights,
+                                 make_row, require_int)
+from synthset.tasks.vocab import Vocab
+
+
+@dataclass
+class DepoConfig:
+    """Args:
+        N: the largest number of nodes; training n follows p(n) ~ 1/(n + sqrt(N)) on {3..N}.
+        K: the largest hop count; training k is uniform in [1, K] per query.
+        V: word-piece alphabet size (content tokens 1..2V).
+        min_len, max_len: tokens per word.
+        qa: evaluation mode: n = N and k in {powers of 2 up to K} and K.
+        fixed_k: every query asks this k.
+        num_queries: queries per sample (min(n, num_queries)).
+    """
+
+    N: int = 225
+    K: int = 8
+    V: int = 50
+    min_len: int = 1
+    max_len: int = 2
+    qa: bool = False
+    fixed_k: int | None = None
+    num_queries: int = 10
+
+    def validate(self) -> None:
+        require_int("N", self.N, 3)
+        require_int("K", self.K, 1)
+        require_int("V", self.V, 1)
+        require_int("min_len", self.min_len, 1)
+        require_int("max_len", self.max_len, self.min_len)
+        require_int("num_queries", self.num_queries, 1)
+        if self.fixed_k is not None:
+            require_int("fixed_k", self.fixed_k, 1)
+        words = sum(self.V ** l for l in range(self.min_len, self.max_len + 1))
+        if words < self.N:
+            raise ConfigError(f"only {words} distinct words exist with V={self.V} and lengths "
+                              f"{self.min_len}..{self.max_len}, fewer than N={self.N} nodes")
+
+
+class DepoTask(Task):
+    name = "depo"
+    Config = DepoConfig
+    PRESETS = {
+        "depo1": {"N": 225, "K": 8, "V": 50, "min_len": 1, "max_len": 2},
+        "depo2": {"N": 75, "K": 16, "V": 4, "min_len": 5, "max_len": 7},
+    }
+
+    def build_vocab(self) -> Vocab:
+        c = self.config
+        specials = ["<bos>", "<eos>", "<ans>"] + [f"<query_{k}>" for k in range(1, c.K + 1)]
+        return Vocab(2 * c.V, specials)
+
+    def eval_hops(self) -> list[int]:
+        K = self.config.K
+        return sorted({2 ** i for i in range(K.bit_length()) if 2 ** i <= K} | {K})
+
+    def generate_example(self, rng) -> dict:
+        c, voc = self.config, self.vocab
+        randint = fast_randint(rng)
+        if c.qa:
+            n = c.N
+        else:
+            population, cum = self.__dict__.setdefault("_law", difficulty_weights(c.N))
+            n = rng.choices(population, cum_weights=cum)[0]
+        V, lo, hi = c.V, c.min_len, c.max_len
+        words: list[tuple] = []
+        seen = set()
+        while len(words) < n:
+            length = randint(lo, hi)
+            w = tuple([randint(1, V) for _ in range(length - 1)] + [randint(V + 1, 2 * V)])
+            if w not in seen:
+                seen.add(w)
+                words.append(w)
+        # words[i] -> words[i + 1 mod n] is the cycle (the words are already in random order).
+        edges = list(range(n))
+        rng.shuffle(edges)
+        ids = [voc["<bos>"]]
+        for i in edges:
+            ids.extend(words[i])
+            ids.extend(words[(i + 1) % n])
+        mask = [0] * len(ids)
+        hops = self.eval_hops()
+        ks, spans = [], []
+        for q in rng.sample(range(n), min(n, c.num_queries)):
+            if c.fixed_k is not None:
+                k = c.fixed_k
+            elif c.qa:
+                k = hops[randint(0, len(hops) - 1)]
+            else:
+                k = randint(1, c.K)
+            answer = words[(q + k) % n]
+            ids.append(voc[f"<query_{min(k, c.K)}>"] if k <= c.K else voc[f"<query_{c.K}>"])
+            ids.extend(words[q])
+            ids.append(voc["<ans>"])
+            start = len(ids)
+            ids.extend(answer)
+            mask.extend([0] * (1 + len(words[q])) + [1] * (1 + len(answer)))
+            ks.append(k)
+            spans.append([start, len(ids)])
+        ids.append(voc["<eos>"])
+        mask.append(0)
+        return make_row(ids, mask, {"n": n, "k": ks, "answer_spans": spans})
+
+    def validate_example(self, example: dict) -> None:
+        c, voc = self.config, self.vocab
+        ids, mask = example["input_ids"], example["loss_mask"]
+        check_labels(example)
+        check(ids and ids[0] == voc["<bos>"], "the row does not start with <bos>")
+        check(ids[-1] == voc["<eos>"], "the row does not end with <eos>")
+        query_ids = {voc[f"<query_{k}>"]: k for k in range(1, c.K + 1)}
+        first_query = next((i for i, t in enumerate(ids) if t in query_ids), None)
+        check(first_query is not None, "no <query_k> token")
+        words = self._split_words(ids[1:first_query])
+        check(len(words) % 2 == 0, "the edge list has an odd number of words")
+        succ: dict = {}
+        for a, b in zip(words[::2], words[1::2]):
+            check(a not in succ, f"node {a} has two successors (not a cycle)")
+            succ[a] = b
+        n = len(succ)
+        check(set(succ.values()) == set(succ), "the edges do not form a permutation of the nodes")
+        node, steps = next(iter(succ)), 0
+        while True:
+            node, steps = succ[node], steps + 1
+            if node == next(iter(succ)):
+                break
+        check(steps == n, f"the edges form several cycles, not one {n}-cycle")
+        check(c.qa is False or n == c.N, f"evaluation rows need n = N = {c.N}, got {n}")
+        # queries
+        pos, expected_mask, starts = first_query, [0] * first_query, set()
+        while pos < len(ids) - 1:
+            check(ids[pos] in query_ids, f"token {pos} should be a <query_k>")
+            k = query_ids[ids[pos]]
+            if c.fixed_k is not None:
+                check(k == min(c.fixed_k, c.K), f"query asks k={k}, fixed_k is {c.fixed_k}")
+            q, pos = self._read_word(ids, pos + 1)
+            check(q in succ, f"query word {q} is not a node")
+            check(q not in starts, f"query start {q} repeats")
+            starts.add(q)
+            check(ids[pos] == voc["<ans>"], f"token {pos} should be <ans>")
+            a, end = self._read_word(ids, pos + 1)
+            target = q
+            for _ in range(k):
+                target = succ[target]
+            check(a == target, f"wrong answer for <query_{k}> {q}: {a}, expected {target}")
+            expected_mask += [0] * (1 + len(q)) + [1] * (1 + len(a))
+            pos = end
+        check(len(starts) == min(n, c.num_queries), "wrong number of queries")
+        expected_mask.append(0)
+        check(list(mask) == expected_mask, "loss_mask is not 1 exactly on <ans> and the answers")
+
+    def _split_words(self, tokens) -> list[tuple]:
+        c, words, cur = self.config, [], []
+        for t in tokens:
+            v = self.vocab.value(t)
+            if not 1 <= v <= 2 * c.V:
+                raise ValidationError(f"token {t} is not a word piece")
+            cur.append(v)
+            if v > c.V:
+                check(c.min_len <= len(cur) <= c.max_len,
+                      f"word {tuple(cur)} has {len(cur)} tokens, not {c.min_len}..{c.max_len}")
+                words.append(tuple(cur))
+                cur = []
+        check(not cur, "the edge list ends inside a word")
+        return words
+
+    def _read_word(self, ids, pos):
+        c, cur = self.config, []
+        while pos < len(ids):
+            v = self.vocab.value(ids[pos])
+            check(1 <= v <= 2 * c.V, f"token {pos} is not a word piece")
+            cur.append(v)
+            pos += 1
+            if v > c.V:
+                return tuple(cur), pos
+        raise ValidationError("a word runs past the end of the row")
+
+    # -- scoring ---------------------------------------------------------------------------
+    def score(self, example: dict, predicted) -> dict[int, tuple[int, int]]:
+        """Answer-token accuracy per k, teacher-forced: ``predicted[i]`` is the model's argmax
+        for token i (the prediction made at position i - 1). Returns {k: (correct, total)}."""
+        out: dict[int, list[int]] = {}
+        for k, (start, stop) in zip(example["meta"]["k"], example["meta"]["answer_spans"]):
+            acc = out.setdefault(k, [0, 0])
+            for i in range(start, stop):
+                acc[0] += int(predicted[i] == example["input_ids"][i])
+                acc[1] += 1
+        return {k: (a, b) for k, (a, b) in sorted(out.items())}
