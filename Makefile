@@ -17,7 +17,10 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# torch is pinned first: the CPU build of 2.13.0 is on this machine's disk; an unpinned torch
+# would pull a multi-GB CUDA build.
 $(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[$(TEST_EXTRAS)]"
 	touch $@
 

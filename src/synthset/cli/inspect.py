@@ -48,8 +48,9 @@ def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
             shown = [_paint(n, m, color) for n, m in zip(names[:limit], mask[:limit])]
             more = f" ... (+{len(names) - limit} tokens)" if limit < len(names) else ""
             lines.append(" ".join(shown) + more)
-            answer = [n for n, m in zip(task.decode(row["input_ids"]), row["loss_mask"]) if m]
-            lines.append("answer: " + " ".join(answer))
+            answer = task.answer_text(row)
+            if answer is not None:
+                lines.append("answer: " + answer)
         try:
             task.validate_example(row)
             lines.append("check: ok")

@@ -78,6 +78,22 @@ class Task:
     def decode(self, ids) -> list[str]:
         return self.vocab.decode(ids)
 
+    def answer_text(self, row: dict) -> str | None:
+        """The answer(s) of a row as text (what the inspector prints); None when the row has
+        no separate answer (Lano). Default: the tokens after each ``<ans>`` that are trained,
+        one group per ``<ans>``, joined by `` | ``."""
+        names = self.decode(row["input_ids"])
+        groups, current = [], None
+        for name, m in zip(names, row["loss_mask"]):
+            if name == "<ans>":
+                current = []
+                groups.append(current)
+            elif current is not None and m:
+                current.append(name)
+            elif current is not None:
+                current = None
+        return " | ".join(" ".join(g) for g in groups) if groups else None
+
     def __call__(self, seed: int) -> dict:
         """One row from an engine seed (``synthset generate`` with ``task: NAME``)."""
         return self.generate_example(random.Random(seed))

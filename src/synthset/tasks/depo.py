@@ -48,6 +48,9 @@ class DepoConfig:
         require_int("num_queries", self.num_queries, 1)
         if self.fixed_k is not None:
             require_int("fixed_k", self.fixed_k, 1)
+            if self.fixed_k > self.K:
+                raise ConfigError(f"fixed_k={self.fixed_k} exceeds K={self.K} (there is no "
+                                  f"<query_{self.fixed_k}> token)")
         words = sum(self.V ** l for l in range(self.min_len, self.max_len + 1))
         if words < self.N:
             raise ConfigError(f"only {words} distinct words exist with V={self.V} and lengths "
@@ -106,7 +109,7 @@ class DepoTask(Task):
             else:
                 k = randint(1, c.K)
             answer = words[(q + k) % n]
-            ids.append(voc[f"<query_{min(k, c.K)}>"] if k <= c.K else voc[f"<query_{c.K}>"])
+            ids.append(voc[f"<query_{k}>"])
             ids.extend(words[q])
             ids.append(voc["<ans>"])
             start = len(ids)
@@ -148,7 +151,10 @@ class DepoTask(Task):
             check(ids[pos] in query_ids, f"token {pos} should be a <query_k>")
             k = query_ids[ids[pos]]
             if c.fixed_k is not None:
-                check(k == min(c.fixed_k, c.K), f"query asks k={k}, fixed_k is {c.fixed_k}")
+                check(k == c.fixed_k, f"query asks k={k}, fixed_k is {c.fixed_k}")
+            elif c.qa:
+                check(k in self.eval_hops(), f"evaluation query asks k={k}, not one of "
+                                             f"{self.eval_hops()}")
             q, pos = self._read_word(ids, pos + 1)
             check(q in succ, f"query word {q} is not a node")
             check(q not in starts, f"query start {q} repeats")

@@ -66,6 +66,9 @@ class LanoTask(Task):
         ids = [self.vocab["<bos>"], *s]
         return make_row(ids, [1] * len(ids), {"length": len(s)})
 
+    def answer_text(self, row: dict) -> None:
+        return None  # a sentence, trained on every token: no separate answer
+
     def validate_example(self, example: dict) -> None:
         check_labels(example)
         ids = example["input_ids"]

@@ -1,0 +1,150 @@
+"""Streams across DataLoader workers and ranks; engine runs of tasks; inspector; tokenizers."""
+
+import json
+
+import pytest
+
+import synthset.tasks as T
+from synthset.cli.main import main
+
+torch = pytest.importorskip("torch")
+
+
+def _key(row):
+    return tuple(row["input_ids"])
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_dataloader_workers_yield_the_single_process_stream(workers):
+    task = T.get("brevo1", N=20)
+    single = [_key(r) for r in task.iter_examples(4, 37)]
+    loader = torch.utils.data.DataLoader(task.iterable(4, 37), batch_size=None,
+                                         num_workers=workers)
+    got = [_key(r) for r in loader]
+    assert got == single  # same multiset, and the same order
+
+
+def test_ranks_partition_the_stream():
+    from synthset.tasks.stream import TaskStream
+
+    task = T.get("mano")
+    single = [_key(r) for r in task.iter_examples(1, 41)]
+    parts = [[_key(r) for r in TaskStream(task, 1, 41, rank=r, world_size=3)] for r in range(3)]
+    assert sorted(sum(parts, [])) == sorted(single)
+    assert not set(parts[0]) & set(parts[1])
+
+
+def test_packed_stream_windows():
+    task = T.get("lano_cfg3f")
+    windows = list(task.iterable(0, 20, context_length=512))
+    assert windows and all(len(w["input_ids"]) == 512 for w in windows)
+
+
+def test_generate_a_task_run_is_deterministic_across_executors(tmp_path):
+    config = tmp_path / "data.yaml"
+    config.write_text(
+        "dataset:\n  save_dir: {}\n  num_train_samples: 300\n  num_test_samples: 20\n"
+        "  batch_size: 50\n  n_jobs: 1\n  root_seed: 42\n  verbose: false\n  task: depo1\n"
+        "  task_config: {{N: 20}}\n  formats: [parquet]\n".format(tmp_path / "a"))
+    assert main(["generate", str(config)]) == 0
+    assert main(["generate", str(config), f"save_dir={tmp_path / 'b'}", "n_jobs=2",
+                 "batch_size=7"]) == 0
+    for name in ("train_data.jsonl", "train_raw.txt", "data/train-00000-of-00001.parquet"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    task = T.get("depo1", N=20)
+    rows = [json.loads(line) for line in (tmp_path / "a" / "train_data.jsonl").open()]
+    assert len(rows) == 300
+    for row in rows:
+        task.validate_example(row)
+    stats = (tmp_path / "a" / "train_stats.yaml").read_text()
+    assert "row_stats:" in stats and "loss_tokens:" in stats
+
+
+def test_datasets_reads_task_rows(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    config = tmp_path / "data.yaml"
+    config.write_text(
+        "dataset:\n  save_dir: {}\n  num_train_samples: 30\n  num_test_samples: 5\n"
+        "  batch_size: 50\n  n_jobs: 1\n  root_seed: 42\n  verbose: false\n  task: mano\n"
+        "  save_text: false\n  save_json: false\n  formats: [parquet]\n".format(tmp_path / "o"))
+    assert main(["generate", str(config)]) == 0
+    ds = datasets.load_dataset("parquet", data_dir=str(tmp_path / "o"))
+    row = ds["train"][0]
+    assert set(row) == {"input_ids", "loss_mask", "labels", "meta", "index"}
+    assert len(row["input_ids"]) == 2 * json.loads(row["meta"])["l"] + 5
+
+
+def test_inspector_output_for_a_fixed_seed(capsys):
+    assert main(["inspect", "dataset=mano", "dataset.config.L=2", "dataset.config.qa=true",
+                 "--no-color"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    task = T.get("mano", L=2, qa=True)
+    row = task.example(0, 0)
+    assert out[0] == f"--- mano example 0 (seed 0) l=2 value={row['meta']['value']}"
+    assert out[1] == " ".join(task.decode(row["input_ids"]))
+    assert out[2] == f"answer: {row['meta']['value']}" and out[3] == "check: ok"
+
+
+def test_inspector_colours_the_loss_mask():
+    from synthset.cli.inspect import DIM, GREEN, inspect
+
+    text = inspect(["dataset=brevo", "max_tokens=-1"], color=True)
+    assert f"{DIM}<bos>" in text and f"{GREEN}<ans>" in text and f"{GREEN}<eos>" in text
+
+
+@pytest.mark.parametrize("override, message", [
+    ("dataset=depo9", "dataset must be one of 'brevo', 'brevo2', 'capo', 'depo', 'depo2'"),
+    ("shw=2", "unknown override key 'shw' (did you mean 'show'?)"),
+    ("dataset.config.Z=1", "unknown depo config key 'Z'"),
+])
+def test_inspector_errors_are_one_line(capsys, override, message):
+    assert main(["inspect", override]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_local_tokenizer_keeps_the_mask_aligned(tmp_path):
+    tokenizers = pytest.importorskip("tokenizers")
+    from synthset.tasks.tokenize import load_tokenizer, render, retokenize
+
+    task = T.get("brevo1", N=30)
+    rows = task.take(0, 50)
+    tok = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
+    trainer = tokenizers.trainers.BpeTrainer(vocab_size=200, special_tokens=["[UNK]"])
+    tok.train_from_iterator([render(task, r)[0] for r in rows], trainer)
+    tok.save(str(tmp_path / "tokenizer.json"))
+    loaded = load_tokenizer(tmp_path)
+    for row in rows[:10]:
+        new = retokenize(task, row, loaded)
+        trained_text = "".join(t for t, m in zip(new["tokens"], new["loss_mask"]) if m)
+        answer = "".join(n for n, m in zip(task.decode(row["input_ids"]), row["loss_mask"]) if m)
+        assert trained_text == answer
+        assert new["labels"] == [t if m else -100 for t, m in zip(new["input_ids"],
+                                                                  new["loss_mask"])]
+    with pytest.raises(Exception, match="no tokenizer.json there.*no hub downloads"):
+        load_tokenizer(tmp_path / "missing")
+
+
+def test_scorers():
+    depo = T.get("depo1", N=10)
+    row = depo.example(0, 0)
+    perfect = depo.score(row, row["input_ids"])
+    assert all(c == t for c, t in perfect.values())
+    wrong = list(row["input_ids"])
+    s, e = row["meta"]["answer_spans"][0]
+    wrong[s] = 0
+    k0 = row["meta"]["k"][0]
+    got = depo.score(row, wrong)
+    assert got[k0][0] == got[k0][1] - 1
+    mano = T.get("mano")
+    row = mano.example(0, 0)
+    assert mano.score(row, row["input_ids"]) and not mano.score(row, [0] * len(row["input_ids"]))
+    brevo = T.get("brevo1", N=15)
+    row = brevo.example(0, 1)
+    ans_pos = row["input_ids"].index(brevo.vocab["<ans>"])
+    assert brevo.score(row, row["input_ids"][ans_pos + 1:])
+    assert not brevo.score(row, row["input_ids"][ans_pos + 2:])
+    lano = T.get("lano_cfg3f")
+    row = lano.example(0, 0)
+    assert lano.score(row["input_ids"][1:] + [lano.vocab["<bos>"], 1])
