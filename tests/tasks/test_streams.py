@@ -124,6 +124,10 @@ def test_local_tokenizer_keeps_the_mask_aligned(tmp_path):
                                                                   new["loss_mask"])]
     with pytest.raises(Exception, match="no tokenizer.json there.*no hub downloads"):
         load_tokenizer(tmp_path / "missing")
+    # As a task option: the stream is re-encoded.
+    streamed = T.get("brevo1", N=30, tokenizer_name_or_path=str(tmp_path)).take(0, 3)
+    assert [r["input_ids"] for r in streamed] == [retokenize(task, r, loaded)["input_ids"]
+                                                  for r in rows[:3]]
 
 
 def test_scorers():

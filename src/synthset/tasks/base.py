@@ -42,7 +42,9 @@ class Task:
     Config: type = None
     PRESETS: dict[str, dict] = {}
 
-    def __init__(self, config=None, **overrides):
+    def __init__(self, config=None, tokenizer_name_or_path=None, **overrides):
+        self.tokenizer_name_or_path = tokenizer_name_or_path
+        self._tokenizer = None
         if config is None:
             config = self.Config()
         elif isinstance(config, dict):
@@ -114,11 +116,22 @@ class Task:
     def iter_examples(self, seed: int, num_examples: int | None = None, start: int = 0,
                       step: int = 1) -> Iterator[dict]:
         """Examples ``start, start + step, ...`` of the stream (endless when
-        ``num_examples`` is None)."""
+        ``num_examples`` is None). With ``tokenizer_name_or_path``, re-encoded with that local
+        Hugging Face tokenizer (loss mask kept aligned; ``meta`` kept)."""
         index = start
         while num_examples is None or index < num_examples:
-            yield self.example(seed, index)
+            row = self.example(seed, index)
+            yield self.retokenized(row) if self.tokenizer_name_or_path else row
             index += step
+
+    def retokenized(self, row: dict) -> dict:
+        from synthset.tasks.tokenize import load_tokenizer, retokenize
+
+        if self._tokenizer is None:
+            self._tokenizer = load_tokenizer(self.tokenizer_name_or_path)
+        new = retokenize(self, row, self._tokenizer)
+        return {"input_ids": new["input_ids"], "loss_mask": new["loss_mask"],
+                "labels": new["labels"], "meta": row["meta"]}
 
     def take(self, seed: int, count: int) -> list[dict]:
         return list(self.iter_examples(seed, count))

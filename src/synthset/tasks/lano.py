@@ -45,8 +45,9 @@ class LanoTask(Task):
     def grammar(self):
         return GRAMMARS[self.config.grammar]
 
-    def sentence(self, rng) -> list[int]:
-        """One sentence (terminals 1..3), the reference's order of draws."""
+    def sentence(self, rng, trace: list | None = None) -> list[int]:
+        """One sentence (terminals 1..3), the reference's order of draws. ``trace`` collects
+        ``(non-terminal, rule index)`` for every choice made (for distribution tests)."""
         root, rules = self.grammar
         randint = fast_randint(rng)
         out: list[int] = []
@@ -57,8 +58,10 @@ class LanoTask(Task):
             if options is None:
                 out.append(sym)
                 continue
-            rhs = options[randint(0, len(options) - 1)]
-            stack.extend(reversed(rhs))
+            r = randint(0, len(options) - 1)
+            if trace is not None:
+                trace.append((sym, r))
+            stack.extend(reversed(options[r]))
         return out
 
     def generate_example(self, rng) -> dict:
