@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("overrides", nargs="*", metavar="key=value")
     ins.add_argument("--no-color", action="store_true", help="plain text, no ANSI colours")
 
+    from synthset.cli.export import add_parsers
+
+    add_parsers(sub)
+
     status = sub.add_parser("status", help="show which shards of a run folder are done")
     status.add_argument("save_dir", help="the run folder (the dataset's save_dir)")
     return parser
@@ -62,6 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             from synthset.cli.inspect import inspect
 
             print(inspect(args.overrides, color=False if args.no_color else None))
+        elif args.command == "export":
+            from synthset.cli.export import run_export
+
+            print(run_export(args))
+        elif args.command == "data":
+            from synthset.cli.export import run_data
+
+            print(run_data(args))
         elif args.command == "tasks":
             from synthset.cli.tasks import list_tasks
 

@@ -82,13 +82,17 @@ class DatasetPipeline:
         if statistics_calculator is None and named_stats:
             statistics_calculator = resolve_callable(named_stats, "statistics_calculator", search)
         task, task_config = cfg.pop("task"), cfg.pop("task_config")
+        task_info = None
         if task and instance_generator is None and problem_generator is None:
             instance_generator = make_task(task, cfg["backend"], task_config)
+            task_info = {"name": task, "config": dict(task_config)}
             if statistics_calculator is None:
                 statistics_calculator = instance_generator.statistics
-        return cls(instance_generator=instance_generator,
-                   statistics_calculator=statistics_calculator,
-                   problem_generator=problem_generator, **cfg)
+        pipeline = cls(instance_generator=instance_generator,
+                       statistics_calculator=statistics_calculator,
+                       problem_generator=problem_generator, **cfg)
+        pipeline.task_info = task_info
+        return pipeline
 
     def run(self) -> dict[str, dict]:
         """Generate the splits; returns each split's statistics."""
@@ -105,6 +109,6 @@ class DatasetPipeline:
             root_seed=self.root_seed, on_error=self.on_error, timeout=self.timeout,
             n_jobs=self.n_jobs, executor=self.executor, address=self.address,
             batch_size=self.batch_size, shard_size=self.shard_size, resume=self.resume,
-            verbose=self.verbose,
+            verbose=self.verbose, task=getattr(self, "task_info", None),
         )
         return execute(spec)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import pickle
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from synthset import __version__
@@ -44,7 +44,7 @@ class RunSpec:
     shard_size: int | None = None
     resume: bool = True
     verbose: bool = True
-    split_stats: dict = field(default_factory=dict)
+    task: dict | None = None  # {"name", "config"} of a built-in task (recorded, for exports)
 
     def validate(self) -> None:
         check_split_names(self.sizes)
@@ -117,7 +117,8 @@ def execute(spec: RunSpec) -> dict[str, dict]:
     shard_size = state.open(spec.manifest_config(),
                             spec.shard_size or auto_shard_size(spec, executor.workers),
                             spec.resume,
-                            {"synthset": __version__})
+                            {"synthset": __version__},
+                            {"task": spec.task} if spec.task else None)
     shards = plan_shards(spec.sizes, shard_size)
     by_split: dict[str, list[Shard]] = {s: [] for s in spec.sizes}
     for shard in shards:

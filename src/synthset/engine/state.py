@@ -63,10 +63,13 @@ class RunState:
                 "resume=false to start the run again"
             ) from None
 
-    def open(self, config: dict, shard_size: int, resume: bool, versions: dict) -> int:
+    def open(self, config: dict, shard_size: int, resume: bool, versions: dict,
+             extra: dict | None = None) -> int:
         """Start or resume the run; returns the shard size to use.
 
-        A resume keeps the shard size it started with (batch size and n_jobs may change between
+        ``extra`` adds informational keys (e.g. the built-in task's name and config, which
+        exports read back); they are not part of the fingerprint. A resume keeps the shard size
+        it started with (batch size and n_jobs may change between
         invocations: they do not change a byte of the output). A different ``config`` is refused
         with the keys that differ, unless ``resume`` is false, which starts clean.
         """
@@ -87,6 +90,7 @@ class RunState:
             "shard_size": shard_size,
             "versions": versions,
             "python": sys.version.split()[0],
+            **(extra or {}),
         }
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
         return shard_size

@@ -1,0 +1,100 @@
+"""``synthset export nanogpt|hf`` and ``synthset data new|prepare``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+from synthset.core.errors import ConfigError
+
+
+def add_parsers(sub) -> None:
+    exp = sub.add_parser("export", help="export a run (or a task) to nanoGPT or Hugging Face")
+    kinds = exp.add_subparsers(dest="kind", metavar="FORMAT", required=True)
+    nano = kinds.add_parser(
+        "nanogpt", help="data/NAME/{train.bin,val.bin,meta.pkl} (+ meta.json, sidecars)",
+        description="SOURCE is a run folder, or a task name with --count and --seed.")
+    nano.add_argument("source")
+    nano.add_argument("--name", required=True, help="the data folder's name")
+    nano.add_argument("--out", default="data", help="parent folder (default: data)")
+    nano.add_argument("--tokenizer", default="char",
+                      help="char (default), task (the task's own ids), or a local Hugging Face "
+                           "tokenizer (folder or tokenizer.json)")
+    val = nano.add_mutually_exclusive_group()
+    val.add_argument("--val-fraction", type=float, help="last fraction of train as val (0.1)")
+    val.add_argument("--val-split", help="use this split of the run as val (e.g. test)")
+    nano.add_argument("--template", default="{problem} # {answer}\\n",
+                      help="text of a problem/answer sample (default: '{problem} # "
+                           "{answer}\\n')")
+    _source_args(nano)
+    hf = kinds.add_parser("hf", help="a datasets-loadable Parquet folder")
+    hf.add_argument("source")
+    hf.add_argument("out")
+    _source_args(hf)
+
+    data = sub.add_parser("data", help="scaffold or prepare a nanoGPT data folder (seed 003)")
+    acts = data.add_subparsers(dest="action", metavar="ACTION", required=True)
+    new = acts.add_parser("new", help="make data/NAME/ with a working prepare.py")
+    new.add_argument("name")
+    new.add_argument("--root", default="data")
+    prep = acts.add_parser("prepare", help="run data/NAME/prepare.py")
+    prep.add_argument("name")
+    prep.add_argument("--root", default="data")
+
+
+def _source_args(p) -> None:
+    p.add_argument("--count", type=int, help="samples to generate when SOURCE is a task name")
+    p.add_argument("--seed", type=int, default=0, help="stream seed for a task SOURCE")
+    p.add_argument("--backend", default="sympy", help="algebra backend for a problem SOURCE")
+    p.add_argument("--task-config", nargs="*", default=[], metavar="key=value",
+                   help="task parameters for a task SOURCE, e.g. N=16 K=4")
+
+
+def _task_config(items: list[str]) -> dict:
+    from omegaconf import OmegaConf
+
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--task-config item {item!r} must look like key=value")
+    return OmegaConf.to_container(OmegaConf.from_dotlist(items)) if items else {}
+
+
+def run_export(args) -> str:
+    from synthset.export import export_hf, export_nanogpt
+
+    common = dict(count=args.count, seed=args.seed, task_config=_task_config(args.task_config),
+                  backend=args.backend)
+    if args.kind == "nanogpt":
+        meta = export_nanogpt(args.source, args.name, out=args.out, tokenizer=args.tokenizer,
+                              val_fraction=args.val_fraction, val_split=args.val_split,
+                              template=args.template.encode().decode("unicode_escape"),
+                              **common)
+        folder = Path(args.out) / args.name
+        sp = meta["splits"]
+        return (f"wrote {folder}: vocab {meta['vocab_size']} ({meta['dtype']}, tokenizer "
+                f"{meta['tokenizer']}); train {sp['train']['samples']:,} samples / "
+                f"{sp['train']['tokens']:,} tokens, val {sp['val']['samples']:,} samples / "
+                f"{sp['val']['tokens']:,} tokens in {meta['seconds']:.2f} s")
+    files = export_hf(args.source, args.out, **common)
+    return f"wrote {len(files)} Parquet file(s) under {Path(args.out) / 'data'}"
+
+
+def run_data(args) -> str:
+    folder = Path(args.root) / args.name
+    script = folder / "prepare.py"
+    if args.action == "new":
+        if script.exists():
+            raise ConfigError(f"{script} exists already; not overwriting it")
+        folder.mkdir(parents=True, exist_ok=True)
+        script.write_text(resources.files("synthset.templates").joinpath("prepare.py")
+                          .read_text(encoding="utf-8"))
+        return (f"made {folder}/: put your text in {folder / 'input.txt'}, edit "
+                f"{script} if needed, then run `synthset data prepare {args.name}`")
+    if not script.exists():
+        raise ConfigError(f"{script} not found: run `synthset data new {args.name}` first")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    if done.returncode:
+        raise ConfigError(f"{script} failed: {(done.stderr or done.stdout).strip()[-500:]}")
+    return done.stdout.strip()

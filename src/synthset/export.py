@@ -1,0 +1,355 @@
+"""Exports: a run folder (or a task, generated on the fly) to a nanoGPT data folder or to a
+Hugging Face ``datasets`` folder.
+
+    synthset export nanogpt SOURCE --name NAME [--out data] [--tokenizer char|task|PATH]
+                                   [--val-fraction 0.1 | --val-split test]
+    synthset export hf SOURCE OUT
+
+Memory stays bounded: samples are read, encoded and appended in chunks; the character set of
+a char-level export is collected in a first streaming pass.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from synthset.core.errors import ConfigError
+from synthset.core.nested import text_field
+
+CHUNK = 20_000
+DEFAULT_TEMPLATE = "{problem} # {answer}\n"
+
+
+# -- sources ---------------------------------------------------------------------------------
+class Source:
+    """Samples by split from a run folder or from a task generated on the fly."""
+
+    def __init__(self, source: str, count: int | None = None, seed: int = 0,
+                 task_config: dict | None = None, backend: str = "sympy"):
+        from synthset.io import readers
+
+        self.name = str(source)
+        path = Path(str(source))
+        if path.is_dir():
+            self.folder = path
+            self.splits = readers.run_splits(path)
+            info = readers.run_task(path)
+            self.task = _make_task(info["name"], info.get("config") or {}, backend) \
+                if info else None
+            manifest = path / ".synthset" / "manifest.json"
+            import json
+
+            self.sizes = json.loads(manifest.read_text())["config"]["sizes"] if \
+                manifest.exists() else {}
+            self.fingerprint = json.loads(manifest.read_text())["fingerprint"] if \
+                manifest.exists() else None
+        else:
+            if count is None:
+                raise ConfigError(f"{source!r} is not a run folder; to export a task by name, "
+                                  "give --count (and --seed)")
+            self.folder = None
+            self.task = _make_task(str(source), task_config or {}, backend)
+            self.splits = ["train"]
+            self.sizes = {"train": count}
+            self.seed = seed
+            self.fingerprint = f"task:{source}:{task_config or {}}:seed={seed}:count={count}"
+
+    def samples(self, split: str) -> Iterator:
+        if self.folder is not None:
+            from synthset.io.readers import iter_samples
+
+            return iter_samples(self.folder, split)
+        if hasattr(self.task, "iter_examples"):
+            return self.task.iter_examples(self.seed, self.sizes["train"])
+        from synthset.core.nested import to_strings
+        from synthset.core.seeding import derive_seed
+
+        def pairs():
+            for i in range(self.sizes["train"]):
+                p, a = self.task(derive_seed(self.seed, "train", i))
+                yield to_strings(p), to_strings(a)
+        return pairs()
+
+    def size(self, split: str) -> int:
+        if split in self.sizes:
+            return self.sizes[split]
+        return sum(1 for _ in self.samples(split))
+
+
+def _make_task(name: str, config: dict, backend: str):
+    from synthset.dataset.pipeline import make_task
+
+    return make_task(name, backend, config)
+
+
+# -- encoders --------------------------------------------------------------------------------
+class Encoder:
+    name = "base"
+    vocab_size = 0
+
+    def encode(self, samples: list) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(ids, sample starts, mask or None) for a chunk of samples."""
+        raise NotImplementedError(f"{type(self).__name__} must implement encode")
+
+
+def _texts(samples, task, template) -> tuple[list[str], list | None]:
+    """Texts of samples, and per-sample character masks for task rows."""
+    from synthset.tasks.tokenize import render
+
+    texts, masks = [], None
+    for s in samples:
+        if isinstance(s, dict) and "input_ids" in s:
+            if task is None:
+                raise ConfigError("this run holds task rows but its manifest names no task: "
+                                  "export it with --tokenizer task is impossible; re-run it "
+                                  "with task: NAME")
+            text, spans = render(task, s)
+            masks = [] if masks is None else masks
+            cmask = np.zeros(len(text) + 1, dtype=np.uint8)
+            for (a, b), m in zip(spans, s["loss_mask"]):
+                if m:
+                    cmask[a:b] = 1
+            masks.append(cmask)
+            texts.append(text + "\n")
+        elif isinstance(s, dict):
+            texts.append(s["text"] + "\n")
+        else:
+            texts.append(template.format(problem=text_field(s[0]), answer=text_field(s[1])))
+    return texts, masks
+
+
+class CharEncoder(Encoder):
+    """Characters as tokens (nanoGPT's shakespeare_char): ids in sorted character order."""
+
+    name = "char"
+
+    def __init__(self, chars: list[str], task=None, template=DEFAULT_TEMPLATE):
+        self.chars, self.task, self.template = chars, task, template
+        self.vocab_size = len(chars)
+        codes = np.array([ord(c) for c in chars], dtype=np.int64)
+        self.lut = np.full(int(codes.max()) + 1 if len(codes) else 1, -1, dtype=np.int64)
+        self.lut[codes] = np.arange(len(chars))
+
+    @classmethod
+    def fit(cls, chunks, task=None, template=DEFAULT_TEMPLATE) -> CharEncoder:
+        seen: set[str] = set()
+        for samples in chunks:
+            texts, _ = _texts(samples, task, template)
+            for text in texts:
+                seen.update(text)
+        return cls(sorted(seen), task, template)
+
+    def encode(self, samples):
+        texts, masks = _texts(samples, self.task, self.template)
+        joined = "".join(texts)
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
+        ids = self.lut[cps]
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(texts) else lengths
+        mask = np.concatenate(masks) if masks else None
+        return ids, starts, mask
+
+    def meta(self) -> dict:
+        return {"stoi": {c: i for i, c in enumerate(self.chars)},
+                "itos": {i: c for i, c in enumerate(self.chars)}}
+
+
+class TaskEncoder(Encoder):
+    """A reasoning task's own vocabulary: the rows' ids as they are."""
+
+    name = "task"
+
+    def __init__(self, task):
+        if task is None or getattr(task, "vocab", None) is None:
+            raise ConfigError("--tokenizer task needs a run made from a built-in task with a "
+                              "vocabulary (depo, brevo, mano, lano); use char or a tokenizer "
+                              "path for text")
+        self.task = task
+        self.vocab_size = len(task.vocab)
+
+    def encode(self, samples):
+        if samples and not isinstance(samples[0], dict):
+            raise ConfigError("--tokenizer task needs task rows; this source holds "
+                              "problem/answer text: use --tokenizer char or a tokenizer path")
+        ids = np.fromiter((t for s in samples for t in s["input_ids"]), dtype=np.int64)
+        mask = np.fromiter((m for s in samples for m in s["loss_mask"]), dtype=np.uint8)
+        lengths = np.fromiter((len(s["input_ids"]) for s in samples), dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(samples) else lengths
+        return ids, starts, mask
+
+    def meta(self) -> dict:
+        itos = self.task.vocab.itos
+        return {"stoi": {n: i for i, n in enumerate(itos)}, "itos": dict(enumerate(itos))}
+
+
+class HFEncoder(Encoder):
+    """A Hugging Face tokenizer from local files."""
+
+    def __init__(self, path, task=None, template=DEFAULT_TEMPLATE):
+        from synthset.tasks.tokenize import load_tokenizer
+
+        self.tok = load_tokenizer(path)
+        self.name = str(path)
+        self.task, self.template = task, template
+        self.vocab_size = self.tok.get_vocab_size()
+
+    def encode(self, samples):
+        texts, masks = _texts(samples, self.task, self.template)
+        encs = self.tok.encode_batch(texts, add_special_tokens=False)
+        ids = np.fromiter((t for e in encs for t in e.ids), dtype=np.int64)
+        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(encs) else lengths
+        mask = None
+        if masks is not None:
+            mask = np.fromiter((1 if cm[a:b].size and cm[a:b].all() and b > a else 0
+                                for e, cm in zip(encs, masks) for a, b in e.offsets),
+                               dtype=np.uint8)
+        return ids, starts, mask
+
+    def meta(self) -> dict:
+        vocab = self.tok.get_vocab()
+        return {"stoi": vocab, "itos": {i: t for t, i in vocab.items()}}
+
+
+# -- nanoGPT ---------------------------------------------------------------------------------
+def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
+                   val_fraction: float | None = None, val_split: str | None = None,
+                   template: str = DEFAULT_TEMPLATE, count: int | None = None, seed: int = 0,
+                   task_config: dict | None = None, backend: str = "sympy",
+                   chunk: int = CHUNK) -> dict:
+    """Write ``out/name/{train,val}.bin``, ``meta.pkl``, ``meta.json`` (and sidecars);
+    returns meta.json's contents."""
+    from synthset.io.nanogpt import SplitWriter, token_dtype, write_meta
+
+    src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
+                                                           backend)
+    if val_fraction is not None and val_split is not None:
+        raise ConfigError("give --val-fraction or --val-split, not both")
+    if val_split is not None and val_split not in src.splits:
+        raise ConfigError(f"--val-split {val_split!r}: the source has splits "
+                          f"{', '.join(src.splits)}")
+    if "train" not in src.splits:
+        raise ConfigError(f"the source has no train split (splits: {', '.join(src.splits)})")
+    if val_split is None:
+        val_fraction = 0.1 if val_fraction is None else val_fraction
+        if not 0.0 < val_fraction < 1.0:
+            raise ConfigError(f"--val-fraction must be in (0, 1), got {val_fraction}")
+    if "{problem}" not in template or "{answer}" not in template:
+        raise ConfigError("the template must contain {problem} and {answer}")
+    started = time.perf_counter()
+
+    def parts():
+        """(output split, samples) in order: train then val."""
+        if val_split is not None:
+            return [("train", src.samples("train")), ("val", src.samples(val_split))]
+        n = src.size("train")
+        n_val = max(1, math.ceil(n * val_fraction))
+        if n_val >= n:
+            raise ConfigError(f"--val-fraction {val_fraction} leaves no training sample of {n}")
+        it = src.samples("train")
+        return [("train", islice(it, n - n_val)), ("val", it)]
+
+    if tokenizer == "char":
+        enc = CharEncoder.fit((c for _, s in parts() for c in _chunks(s, chunk)), src.task,
+                              template)
+    elif tokenizer == "task":
+        enc = TaskEncoder(src.task)
+    else:
+        enc = HFEncoder(tokenizer, src.task, template)
+    dtype = token_dtype(enc.vocab_size)
+    folder = Path(out) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    stats = {}
+    for split, samples in parts():
+        writer = None
+        try:
+            for samples_chunk in _chunks(samples, chunk):
+                ids, starts, mask = enc.encode(samples_chunk)
+                if writer is None:
+                    writer = SplitWriter(folder, split, dtype, with_mask=mask is not None)
+                writer.write(ids, starts, mask)
+            if writer is None:
+                raise ConfigError(f"split {split!r} of the export is empty")
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
+        writer.close()
+        stats[split] = {"samples": writer.samples, "tokens": writer.tokens,
+                        "mask": "mask" in writer.paths}
+    meta_json = {
+        "vocab_size": enc.vocab_size, "dtype": dtype.name, "tokenizer": enc.name,
+        "source": src.name, "source_fingerprint": src.fingerprint,
+        "task": getattr(src.task, "name", None), "template": template,
+        "splits": stats, "seconds": round(time.perf_counter() - started, 3),
+    }
+    meta_pkl = {"vocab_size": enc.vocab_size, **enc.meta(), "dtype": dtype.name,
+                "tokenizer": enc.name}
+    write_meta(folder, meta_pkl, meta_json)
+    return meta_json
+
+
+def _chunks(iterable, size: int):
+    it = iter(iterable)
+    while True:
+        block = list(islice(it, size))
+        if not block:
+            return
+        yield block
+
+
+# -- Hugging Face ----------------------------------------------------------------------------
+def export_hf(source, out, count: int | None = None, seed: int = 0,
+              task_config: dict | None = None, backend: str = "sympy") -> list[str]:
+    """Write ``out/data/{split}-00000-of-000NN.parquet`` for every split (explicit schema,
+    split names kept), loadable by ``datasets.load_dataset("parquet", data_dir=out)``."""
+    from synthset.io import parquet
+
+    src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
+                                                           backend)
+    out = Path(out)
+    tmp = out / ".parts"
+    tmp.mkdir(parents=True, exist_ok=True)
+    written = []
+    try:
+        for split in src.splits:
+            parts, total = [], 0
+            for k, block in enumerate(_chunks(src.samples(split), CHUNK)):
+                part = tmp / f"{split}-{k:05d}.parquet"
+                if isinstance(block[0], dict):
+                    parquet.write_rows_part(part, block, total)
+                else:
+                    parquet.write_part(part, [text_field(p) for p, _ in block],
+                                       [text_field(a) for _, a in block], total)
+                parts.append(part)
+                total += len(block)
+            written += parquet.merge_parts(parts, out, split, total)
+    finally:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+def to_hf_dataset(source, split: str = "train", **kwargs):
+    """A ``datasets.Dataset`` of one split of a run folder (or of an exported folder)."""
+    from synthset.core.deps import require
+
+    datasets = require("datasets", "hf", "to_hf_dataset")
+    folder = Path(str(source))
+    files = sorted((folder / "data").glob(f"{split}-*.parquet")) if folder.is_dir() else []
+    if not files:
+        import tempfile
+
+        out = Path(tempfile.mkdtemp(prefix="synthset-hf-"))
+        export_hf(source, out, **kwargs)
+        files = sorted((out / "data").glob(f"{split}-*.parquet"))
+        if not files:
+            raise ConfigError(f"no split {split!r} in {source}")
+    return datasets.Dataset.from_parquet([str(f) for f in files])

@@ -1,0 +1,184 @@
+"""nanoGPT exports: round trips, nanoGPT's own reading code, dtypes, masks, HF, scaffolding."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from synthset import ConfigError
+from synthset.cli.main import main
+from synthset.export import export_hf, export_nanogpt, to_hf_dataset
+from tests import gens
+from tests.conftest import make_run
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    make_run(folder, gens.nested, sizes={"train": 200, "test": 30})
+    return folder
+
+
+def _decode(folder, split):
+    meta = pickle.loads((folder / "meta.pkl").read_bytes())
+    ids = np.memmap(folder / f"{split}.bin", dtype=np.uint16, mode="r")  # nanoGPT's read
+    return "".join(meta["itos"][int(i)] for i in ids)
+
+
+def test_char_export_round_trips_in_order(run, tmp_path):
+    meta = export_nanogpt(run, "n", out=tmp_path, val_split="test")
+    raw_train = (run / "train_raw.txt").read_text()
+    assert _decode(tmp_path / "n", "train") == raw_train  # template = the raw.txt line
+    assert _decode(tmp_path / "n", "val") == (run / "test_raw.txt").read_text()
+    assert meta["splits"]["train"]["samples"] == 200 and meta["dtype"] == "uint16"
+    assert meta["vocab_size"] == len(set(raw_train + (run / "test_raw.txt").read_text()))
+
+
+def test_val_fraction_splits_at_sample_boundaries(run, tmp_path):
+    export_nanogpt(run, "n", out=tmp_path, val_fraction=0.25)
+    lines = (run / "train_raw.txt").read_text().splitlines(keepends=True)
+    assert _decode(tmp_path / "n", "train") == "".join(lines[:150])
+    assert _decode(tmp_path / "n", "val") == "".join(lines[150:])
+    starts = np.fromfile(tmp_path / "n" / "val.starts.bin", dtype="<u8")
+    assert len(starts) == 50 and starts[0] == 0
+
+
+def test_nanogpt_get_batch_logic_recovers_the_text(run, tmp_path):
+    export_nanogpt(run, "n", out=tmp_path, val_split="test")
+    folder = tmp_path / "n"
+    meta = pickle.loads((folder / "meta.pkl").read_bytes())
+    data = np.memmap(folder / "train.bin", dtype=np.uint16, mode="r")
+    text = (run / "train_raw.txt").read_text()
+    block = 32
+    rng = np.random.default_rng(0)
+    for i in rng.integers(0, len(data) - block, 8):  # nanoGPT: x = data[i:i+block], y shifted
+        x = data[i:i + block].astype(np.int64)
+        y = data[i + 1:i + 1 + block].astype(np.int64)
+        assert "".join(meta["itos"][int(t)] for t in x) == text[i:i + block]
+        assert (y[:-1] == x[1:]).all()
+
+
+def test_custom_template(run, tmp_path):
+    export_nanogpt(run, "t", out=tmp_path, val_split="test", template="Q: {problem}\nA: {answer}\n")
+    assert _decode(tmp_path / "t", "val").startswith("Q: ")
+
+
+def test_dtype_switches_to_uint32_past_65535():
+    from synthset.io.nanogpt import token_dtype
+
+    assert token_dtype(65535).name == "uint16" and token_dtype(65536).name == "uint32"
+
+
+def test_big_vocabulary_is_written_as_uint32(tmp_path):
+    def many_chars(seed):  # 12 code points from 80,000: ~76,000 distinct over the run
+        return "".join(chr(0x20000 + (seed >> (12 * k)) % 80000) for k in range(12)), "x"
+
+    make_run(tmp_path / "run", many_chars, sizes={"train": 20000})
+    meta = export_nanogpt(tmp_path / "run", "big", out=tmp_path, val_fraction=0.1)
+    assert meta["vocab_size"] > 65535 and meta["dtype"] == "uint32"
+    ids = np.fromfile(tmp_path / "big" / "train.bin", dtype="<u4")
+    itos = pickle.loads((tmp_path / "big" / "meta.pkl").read_bytes())["itos"]
+    lines = (tmp_path / "run" / "train_raw.txt").read_text(encoding="utf-8")
+    assert "".join(itos[int(i)] for i in ids[:200]) == lines[:200]
+
+
+def test_task_vocabulary_and_mask_sidecar(tmp_path):
+    import synthset.tasks as T
+
+    meta = export_nanogpt("depo1", "d", out=tmp_path, tokenizer="task", count=60,
+                          task_config={"N": 12}, val_fraction=0.5)
+    task = T.get("depo1", N=12)
+    rows = task.take(0, 60)
+    ids = np.fromfile(tmp_path / "d" / "train.bin", dtype="<u2")
+    mask = np.fromfile(tmp_path / "d" / "train.mask.bin", dtype=np.uint8)
+    assert ids.tolist() == [t for r in rows[:30] for t in r["input_ids"]]
+    assert mask.tolist() == [m for r in rows[:30] for m in r["loss_mask"]]
+    assert meta["vocab_size"] == len(task.vocab) and meta["splits"]["train"]["mask"]
+    itos = pickle.loads((tmp_path / "d" / "meta.pkl").read_bytes())["itos"]
+    assert [itos[int(i)] for i in ids[:3]] == task.decode(rows[0]["input_ids"][:3])
+
+
+def test_task_run_exports_with_char_level_mask(tmp_path):
+    cfg = tmp_path / "data.yaml"
+    cfg.write_text("dataset:\n  save_dir: {}\n  num_train_samples: 40\n  num_test_samples: 5\n"
+                   "  batch_size: 100\n  n_jobs: 1\n  root_seed: 1\n  verbose: false\n"
+                   "  task: mano\n  task_config: {{loss_on: answer}}\n".format(tmp_path / "r"))
+    assert main(["generate", str(cfg)]) == 0
+    export_nanogpt(tmp_path / "r", "c", out=tmp_path, val_split="test")
+    ids = np.fromfile(tmp_path / "c" / "val.bin", dtype="<u2")
+    mask = np.fromfile(tmp_path / "c" / "val.mask.bin", dtype=np.uint8)
+    itos = pickle.loads((tmp_path / "c" / "meta.pkl").read_bytes())["itos"]
+    first_line = "".join(itos[int(i)] for i in ids).split("\n")[0]
+    assert first_line.startswith("<bos> <len_")
+    trained = "".join(itos[int(i)] for i, m in zip(ids, mask) if m).split("<ans>")
+    assert trained[0] == ""  # only <ans> and the value are trained: they come first
+    assert (tmp_path / "c" / "train.mask.bin").exists()
+
+
+def test_local_hf_tokenizer_export(run, tmp_path):
+    tokenizers = pytest.importorskip("tokenizers")
+    tok = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = tokenizers.decoders.ByteLevel()
+    tok.train_from_iterator([(run / "train_raw.txt").read_text()],
+                            tokenizers.trainers.BpeTrainer(
+                                vocab_size=300, initial_alphabet=tokenizers.pre_tokenizers
+                                .ByteLevel.alphabet(), special_tokens=["[UNK]"]))
+    tok.save(str(tmp_path / "tokenizer.json"))
+    meta = export_nanogpt(run, "h", out=tmp_path, tokenizer=str(tmp_path), val_split="test")
+    ids = np.fromfile(tmp_path / "h" / "train.bin", dtype="<u2")
+    assert tok.decode(ids.tolist()) == (run / "train_raw.txt").read_text()
+    assert meta["tokenizer"] == str(tmp_path) and meta["vocab_size"] == tok.get_vocab_size()
+
+
+def test_hf_export_and_dataset(run, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    files = export_hf(run, tmp_path / "hf")
+    assert sorted(files) == ["data/test-00000-of-00001.parquet",
+                             "data/train-00000-of-00001.parquet"]
+    ds = datasets.load_dataset("parquet", data_dir=str(tmp_path / "hf"))
+    assert {k: v.num_rows for k, v in ds.items()} == {"train": 200, "test": 30}
+    first = (run / "train_raw.txt").read_text().splitlines()[0]
+    assert f"{ds['train'][0]['problem']} # {ds['train'][0]['answer']}" == first
+    one = to_hf_dataset(run, split="test")
+    assert one.num_rows == 30 and one[0] == ds["test"][0]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"val_split": "dev"}, "--val-split 'dev': the source has splits train, test"),
+    ({"val_fraction": 1.5}, "--val-fraction must be in (0, 1)"),
+    ({"tokenizer": "task"}, "--tokenizer task needs a run made from a built-in task"),
+    ({"template": "{question}"}, "must contain {problem} and {answer}"),
+    ({"tokenizer": "/no/such/tok"}, "no tokenizer.json there"),
+])
+def test_export_errors(run, tmp_path, kwargs, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        export_nanogpt(run, "e", out=tmp_path, **kwargs)
+
+
+def test_export_cli_and_errors(run, tmp_path, capsys):
+    assert main(["export", "nanogpt", str(run), "--name", "x", "--out", str(tmp_path)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert json.loads((tmp_path / "x" / "meta.json").read_text())["splits"]["val"]["samples"] \
+        == 20
+    assert main(["export", "nanogpt", "nope", "--name", "y", "--out", str(tmp_path)]) == 2
+    assert "not a run folder" in capsys.readouterr().err
+
+
+def test_data_new_and_prepare(tmp_path, capsys):
+    root = tmp_path / "data"
+    assert main(["data", "new", "tiny", "--root", str(root)]) == 0
+    assert main(["data", "prepare", "tiny", "--root", str(root)]) == 2
+    assert "put your text in" in capsys.readouterr().err
+    text = "to be or not to be, that is the question\n" * 50
+    (root / "tiny" / "input.txt").write_text(text)
+    assert main(["data", "prepare", "tiny", "--root", str(root)]) == 0
+    assert "vocab size" in capsys.readouterr().out
+    from synthset.loaders import NanoGPTData
+
+    data = NanoGPTData(root / "tiny", sampling_method="sequential")
+    itos = data.meta["itos"]
+    x, _ = data.get_batch("train", 1, 20)
+    assert "".join(itos[int(t)] for t in x[0]) == text[:20]
+    assert main(["data", "new", "tiny", "--root", str(root)]) == 2  # never overwrites
