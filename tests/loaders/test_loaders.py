@@ -92,6 +92,13 @@ def test_multidataset_mixture_and_schedule(tmp_path):
         assert starts == list(range(0, 8 * len(starts), 8))
 
 
+def test_multidataset_refuses_mismatched_vocab_sizes(tmp_path):
+    f1 = _folder(tmp_path, "one", np.arange(200), vocab=300)
+    f2 = _folder(tmp_path, "two", np.arange(200), vocab=500)
+    with pytest.raises(ConfigError, match="vocab sizes differ"):
+        MultiDataset([f1, f2])
+
+
 def test_multicontext_aligned_and_refuses_different_lengths(tmp_path):
     f1 = _folder(tmp_path, "one", np.arange(200))
     f2 = _folder(tmp_path, "two", np.arange(200) * 2)

@@ -25,11 +25,17 @@ def compose(config_dir: Path, overrides: list[str]):
         if isinstance(item, dict):
             groups.update(item)
     plain = []
+    extra_groups = []  # +group=option: a group not in the defaults list (e.g. +preset=cpu_demo)
     for item in overrides:
         if "=" not in item:
             raise ConfigError(f"override {item!r} must look like key=value")
         key, value = item.split("=", 1)
-        if key in groups:
+        if key.startswith("+") and (config_dir / key[1:]).is_dir():
+            options = sorted(p.stem for p in (config_dir / key[1:]).glob("*.yaml"))
+            if value not in options:
+                raise bad_choice(key[1:], value, options)
+            extra_groups.append((key[1:], value))
+        elif key in groups:
             options = sorted(p.stem for p in (config_dir / key).glob("*.yaml"))
             if value not in options:
                 raise bad_choice(key, value, options)
@@ -40,6 +46,12 @@ def compose(config_dir: Path, overrides: list[str]):
     for group, option in groups.items():
         cfg = OmegaConf.merge(cfg, {group: OmegaConf.load(config_dir / group / f"{option}.yaml")})
     cfg = OmegaConf.merge(cfg, base)
+    for group, option in extra_groups:  # after _self_, as Hydra appends them
+        path = config_dir / group / f"{option}.yaml"
+        node = OmegaConf.load(path)
+        is_global = "@package _global_" in path.read_text().split("\n", 3)[0] + \
+            path.read_text().split("\n", 3)[1]
+        cfg = OmegaConf.merge(cfg, node if is_global else {group: node})
     OmegaConf.set_struct(cfg, False)
     free = _empty_mappings(OmegaConf.to_container(cfg))  # {} in a file: any key may go there
     for key, value in plain:

@@ -162,6 +162,10 @@ class MultiDataset:
         self.names = [str(d) for d in dataset_list]
         self.datasets = [NanoGPTData(d, seed=seed + i, **kwargs)
                          for i, d in enumerate(dataset_list)]
+        sizes = {str(d.folder): d.vocab_size for d in self.datasets}
+        if len(set(sizes.values())) > 1:
+            raise ConfigError(f"multidataset trains one model, so its datasets need one "
+                              f"vocabulary; their vocab sizes differ: {sizes}")
         probs = dataset_sampling_probs or [1] * len(self.datasets)
         if len(probs) != len(self.datasets):
             raise ConfigError(f"dataset_sampling_probs has {len(probs)} entries for "

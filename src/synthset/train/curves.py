@@ -1,0 +1,126 @@
+"""Depo hop-learning curves: train once, evaluate fixed-hop Depo streams along the way.
+
+Writes ``curves.csv`` (``step, examples_seen, hop, accuracy``), ``curves.png`` (one line per
+hop) and the composed ``config.yaml`` into a timestamped run folder under ``output_dir``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import time
+from pathlib import Path
+
+from synthset.core.errors import ConfigError
+
+
+def hop_task(base, k: int):
+    """Depo at evaluation size (n = N) with every query asking k hops."""
+    return type(base)(dataclasses.replace(base.config, qa=True, fixed_k=k))
+
+
+def hop_accuracy(model, base, hops, examples: int, seed: int, device: str) -> dict[int, float]:
+    from synthset.train.evaluate import depo_accuracy
+    from synthset.train.loop import _batched_logits
+
+    out = {}
+    for k in hops:
+        task = hop_task(base, k)
+        rows = task.take(seed, examples)
+        out[k] = depo_accuracy(task, rows, _batched_logits(model, rows, device))[k]
+    return out
+
+
+def run_curves(cfg, log=print) -> Path:
+    """Run the experiment described by a composed ``conf/depo_curve`` config."""
+    from omegaconf import OmegaConf
+
+    import synthset.tasks as T
+    from synthset.train.loop import resolve_device, train
+    from synthset.train.models import ModelConfig
+
+    data = OmegaConf.to_container(cfg.dataset, resolve=True)
+    name = data.pop("name", "depo")
+    if name != "depo":
+        raise ConfigError(f"hop curves need a Depo dataset, got dataset.name={name!r}")
+    base = T.get("depo", **data)
+    hops = [int(h) for h in cfg.eval.hops]
+    bad = [h for h in hops if h > base.config.K or h < 1]
+    if bad:
+        raise ConfigError(f"eval.hops {bad} are outside 1..K={base.config.K} (dataset.K)")
+    device = resolve_device(str(cfg.device))
+    run_dir = Path(str(cfg.output_dir)) / time.strftime("%Y-%m-%d_%H-%M-%S")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    wandb_run = _wandb(cfg, run_dir)
+    rows: list[dict] = []
+    evals = [0]
+
+    def on_step(step, model, seen):
+        if step % int(cfg.train.eval_every) and step != int(cfg.train.max_steps):
+            return
+        seed = 10_000 + (evals[0] if cfg.eval.resample_each_eval else 0)
+        evals[0] += 1
+        acc = hop_accuracy(model, base, hops, int(cfg.eval.num_examples), seed, device)
+        for k, a in acc.items():
+            rows.append({"step": step, "examples_seen": seen, "hop": k, "accuracy": a})
+        log(f"eval step {step}: " + "  ".join(f"k={k}: {a:.3f}" for k, a in acc.items()))
+        if wandb_run is not None:
+            wandb_run.log({f"accuracy/k={k}": a for k, a in acc.items()}, step=step)
+        _write(run_dir, rows)
+
+    model_cfg = ModelConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
+    _, result = train(base, model_cfg, steps=int(cfg.train.max_steps),
+                      batch_size=int(cfg.train.batch_size), lr=float(cfg.train.lr),
+                      warmup=int(cfg.train.warmup), seed=int(cfg.seed), device=device,
+                      log_every=int(cfg.train.eval_every), eval_examples=16, on_step=on_step,
+                      log=log)
+    (run_dir / "summary.txt").write_text(
+        f"parameters {result.parameters}\ntokens_per_second {result.tokens_per_second:.0f}\n"
+        f"steps {result.steps}\nfinal_loss {result.losses[-1]:.4f}\n")
+    if wandb_run is not None:
+        wandb_run.finish()
+    log(f"wrote {run_dir / 'curves.csv'} and {run_dir / 'curves.png'}")
+    return run_dir
+
+
+def _write(run_dir: Path, rows: list[dict]) -> None:
+    with open(run_dir / "curves.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["step", "examples_seen", "hop", "accuracy"])
+        w.writeheader()
+        w.writerows(rows)
+    plot(rows, run_dir / "curves.png")
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    for k in sorted({r["hop"] for r in rows}):
+        pts = [(r["examples_seen"], r["accuracy"]) for r in rows if r["hop"] == k]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3, label=f"k={k}")
+    ax.set_xlabel("training examples seen")
+    ax.set_ylabel("answer-token accuracy")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Depo hop-learning curves")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _wandb(cfg, run_dir: Path):
+    if not cfg.logging.wandb.enabled:
+        return None
+    import os
+
+    from synthset.core.deps import require
+
+    wandb = require("wandb", "train", "logging.wandb.enabled=true (pip install wandb)")
+    os.environ.setdefault("WANDB_MODE", str(cfg.logging.wandb.mode))
+    return wandb.init(project=str(cfg.logging.wandb.project), dir=str(run_dir),
+                      mode=str(cfg.logging.wandb.mode))

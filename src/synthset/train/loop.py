@@ -1,0 +1,142 @@
+"""The training loop: a task's stream in, a tiny causal LM trained where ``loss_mask`` is 1,
+the task's own metric out.
+
+``train(task, model_cfg, steps, batch_size, lr, ...)`` returns a ``Result`` with the loss
+history, the metric and the throughput; ``evaluate(task, model)`` computes the metric alone.
+CPU is the target; ``device="auto"`` takes a GPU when there is one.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+
+from synthset.core.deps import require
+from synthset.train import evaluate as E
+from synthset.train.models import ModelConfig, build_model
+
+CAPO_BOS = 256  # Capo trains on bytes 0..255 and this <bos>
+
+
+@dataclass
+class Result:
+    losses: list[float] = field(default_factory=list)
+    metric: dict = field(default_factory=dict)
+    tokens_per_second: float = 0.0
+    parameters: int = 0
+    steps: int = 0
+
+
+def resolve_device(device: str) -> str:
+    torch = require("torch", "train", "synthset train")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def capo_row(row: dict) -> dict:
+    """A Capo biography as bytes (+ <bos>), trained on every token."""
+    ids = [CAPO_BOS, *row["text"].encode("utf-8")]
+    return {"input_ids": ids, "loss_mask": [1] * len(ids), "labels": ids}
+
+
+def vocab_size(task) -> int:
+    return CAPO_BOS + 1 if task.name == "capo" else len(task.vocab)
+
+
+def rows_of(task, seed: int, count: int | None = None, start: int = 0, step: int = 1):
+    for row in task.iter_examples(seed, count, start=start, step=step):
+        yield capo_row(row) if task.name == "capo" else row
+
+
+def max_length(task, probe: int = 200) -> int:
+    return max(len(r["input_ids"]) for r in rows_of(task, 12345, probe))
+
+
+def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
+          batch_size: int = 16, lr: float = 1e-3, warmup: int = 20, seed: int = 0,
+          device: str = "auto", log_every: int = 50, eval_examples: int = 64,
+          on_step=None, log=print) -> tuple[object, Result]:
+    """Train a fresh model on ``task``; ``on_step(step, model, examples_seen)`` is called after
+    every step (the hop-curve evaluator hooks in here)."""
+    torch = require("torch", "train", "synthset train")
+    device = resolve_device(device)
+    torch.manual_seed(seed)
+    if not isinstance(model_cfg, ModelConfig):
+        model_cfg = ModelConfig.from_dict(model_cfg or {})
+    n_positions = max(64, 2 ** math.ceil(math.log2(max_length(task) + 1)))
+    model = build_model(model_cfg, vocab_size(task), n_positions).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(
+            math.pi * min(s, steps) / max(steps, 1))) if steps > 1 else 1.0)
+    stream = rows_of(task, seed)
+    result = Result(parameters=sum(p.numel() for p in model.parameters()))
+    tokens, started = 0, time.perf_counter()
+    model.train()
+    for step in range(1, steps + 1):
+        rows = [next(stream) for _ in range(batch_size)]
+        ids, labels = E.collate(rows)
+        ids, labels = ids.to(device), labels.to(device)
+        out = model(input_ids=ids, labels=labels)
+        opt.zero_grad(set_to_none=True)
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        tokens += int(ids.numel())
+        result.losses.append(float(out.loss))
+        if log and (step % log_every == 0 or step == 1 or step == steps):
+            extra = f" mean_steps {out.mean_steps:.2f}" if getattr(out, "halting", None) \
+                is not None else ""
+            log(f"step {step:5d}  loss {float(out.loss):.4f}  "
+                f"{tokens / (time.perf_counter() - started):,.0f} tokens/s{extra}")
+        if on_step is not None:
+            model.eval()
+            on_step(step, model, step * batch_size)
+            model.train()
+    result.tokens_per_second = tokens / (time.perf_counter() - started)
+    result.steps = steps
+    model.eval()
+    result.metric = evaluate(task, model, device, eval_examples)
+    return model, result
+
+
+def evaluate(task, model, device: str = "cpu", examples: int = 64, seed: int = 99) -> dict:
+    """The task's metric on a held-out evaluation stream (its evaluation mode)."""
+    import dataclasses
+
+    name = task.name
+    if name == "capo":
+        bits, per_param = E.capo_bits(model, task, min(examples, task.config.N), device)
+        return {"bits": bits, "bits_per_parameter": per_param}
+    eval_task = task
+    if "qa" in {f.name for f in dataclasses.fields(task.config)}:
+        eval_task = type(task)(dataclasses.replace(task.config, qa=True))
+    rows = eval_task.take(seed, examples)
+    if name == "depo":
+        return {"accuracy_per_k": E.depo_accuracy(eval_task, rows, _batched_logits(
+            model, rows, device))}
+    if name == "mano":
+        return {"answer_accuracy": E.mano_accuracy(eval_task, rows, _batched_logits(
+            model, rows, device))}
+    if name == "brevo":
+        return {"exact_answer_rate": E.brevo_exact(model, eval_task, rows[:examples], device)}
+    sentences = E.sample_sentences(model, task, min(examples, 16), device,
+                                   max_len=max(len(r["input_ids"]) for r in rows) + 50)
+    return {"parse_rate": E.lano_parse_rate(task, sentences),
+            "kl_next_token": E.lano_kl(task, model, rows[:16], device)}
+
+
+def _batched_logits(model, rows, device, batch: int = 32):
+    out = []
+    for i in range(0, len(rows), batch):
+        out.extend(E.logits_of(model, rows[i:i + batch], device))
+    return out
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    require("torch", "train", "synthset train").manual_seed(seed)
