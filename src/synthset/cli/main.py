@@ -42,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("overrides", nargs="*", metavar="key=value")
     ins.add_argument("--no-color", action="store_true", help="plain text, no ANSI colours")
 
+    tr = sub.add_parser("train", help="train a tiny model on a task and report its metric",
+                        description="Hydra-style overrides, e.g. task=mano train.steps=300 "
+                                    "model=recurrent_olmo3 (configs in conf/train/).")
+    tr.add_argument("overrides", nargs="*", metavar="key=value")
+    cu = sub.add_parser("curves", help="Depo hop-learning curves (CSV and PNG)",
+                        description="Hydra-style overrides, e.g. +preset=cpu_demo "
+                                    "train.max_steps=400 'eval.hops=[1,2,4]' dataset.K=16 "
+                                    "(configs in conf/depo_curve/).")
+    cu.add_argument("overrides", nargs="*", metavar="key=value")
+
     from synthset.cli.export import add_parsers
 
     add_parsers(sub)
@@ -66,6 +76,14 @@ def main(argv: list[str] | None = None) -> int:
             from synthset.cli.inspect import inspect
 
             print(inspect(args.overrides, color=False if args.no_color else None))
+        elif args.command == "train":
+            from synthset.cli.train import run_train
+
+            print(run_train(args.overrides))
+        elif args.command == "curves":
+            from synthset.cli.train import run_curves_cli
+
+            print(run_curves_cli(args.overrides))
         elif args.command == "export":
             from synthset.cli.export import run_export
 

@@ -1,0 +1,193 @@
+"""Training harness: every task trains a few steps, metrics on hand-made logits, curves,
+recurrent-model options, clear config errors."""
+
+import csv
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+import synthset.tasks as T  # noqa: E402
+from synthset import ConfigError  # noqa: E402
+from synthset.cli.main import main  # noqa: E402
+from synthset.train import evaluate as E  # noqa: E402
+from synthset.train.loop import train  # noqa: E402
+from synthset.train.models import LoopedLM, ModelConfig, build_model  # noqa: E402
+
+TINY = {"type": "gpt2", "n_layer": 2, "n_embd": 32, "n_head": 2}
+
+
+@pytest.mark.parametrize("name, config, metric", [
+    ("depo1", {"N": 6, "K": 2, "V": 10, "max_len": 1}, "accuracy_per_k"),
+    ("brevo1", {"N": 6}, "exact_answer_rate"),
+    ("mano", {"L": 2}, "answer_accuracy"),
+    ("lano_cfg3f", {}, "parse_rate"),
+    ("capo", {"N": 10}, "bits"),
+])
+def test_a_few_steps_per_task_lower_the_loss(name, config, metric):
+    task = T.get(name, **config)
+    _, res = train(task, TINY, steps=40, batch_size=8, lr=3e-3, warmup=5, eval_examples=4,
+                   log=None, device="cpu")
+    assert np.mean(res.losses[-5:]) < np.mean(res.losses[:5])
+    assert metric in res.metric and res.tokens_per_second > 0
+
+
+def _one_hot_logits(targets, vocab):
+    """Logits whose argmax at position i - 1 is targets[i] (a perfect teacher-forced model)."""
+    logits = torch.full((len(targets), vocab), -10.0)
+    for i in range(1, len(targets)):
+        logits[i - 1, targets[i]] = 10.0
+    return logits
+
+
+def test_depo_metric_on_hand_made_logits():
+    task = T.get("depo1", N=8, K=2, V=10, max_len=1)
+    rows = task.take(0, 3)
+    perfect = [_one_hot_logits(r["input_ids"], len(task.vocab)) for r in rows]
+    acc = E.depo_accuracy(task, rows, perfect)
+    assert set(acc.values()) == {1.0}
+    wrong = [lg.clone() for lg in perfect]
+    s, _ = rows[0]["meta"]["answer_spans"][0]
+    wrong[0][s - 1] = 0.0
+    wrong[0][s - 1, 0] = 10.0  # predicts <pad> for the first answer token of query 0
+    k0 = rows[0]["meta"]["k"][0]
+    total = sum(1 for r in rows for kk, (a, b) in zip(r["meta"]["k"], r["meta"]["answer_spans"])
+                if kk == k0 for _ in range(a, b))
+    assert E.depo_accuracy(task, rows, wrong)[k0] == pytest.approx(1 - 1 / total)
+
+
+def test_mano_metric_on_hand_made_logits():
+    task = T.get("mano", L=2)
+    rows = task.take(0, 4)
+    logits = [_one_hot_logits(r["input_ids"], len(task.vocab)) for r in rows]
+    assert E.mano_accuracy(task, rows, logits) == 1.0
+    logits[0][len(rows[0]["input_ids"]) - 2] = 0.0  # the answer position: no preference
+    logits[0][len(rows[0]["input_ids"]) - 2, 0] = 1.0
+    assert E.mano_accuracy(task, rows, logits) == 0.75
+
+
+class _Replay(torch.nn.Module):
+    """A 'model' that always predicts the next token of a fixed sequence (for decoding)."""
+
+    def __init__(self, seq, vocab):
+        super().__init__()
+        self.seq, self.vocab = seq, vocab
+
+    def forward(self, input_ids, **_):
+        T_ = input_ids.shape[1]
+        logits = torch.zeros(input_ids.shape[0], T_, self.vocab)
+        for i in range(T_):
+            nxt = self.seq[i + 1] if i + 1 < len(self.seq) else self.seq[-1]
+            logits[:, i, nxt] = 1.0
+        return type("O", (), {"logits": logits})()
+
+
+def test_brevo_metric_with_greedy_decoding():
+    task = T.get("brevo1", N=8)
+    row = task.example(0, 0)
+    right = _Replay(row["input_ids"], len(task.vocab))
+    assert E.brevo_exact(right, task, [row], "cpu") == 1.0
+    broken = list(row["input_ids"])
+    broken[-2] = broken[-3]  # the answer repeats a node instead of ending with the query
+    assert E.brevo_exact(_Replay(broken, len(task.vocab)), task, [row], "cpu") == 0.0
+
+
+def test_lano_metrics():
+    task = T.get("lano_cfg3f")
+    good = task.example(0, 0)["input_ids"][1:]
+    assert E.lano_parse_rate(task, [good, good[:-3] + [1, 1, 1, 1, 1]]) in (0.5, 1.0)
+    assert E.lano_parse_rate(task, [good]) == 1.0 and E.lano_parse_rate(task, [[2]]) == 0.0
+
+
+def test_capo_span_losses_and_bits():
+    logits = torch.log(torch.tensor([[0.5, 0.5], [0.25, 0.75], [0.9, 0.1]]))
+    assert E.span_loss_nats(logits, [0, 1, 0], [[1, 3]]) == pytest.approx(
+        -np.log(0.5) - np.log(0.25))
+
+
+def test_curves_write_csv_and_png(tmp_path, capsys):
+    assert main(["curves", "+preset=cpu_demo", "train.max_steps=6", "train.eval_every=3",
+                 "eval.num_examples=4", "train.batch_size=4", "model.n_layer=1",
+                 "model.n_embd=32", f"output_dir={tmp_path}", "device=cpu"]) == 0
+    run = next(tmp_path.iterdir())
+    rows = list(csv.DictReader(open(run / "curves.csv")))
+    assert list(rows[0]) == ["step", "examples_seen", "hop", "accuracy"]
+    assert {r["hop"] for r in rows} == {"1", "2", "3", "4"} and {r["step"] for r in rows} == {
+        "3", "6"}
+    assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (run / "config.yaml").exists()
+
+
+@pytest.mark.parametrize("override, message", [
+    ("eval.hops=[1,9]", "eval.hops [9] are outside 1..K=4"),
+    ("model=from_pretrained", "is not a local folder"),
+    ("model.n_head=3", "must be a multiple of n_head"),
+    ("+preset=gpu_demo", "preset must be one of 'cpu_demo'"),
+])
+def test_curve_config_errors(tmp_path, capsys, override, message):
+    assert main(["curves", "+preset=cpu_demo", override, f"output_dir={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_from_pretrained_loads_a_local_checkpoint(tmp_path):
+    model = build_model(ModelConfig.from_dict(TINY), 30, 64)
+    model.save_pretrained(tmp_path)
+    again = build_model(ModelConfig.from_dict({"type": "from_pretrained",
+                                               "name_or_path": str(tmp_path)}), 30, 64)
+    x = torch.randint(0, 30, (1, 10))
+    assert torch.allclose(model(input_ids=x).logits, again(input_ids=x).logits)
+
+
+def _looped(**rec):
+    act = rec.pop("act", False)
+    cfg = ModelConfig.from_dict({"type": "recurrent_olmo3", "n_embd": 32, "n_head": 2,
+                                 "recurrent": {"loops": 3, **rec},
+                                 "act": {"enabled": act}})
+    torch.manual_seed(0)
+    return LoopedLM(cfg, 20, 64)
+
+
+def _prelude_grad(model):
+    x = torch.randint(0, 20, (2, 8))
+    model(input_ids=x, labels=x).loss.backward()
+    grads = [p.grad for p in model.prelude.parameters()]
+    return sum(0.0 if g is None else float(g.abs().sum()) for g in grads)
+
+
+def test_tbptt_limits_the_gradient_to_the_last_loop_steps():
+    full = _looped(inject_input_each_step=False)
+    cut = _looped(inject_input_each_step=False, tbptt_steps=1)
+    assert _prelude_grad(full) > 0
+    assert _prelude_grad(cut) == 0.0  # the prelude's output is detached before the last step
+
+
+def test_act_halting_is_a_distribution_and_reports_steps():
+    model = _looped(act=True)
+    x = torch.randint(0, 20, (3, 7))
+    out = model(input_ids=x, labels=x)
+    assert torch.allclose(out.halting.sum(-1), torch.ones(3, 7), atol=1e-5)
+    assert 1.0 <= out.mean_steps <= 3.0 and out.kl >= 0
+    assert torch.allclose(torch.logsumexp(out.logits, -1), torch.zeros(3, 7), atol=1e-4)
+
+
+def test_inject_and_random_init_change_the_output():
+    x = torch.randint(0, 20, (1, 6))
+    base = _looped()(input_ids=x).logits
+    assert not torch.allclose(base, _looped(inject_input_each_step=False)(input_ids=x).logits)
+    torch.manual_seed(1)
+    a = _looped(random_init_loop_state=True)
+    torch.manual_seed(2)
+    out_a = a(input_ids=x).logits
+    torch.manual_seed(3)
+    out_b = a(input_ids=x).logits
+    assert not torch.allclose(out_a, out_b)  # the loop state starts from fresh noise
+
+
+def test_train_cli(capsys):
+    assert main(["train", "task=mano", "train.steps=5", "train.batch_size=4", "eval.examples=4",
+                 "model.n_layer=1", "model.n_embd=32", "device=cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "mano:" in out and "answer_accuracy:" in out
