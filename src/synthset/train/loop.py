@@ -87,7 +87,7 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
         opt.step()
         sched.step()
         tokens += int(ids.numel())
-        result.losses.append(float(out.loss))
+        result.losses.append(float(out.loss.detach()))
         if log and (step % log_every == 0 or step == 1 or step == steps):
             extra = f" mean_steps {out.mean_steps:.2f}" if getattr(out, "halting", None) \
                 is not None else ""
