@@ -9,16 +9,15 @@ generator plus CALT's string conversion, REPEAT times; medians are reported.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from _report import report  # noqa: E402
 
 LOOP = """
 import os, sys, time
@@ -118,16 +117,8 @@ def main():
         ratio = f"{base[group] / wall:.1f}x" if group in base else ""
         lines.append(f"| {group} | {label} | {imp:.2f} | {cpu * 1e3:.3f} | {1 / wall:,.0f} |"
                      f" {ratio} |")
-    report = (f"### Algebra backends — {date.today().isoformat()}\n\nMachine: "
-              f"{platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}. Command: `python bench/bench_algebra.py --n "
-              f"{args.n} --repeat {args.repeat}` (medians; per-sample cost of the generator "
-              "call plus CALT's string conversion, after imports and 20 warm-up calls).\n\n"
-              + "\n".join(lines) + "\n")
-    print(report)
-    if args.write:
-        with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as f:
-            f.write("\n" + report)
+    report("Algebra backends", f"python bench/bench_algebra.py --n {args.n} --repeat {args.repeat}",
+           "medians; per-sample cost of the generator call plus CALT's string conversion, after imports and 20 warm-up calls", "\n".join(lines), args.write)
 
 
 if __name__ == "__main__":

@@ -12,19 +12,17 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+
+from _report import report  # noqa: E402
 
 
 def make_runs(tmp: Path, tokens: int):
@@ -137,16 +135,10 @@ def main():
         tail += (f" A {train[1] / 1e6:.1f}M-parameter GPT-2 (6 layers, 384 wide) trains at "
                  f"{train[0]:,.0f} tokens/s on this CPU: batch assembly is "
                  f"{batch_rate / train[0]:,.0f}x faster.")
-    report = (f"### Exports and loaders — {date.today().isoformat()}\n\nMachine: "
-              f"{platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}. Command: `python bench/bench_export.py --tokens "
-              f"{args.tokens}` (end to end: JSONL on disk to .bin files, both passes of the "
-              "char encoder included; in memory: the encoding of samples already read).\n\n"
-              + "\n".join(lines) + tail + "\n")
-    print(report)
-    if args.write:
-        with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as f:
-            f.write("\n" + report)
+    report("Exports and loaders", f"python bench/bench_export.py --tokens {args.tokens}",
+           "end to end: JSONL on disk to .bin files, both passes of the char encoder "
+           "included; in memory: the encoding of samples already read",
+           "\n".join(lines) + tail, args.write)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,15 @@ Each measurement runs one task in this process for about ``--seconds`` and repor
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
+import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import synthset.tasks as T
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import report  # noqa: E402
 PRESETS = ["depo1", "depo2", "brevo1", "brevo2", "mano", "lano_cfg3f", "lano_cfg3j",
            "lano_cfg3k", "capo"]
 
@@ -77,16 +76,10 @@ def main():
         parse.append(f"| {grammar} | 100 | {sum(lengths) / 100:.0f} | "
                      f"{statistics.median(times):.2f} | {max(times):.2f} |")
         print(parse[-1], flush=True)
-    report = (f"### Reasoning tasks — {date.today().isoformat()}\n\nMachine: "
-              f"{platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}. Command: `python bench/bench_tasks.py --seconds "
-              f"{args.seconds}` (one core; medians of 3; Capo counts characters).\n\n"
-              + "\n".join(lines) + "\n\nLano membership (the parser in tasks/lano.py):\n\n"
-              + "\n".join(parse) + "\n")
-    print(report)
-    if args.write:
-        with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as f:
-            f.write("\n" + report)
+    body = ("\n".join(lines) + "\n\nLano membership (the parser in tasks/lano.py):\n\n"
+            + "\n".join(parse))
+    report("Reasoning tasks", f"python bench/bench_tasks.py --seconds {args.seconds}",
+           "one core; medians of 3; Capo counts characters", body, args.write)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 import synthset.tasks as T  # noqa: E402
-from synthset import ConfigError  # noqa: E402
 from synthset.cli.main import main  # noqa: E402
 from synthset.train import evaluate as E  # noqa: E402
 from synthset.train.loop import train  # noqa: E402

@@ -168,6 +168,29 @@ def make_row(ids: list[int], mask: list[int], meta: dict) -> dict:
             "labels": [t if m else IGNORE for t, m in zip(ids, mask)], "meta": meta}
 
 
+def draw_size(task, rng) -> int:
+    """n = N in evaluation mode (``qa``), else drawn from ``difficulty_weights(N)``."""
+    c = task.config
+    if c.qa:
+        return c.N
+    population, cum = task.__dict__.setdefault("_law", difficulty_weights(c.N))
+    return rng.choices(population, cum_weights=cum)[0]
+
+
+def distinct_words(randint, n: int, V: int, min_len: int, max_len: int) -> list[tuple]:
+    """n distinct words: l ~ U[min_len, max_len] pieces, the first l-1 in [1, V], the last in
+    [V+1, 2V] (an end-of-word marker, so words are prefix-free)."""
+    words: list[tuple] = []
+    seen: set = set()
+    while len(words) < n:
+        length = randint(min_len, max_len)
+        w = tuple([randint(1, V) for _ in range(length - 1)] + [randint(V + 1, 2 * V)])
+        if w not in seen:
+            seen.add(w)
+            words.append(w)
+    return words
+
+
 def difficulty_weights(N: int) -> tuple[list[int], list[float]]:
     """n in {3..N} with p(n) proportional to 1/(n + sqrt(N)), as cumulative weights."""
     population = list(range(3, N + 1))

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
-from synthset.tasks.base import (Task, check, check_labels, difficulty_weights, make_row,
-                                 require_int)
+from synthset.tasks.base import (Task, check, check_labels, distinct_words, draw_size,
+                                 make_row, require_int)
 from synthset.tasks.vocab import Vocab
 
 MAX_DEGREE = 4
@@ -67,24 +67,12 @@ class BrevoTask(Task):
         c = self.config
         if self.single:
             return [(v,) for v in rng.sample(range(1, c.N + 1), n)]
-        words, seen = [], set()
-        while len(words) < n:
-            length = randint(c.min_len, c.max_len)
-            w = tuple([randint(1, c.V) for _ in range(length - 1)]
-                      + [randint(c.V + 1, 2 * c.V)])
-            if w not in seen:
-                seen.add(w)
-                words.append(w)
-        return words
+        return distinct_words(randint, n, c.V, c.min_len, c.max_len)
 
     def generate_example(self, rng) -> dict:
-        c, voc = self.config, self.vocab
+        voc = self.vocab
         randint = fast_randint(rng)
-        if c.qa:
-            n = c.N
-        else:
-            population, cum = self.__dict__.setdefault("_law", difficulty_weights(c.N))
-            n = rng.choices(population, cum_weights=cum)[0]
+        n = draw_size(self, rng)
         while True:
             parents = _random_dag(n, rng, randint)
             last = [v for v in range(n - n // 4 - (n % 4 > 0), n) if parents[v]]

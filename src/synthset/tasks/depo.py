@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
-from synthset.tasks.base import (Task, ValidationError, check, check_labels, difficulty_weights,
-                                 make_row, require_int)
+from synthset.tasks.base import (Task, ValidationError, check, check_labels, distinct_words,
+                                 draw_size, make_row, require_int)
 from synthset.tasks.vocab import Vocab
 
 
@@ -77,20 +77,8 @@ class DepoTask(Task):
     def generate_example(self, rng) -> dict:
         c, voc = self.config, self.vocab
         randint = fast_randint(rng)
-        if c.qa:
-            n = c.N
-        else:
-            population, cum = self.__dict__.setdefault("_law", difficulty_weights(c.N))
-            n = rng.choices(population, cum_weights=cum)[0]
-        V, lo, hi = c.V, c.min_len, c.max_len
-        words: list[tuple] = []
-        seen = set()
-        while len(words) < n:
-            length = randint(lo, hi)
-            w = tuple([randint(1, V) for _ in range(length - 1)] + [randint(V + 1, 2 * V)])
-            if w not in seen:
-                seen.add(w)
-                words.append(w)
+        n = draw_size(self, rng)
+        words = distinct_words(randint, n, c.V, c.min_len, c.max_len)
         # words[i] -> words[i + 1 mod n] is the cycle (the words are already in random order).
         edges = list(range(n))
         rng.shuffle(edges)
