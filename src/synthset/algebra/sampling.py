@@ -28,6 +28,7 @@ SAMPLING = ("uniform", "fixed")
 
 
 # -- monomials -------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)
 def precomp_counts(n: int, d: int) -> tuple[list[int], int]:
     """How many monomials of each degree 0..d there are in n variables, and their total."""
     counts = [math.comb(n + k - 1, k) for k in range(d + 1)]
@@ -61,6 +62,13 @@ def monomial_of_rank(i: int, n: int, d: int) -> tuple[int, ...]:
 def monomials_by_rank(n: int, d: int) -> tuple[tuple[int, ...], ...]:
     """All monomials of degree d in n variables, indexed by ``monomial_of_rank``'s rank."""
     return tuple(monomial_of_rank(i, n, d) for i in range(math.comb(n + d - 1, d)))
+
+
+@functools.lru_cache(maxsize=256)
+def monomials_up_to(degree: int, n: int) -> tuple[tuple[int, ...], ...]:
+    """Every monomial of degree <= ``degree``: degree by degree, each lexicographically
+    descending (CALT's list, from which it removes monomials at random)."""
+    return tuple(m for d in range(degree + 1) for m in monomials_of_degree(d, n))
 
 
 def monomials_of_degree(d: int, n: int) -> list[tuple[int, ...]]:
@@ -101,8 +109,16 @@ def coeff_drawer(field: Field, rng, non_zero: bool, min=None, max=None, num_boun
             raise ConfigError(f"num_bound must be > 0, got {nb}")
         draw = lambda: (randint(-nb, nb), randint(1, nb))  # noqa: E731
     else:
-        p = field.p
-        draw = lambda: randint(0, p - 1)  # noqa: E731
+        top = field.p - 1
+        if non_zero:  # the same draws as retrying randint(0, p - 1), one call layer less
+            def draw_gf_non_zero():
+                while True:
+                    value = randint(0, top)
+                    if value:
+                        return value
+
+            return draw_gf_non_zero
+        draw = lambda: randint(0, top)  # noqa: E731
     if not non_zero:
         return draw
 
@@ -180,7 +196,7 @@ class SinglePolynomialSampler:
                 chosen.add(m)
             monoms = list(chosen)
         elif not choose_degree:
-            monoms = [m for d in range(degree + 1) for m in monomials_of_degree(d, n)]
+            monoms = list(monomials_up_to(degree, n))
             for _ in range(total - terms):
                 monoms.pop(randint(0, len(monoms) - 1))
         else:
