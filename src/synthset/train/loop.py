@@ -91,7 +91,7 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
         if log and (step % log_every == 0 or step == 1 or step == steps):
             extra = f" mean_steps {out.mean_steps:.2f}" if getattr(out, "halting", None) \
                 is not None else ""
-            log(f"step {step:5d}  loss {float(out.loss):.4f}  "
+            log(f"step {step:5d}  loss {result.losses[-1]:.4f}  "
                 f"{tokens / (time.perf_counter() - started):,.0f} tokens/s{extra}")
         if on_step is not None:
             model.eval()
