@@ -202,7 +202,8 @@ class LoopedLM(_torch().nn.Module):
             prior = prior / prior.sum()
             kl = (p * (torch.log(p.clamp_min(1e-12)) - torch.log(prior))).sum(-1).mean()
             steps = torch.arange(1, r.loops + 1, device=x.device, dtype=p.dtype)
-            out.halting, out.mean_steps, out.kl = p, float((p * steps).sum(-1).mean()), kl
+            out.halting, out.kl = p, kl
+            out.mean_steps = float((p.detach() * steps).sum(-1).mean())
         else:
             logits = self.head(self.norm(self._stack(self.coda, state, mask, pe)))
             out.mean_steps = float(r.loops)
