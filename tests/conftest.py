@@ -54,6 +54,17 @@ def make_run(save_dir, generator, *, sizes=None, n_jobs=1, backend="serial", bat
         batch_size=batch_size, **kwargs)
 
 
+def task_config(path: Path, save_dir, task: str, train: int, test: int, **extra) -> Path:
+    """Write a data.yaml that runs built-in ``task`` (serial, quiet, root_seed 42)."""
+    import yaml
+
+    block = {"save_dir": str(save_dir), "num_train_samples": train, "num_test_samples": test,
+             "batch_size": 50, "n_jobs": 1, "root_seed": 42, "verbose": False, "task": task,
+             **extra}
+    path.write_text(yaml.safe_dump({"dataset": block}))
+    return path
+
+
 @pytest.fixture
 def golden():
     return GOLDEN

@@ -60,6 +60,14 @@ class Source:
             self.seed = seed
             self.fingerprint = f"task:{source}:{task_config or {}}:seed={seed}:count={count}"
 
+    def lines(self, split: str) -> Iterator[bytes] | None:
+        """Raw JSONL lines of a run folder's split (None for a generated source)."""
+        if self.folder is None:
+            return None
+        from synthset.io.readers import iter_lines
+
+        return iter_lines(self.folder, split)
+
     def samples(self, split: str) -> Iterator:
         if self.folder is not None:
             from synthset.io.readers import iter_samples
@@ -185,6 +193,32 @@ class TaskEncoder(Encoder):
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(samples) else lengths
         return ids, starts, mask
 
+    def encode_lines(self, lines: list[bytes]):
+        """The same as ``encode`` on raw JSONL lines of task rows, parsed in C: the id lists
+        are cut out of the lines and read by one ``np.fromstring`` per chunk; the 0/1 mask is
+        every other byte of its list. ~2x ``encode`` on parsed rows."""
+        import orjson
+
+        ids_parts, mask_parts, lengths = [], [], []
+        for line in lines:
+            a = line.find(b'"input_ids":[')
+            m = line.find(b'"loss_mask":[')
+            if a < 0 or m < 0:  # not our compact rows: take the general path
+                return self.encode([orjson.loads(x) for x in lines])
+            a += 13
+            b = line.index(b"]", a)
+            m += 13
+            ids_parts.append(line[a:b])
+            mask_parts.append(line[m:line.index(b"]", m)])
+            lengths.append(line.count(b",", a, b) + 1)
+        ids = np.fromstring(b",".join(ids_parts).decode(), dtype=np.int64, sep=",")
+        mask = np.frombuffer(b",".join(mask_parts), dtype=np.uint8)[::2] - ord("0")
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if ids.size != lengths.sum() or mask.size != ids.size:
+            raise ConfigError("malformed task rows: input_ids and loss_mask differ in length")
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        return ids, starts, mask
+
     def meta(self) -> dict:
         itos = self.task.vocab.itos
         return {"stoi": {n: i for i, n in enumerate(itos)}, "itos": dict(enumerate(itos))}
@@ -246,15 +280,18 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         raise ConfigError("the template must contain {problem} and {answer}")
     started = time.perf_counter()
 
+    raw = tokenizer == "task" and src.folder is not None  # C-speed path over JSONL lines
+
     def parts():
         """(output split, samples) in order: train then val."""
+        read = src.lines if raw else src.samples
         if val_split is not None:
-            return [("train", src.samples("train")), ("val", src.samples(val_split))]
+            return [("train", read("train")), ("val", read(val_split))]
         n = src.size("train")
         n_val = max(1, math.ceil(n * val_fraction))
         if n_val >= n:
             raise ConfigError(f"--val-fraction {val_fraction} leaves no training sample of {n}")
-        it = src.samples("train")
+        it = read("train")
         return [("train", islice(it, n - n_val)), ("val", it)]
 
     if tokenizer == "char":
@@ -272,7 +309,7 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         writer = None
         try:
             for samples_chunk in _chunks(samples, chunk):
-                ids, starts, mask = enc.encode(samples_chunk)
+                ids, starts, mask = (enc.encode_lines if raw else enc.encode)(samples_chunk)
                 if writer is None:
                     writer = SplitWriter(folder, split, dtype, with_mask=mask is not None)
                 writer.write(ids, starts, mask)

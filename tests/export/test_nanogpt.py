@@ -10,7 +10,7 @@ from synthset import ConfigError
 from synthset.cli.main import main
 from synthset.export import export_hf, export_nanogpt, to_hf_dataset
 from tests import gens
-from tests.conftest import make_run
+from tests.conftest import make_run, task_config
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +100,8 @@ def test_task_vocabulary_and_mask_sidecar(tmp_path):
 
 
 def test_task_run_exports_with_char_level_mask(tmp_path):
-    cfg = tmp_path / "data.yaml"
-    cfg.write_text("dataset:\n  save_dir: {}\n  num_train_samples: 40\n  num_test_samples: 5\n"
-                   "  batch_size: 100\n  n_jobs: 1\n  root_seed: 1\n  verbose: false\n"
-                   "  task: mano\n  task_config: {{loss_on: answer}}\n".format(tmp_path / "r"))
+    cfg = task_config(tmp_path / "data.yaml", tmp_path / "r", "mano", 40, 5,
+                      task_config={"loss_on": "answer"})
     assert main(["generate", str(cfg)]) == 0
     export_nanogpt(tmp_path / "r", "c", out=tmp_path, val_split="test")
     ids = np.fromfile(tmp_path / "c" / "val.bin", dtype="<u2")
@@ -182,3 +180,18 @@ def test_data_new_and_prepare(tmp_path, capsys):
     x, _ = data.get_batch("train", 1, 20)
     assert "".join(itos[int(t)] for t in x[0]) == text[:20]
     assert main(["data", "new", "tiny", "--root", str(root)]) == 2  # never overwrites
+
+
+def test_task_run_folder_with_task_vocabulary_uses_the_rows_ids(tmp_path):
+    cfg = task_config(tmp_path / "data.yaml", tmp_path / "r", "depo1", 60, 10,
+                      task_config={"N": 10})
+    assert main(["generate", str(cfg)]) == 0
+    meta = export_nanogpt(tmp_path / "r", "t", out=tmp_path, tokenizer="task", val_split="test")
+    rows = [json.loads(line) for line in (tmp_path / "r" / "train_data.jsonl").open()]
+    ids = np.fromfile(tmp_path / "t" / "train.bin", dtype="<u2")
+    mask = np.fromfile(tmp_path / "t" / "train.mask.bin", dtype=np.uint8)
+    starts = np.fromfile(tmp_path / "t" / "train.starts.bin", dtype="<u8")
+    assert ids.tolist() == [t for r in rows for t in r["input_ids"]]
+    assert mask.tolist() == [m for r in rows for m in r["loss_mask"]]
+    assert starts.tolist() == np.cumsum([0] + [len(r["input_ids"]) for r in rows[:-1]]).tolist()
+    assert meta["task"] == "depo" and meta["splits"]["val"]["samples"] == 10

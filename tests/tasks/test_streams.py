@@ -6,6 +6,7 @@ import pytest
 
 import synthset.tasks as T
 from synthset.cli.main import main
+from tests.conftest import task_config
 
 torch = pytest.importorskip("torch")
 
@@ -41,11 +42,8 @@ def test_packed_stream_windows():
 
 
 def test_generate_a_task_run_is_deterministic_across_executors(tmp_path):
-    config = tmp_path / "data.yaml"
-    config.write_text(
-        "dataset:\n  save_dir: {}\n  num_train_samples: 300\n  num_test_samples: 20\n"
-        "  batch_size: 50\n  n_jobs: 1\n  root_seed: 42\n  verbose: false\n  task: depo1\n"
-        "  task_config: {{N: 20}}\n  formats: [parquet]\n".format(tmp_path / "a"))
+    config = task_config(tmp_path / "data.yaml", tmp_path / "a", "depo1", 300, 20,
+                         task_config={"N": 20}, formats=["parquet"])
     assert main(["generate", str(config)]) == 0
     assert main(["generate", str(config), f"save_dir={tmp_path / 'b'}", "n_jobs=2",
                  "batch_size=7"]) == 0
@@ -62,11 +60,8 @@ def test_generate_a_task_run_is_deterministic_across_executors(tmp_path):
 
 def test_datasets_reads_task_rows(tmp_path):
     datasets = pytest.importorskip("datasets")
-    config = tmp_path / "data.yaml"
-    config.write_text(
-        "dataset:\n  save_dir: {}\n  num_train_samples: 30\n  num_test_samples: 5\n"
-        "  batch_size: 50\n  n_jobs: 1\n  root_seed: 42\n  verbose: false\n  task: mano\n"
-        "  save_text: false\n  save_json: false\n  formats: [parquet]\n".format(tmp_path / "o"))
+    config = task_config(tmp_path / "data.yaml", tmp_path / "o", "mano", 30, 5,
+                         save_text=False, save_json=False, formats=["parquet"])
     assert main(["generate", str(config)]) == 0
     ds = datasets.load_dataset("parquet", data_dir=str(tmp_path / "o"))
     row = ds["train"][0]

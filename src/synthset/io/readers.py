@@ -62,3 +62,14 @@ def iter_samples(folder: Path, split: str) -> Iterator:
             else:
                 raise FormatError(f"{path}:{line_num}: neither a problem/answer sample nor a "
                                   "task row")
+
+
+def iter_lines(folder: Path, split: str) -> Iterator[bytes]:
+    """The raw JSONL lines of ``split`` (for fast paths that parse only what they need)."""
+    path = Path(folder) / f"{split}_data.jsonl"
+    if not path.exists():
+        raise ConfigError(f"{path} not found: export reads the JSONL files (save_json: true)")
+    with open(path, "rb") as f:
+        for line in f:
+            if line.strip():
+                yield line

@@ -94,12 +94,12 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
             log(f"step {step:5d}  loss {result.losses[-1]:.4f}  "
                 f"{tokens / (time.perf_counter() - started):,.0f} tokens/s{extra}")
         if on_step is not None:
-            model.eval()
+            model.train(False)  # evaluation mode
             on_step(step, model, step * batch_size)
             model.train()
     result.tokens_per_second = tokens / (time.perf_counter() - started)
     result.steps = steps
-    model.eval()
+    model.train(False)  # evaluation mode
     result.metric = evaluate(task, model, device, eval_examples)
     return model, result
 
