@@ -124,5 +124,27 @@ def test_save_dir_urls(tmp_path, golden):
 
     make_run(f"file://{tmp_path}", gens.integer_sum)
     assert read_outputs(tmp_path) == read_outputs(golden / "integer_sum")
-    with pytest.raises(ConfigError, match="only local paths and file:// URLs"):
-        make_run("s3://bucket/run", gens.integer_sum)
+
+
+def test_fsspec_save_dir_gives_the_same_bytes_and_resumes():
+    fsspec = pytest.importorskip("fsspec")
+    from synthset.cli.status import status
+    from tests.conftest import GOLDEN, OUTPUT_FILES
+
+    url = "memory://synthset-test/run"
+    fs = fsspec.filesystem("memory")
+    if fs.exists("/synthset-test"):
+        fs.rm("/synthset-test", recursive=True)
+    make_run(url, gens.integer_sum, formats=["parquet"])
+    for name in OUTPUT_FILES:
+        assert fs.cat_file(f"/synthset-test/run/{name}") == (GOLDEN / "integer_sum" /
+                                                           name).read_bytes()
+    assert fs.exists("/synthset-test/run/data/train-00000-of-00001.parquet")
+    assert "the run is complete" in status(url)
+    with pytest.raises(Exception, match="root_seed: 42 -> 7"):
+        from synthset.dataset import DatasetGenerator
+
+        DatasetGenerator(backend="serial", verbose=False, root_seed=7).run(
+            {"train": 60, "test": 17}, gens.integer_sum, save_dir=url, batch_size=25)
+    with pytest.raises(ConfigError, match="memory:// filesystem lives in one process"):
+        make_run("memory://synthset-test/other", gens.integer_sum, backend="loky", n_jobs=2)

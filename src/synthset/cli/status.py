@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from synthset.core.errors import ConfigError
 from synthset.engine.plan import plan_shards
 from synthset.engine.state import RunState
 
 
 def status(save_dir: str) -> str:
-    state = RunState(Path(save_dir))
+    state = RunState(save_dir)
     manifest = state.read_manifest()
     if manifest is None:
         raise ConfigError(f"{save_dir} is not a synthset run folder (no .synthset/manifest.json)")

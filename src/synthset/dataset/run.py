@@ -13,6 +13,7 @@ from pathlib import Path
 
 from synthset import __version__
 from synthset.core.errors import ConfigError, bad_choice
+from synthset.core.fs import as_path
 from synthset.dataset.identity import callable_identity
 from synthset.dataset.job import FORMAT_EXT, SampleJob
 from synthset.engine.executors import get_executor
@@ -69,12 +70,11 @@ class RunSpec:
         ):
             raise ConfigError(f"timeout must be a positive number of seconds or null, "
                               f"got {self.timeout!r}")
-        if "://" in str(self.save_dir):
-            if not str(self.save_dir).startswith("file://"):
-                raise ConfigError(
-                    f"save_dir {self.save_dir!r}: only local paths and file:// URLs are "
-                    "supported; mount the remote storage (every worker must reach the folder)")
-            self.save_dir = str(self.save_dir)[len("file://"):]
+        if str(self.save_dir).startswith("memory://") and self.executor not in ("serial",) \
+                and self.n_jobs != 1:
+            raise ConfigError(f"save_dir {self.save_dir!r}: a memory:// filesystem lives in one "
+                              "process, so workers could not share it; use executor=serial or "
+                              "n_jobs=1, or a shared filesystem")
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) \
                 or self.batch_size <= 0:
             raise ConfigError(f"Batch size must be positive, got {self.batch_size!r}")
@@ -110,7 +110,7 @@ def final_files(split: str, formats, num_samples: int) -> list[str]:
 def execute(spec: RunSpec) -> dict[str, dict]:
     """Run (or resume) ``spec``; returns each split's statistics as written to its YAML."""
     spec.validate()
-    save_dir = Path(spec.save_dir)
+    save_dir = as_path(spec.save_dir)
     save_dir.mkdir(parents=True, exist_ok=True)
     state = RunState(save_dir)
     executor = get_executor(spec.executor, spec.n_jobs, spec.address)

@@ -16,12 +16,11 @@ Unlike datatrove, the manifest refuses a resume whose configuration differs.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
 from synthset.core.errors import ResumeError
-from synthset.core.fs import atomic_write_text, remove_stale_tmp
+from synthset.core.fs import as_path, atomic_write_text, remove_stale_tmp, rmtree
 from synthset.engine.plan import Shard, fingerprint
 
 STATE_DIR = ".synthset"
@@ -31,7 +30,7 @@ class RunState:
     """The ``.synthset`` folder of one run folder."""
 
     def __init__(self, save_dir: str | Path):
-        self.save_dir = Path(save_dir)
+        self.save_dir = as_path(save_dir)
         self.root = self.save_dir / STATE_DIR
 
     # -- paths ----------------------------------------------------------------------------
@@ -96,7 +95,7 @@ class RunState:
         return shard_size
 
     def reset(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        rmtree(self.root)
 
     # -- shards ---------------------------------------------------------------------------
     def is_done(self, shard: Shard) -> bool:
@@ -113,7 +112,7 @@ class RunState:
     def unmark_split(self, split: str) -> None:
         """Forget a split's shards (its final files were removed after it was merged)."""
         for sub in ("completions", "stats", "shards"):
-            shutil.rmtree(self.root / sub / split, ignore_errors=True)
+            rmtree(self.root / sub / split)
         self.merged_file(split).unlink(missing_ok=True)
 
     def is_merged(self, split: str) -> bool:
@@ -128,10 +127,10 @@ class RunState:
         return json.loads(self.merged_file(split).read_text())["files"]
 
     def discard_shard_files(self, split: str) -> None:
-        shutil.rmtree(self.root / "shards" / split, ignore_errors=True)
+        rmtree(self.root / "shards" / split)
 
 
-def _describe_change(save_dir: Path, old: dict, new: dict) -> str:
+def _describe_change(save_dir, old: dict, new: dict) -> str:
     changed = []
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key):

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
-from pathlib import Path
 
-from synthset.core.fs import atomic_open
+from synthset.core.fs import as_path, atomic_open
 
 _BUFFER = 16 * 1024 * 1024
 
 
-def concat_files(parts: Iterable[Path], dest: Path, header: bytes = b"", footer: bytes = b""):
+def concat_files(parts: Iterable, dest, header: bytes = b"", footer: bytes = b""):
     """Write ``header + part_0 + part_1 + ... + footer`` to ``dest`` (all or nothing)."""
     with atomic_open(dest, "wb") as out:
         out.write(header)
         for part in parts:
-            with open(part, "rb") as src:
+            with as_path(part).open("rb") as src:
                 shutil.copyfileobj(src, out, _BUFFER)
         out.write(footer)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from synthset.core.fs import atomic_open
+from synthset.core.fs import as_path, atomic_open
 
 DATA_DIR = "data"
 ROWS_PER_FILE = 1_000_000
@@ -104,8 +104,13 @@ def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
 
     names = file_names(split, num_rows, rows_per_file)
     (save_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
-    sch = pq.read_schema(parts[0]).remove_metadata()  # problem/answer or task-row columns
-    batches = (b for part in parts for b in pq.ParquetFile(part).iter_batches(row_group_size))
+    with as_path(parts[0]).open("rb") as f:
+        sch = pq.read_schema(f).remove_metadata()  # problem/answer or task-row columns
+    def batches_of(part):
+        with as_path(part).open("rb") as f:
+            yield from pq.ParquetFile(f).iter_batches(row_group_size)
+
+    batches = (b for part in parts for b in batches_of(part))
     pending: list = []  # record batches not yet written, fewer than row_group_size rows
     pending_rows = 0
     for name in names:

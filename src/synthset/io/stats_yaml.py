@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from synthset.core.fs import atomic_write_text
+from synthset.core.fs import as_path, atomic_write_text
 
 
 def dump_stats(statistics: dict) -> str:
@@ -27,5 +27,4 @@ def write_stats(path: Path, statistics: dict) -> None:
 def read_stats(path: Path) -> dict:
     import yaml
 
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml.safe_load(as_path(path).read_text())
