@@ -54,7 +54,10 @@ class LokyExecutor(Executor):
         depth = 4 * (self.workers - 1)  # queued shards keep workers busy during driver turns
         try:
             while queue or in_flight:
-                while queue and len(in_flight) < depth:
+                # Near the end the driver keeps as many shards as the pool still holds: it
+                # works through them while the pool finishes its backlog, and both end
+                # together instead of the driver waiting on a queued shard.
+                while len(in_flight) < depth and len(queue) > len(in_flight):
                     in_flight.add(pool.submit(fn, queue.popleft()))
                 for future in [f for f in in_flight if f.done()]:
                     in_flight.discard(future)
