@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -97,13 +98,14 @@ def _make_task(name: str, config: dict, backend: str):
 
 
 # -- encoders --------------------------------------------------------------------------------
-class Encoder:
+class Encoder(ABC):
     name = "base"
     vocab_size = 0
 
+    @abstractmethod
     def encode(self, samples: list) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(ids, sample starts, mask or None) for a chunk of samples."""
-        raise NotImplementedError(f"{type(self).__name__} must implement encode")
+        ...
 
 
 def _texts(samples, task, template) -> tuple[list[str], list | None]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
 from synthset.core.errors import ConfigError, SynthsetError, unknown_key
@@ -33,7 +34,7 @@ def check(condition: bool, message: str) -> None:
         raise ValidationError(message)
 
 
-class Task:
+class Task(ABC):
     """Base of the reasoning tasks. Subclasses set ``name``, ``Config`` (a dataclass with a
     ``validate()`` method), ``PRESETS`` and implement ``build_vocab``, ``generate_example`` and
     ``validate_example``."""
@@ -67,14 +68,17 @@ class Task:
         return cls(**{**cls.PRESETS[name], **overrides})
 
     # -- what a task implements ------------------------------------------------------------
+    @abstractmethod
     def build_vocab(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement build_vocab")
+        ...
 
+    @abstractmethod
     def generate_example(self, rng: random.Random) -> dict:
-        raise NotImplementedError(f"{type(self).__name__} must implement generate_example")
+        ...
 
+    @abstractmethod
     def validate_example(self, example: dict) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement validate_example")
+        ...
 
     # -- shared ----------------------------------------------------------------------------
     def decode(self, ids) -> list[str]:

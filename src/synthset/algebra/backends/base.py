@@ -8,6 +8,7 @@ and every backend builds the same polynomial from the same draws.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from fractions import Fraction
 
 from synthset.algebra.fields import Field
@@ -50,7 +51,7 @@ def _rebuild(backend_name, symbols, field, order):
     return get_backend(backend_name).ring(symbols, field, order)
 
 
-class Backend:
+class Backend(ABC):
     """The adapter interface; subclasses implement the methods that raise here."""
 
     name = "base"
@@ -67,22 +68,27 @@ class Backend:
             cache[key] = Ring(self, key[0], field, order, self._native_ring(symbols, field, order))
         return cache[key]
 
+    @abstractmethod
     def _native_ring(self, symbols, field, order):
-        raise NotImplementedError(f"{type(self).__name__} must implement _native_ring")
+        ...
 
+    @abstractmethod
     def gens(self, ring: Ring) -> list:
-        raise NotImplementedError(f"{type(self).__name__} must implement gens")
+        ...
 
+    @abstractmethod
     def from_dict(self, ring: Ring, terms: dict):
-        raise NotImplementedError(f"{type(self).__name__} must implement from_dict")
+        ...
 
+    @abstractmethod
     def terms(self, poly) -> list[tuple[tuple[int, ...], object]]:
         """(monomial, coefficient) pairs in the ring's order, coefficients as Python values."""
-        raise NotImplementedError(f"{type(self).__name__} must implement terms")
+        ...
 
+    @abstractmethod
     def to_str(self, poly) -> str:
         """The canonical string (CALT's: ``^`` for powers, GF(p) coefficients in [0, p))."""
-        raise NotImplementedError(f"{type(self).__name__} must implement to_str")
+        ...
 
     # -- algebra the problems need (a backend without one says so) ------------------------
     def gcd(self, a, b):

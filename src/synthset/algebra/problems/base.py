@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from synthset.algebra.backends import get_backend
@@ -11,7 +12,7 @@ from synthset.algebra.parse import parse_terms
 
 
 @dataclass
-class Problem:
+class Problem(ABC):
     """Base of the problems: ``backend`` names the algebra engine; subclasses add parameters,
     ``generate(rng)``, and ``check(problem, answer)`` on the written strings."""
 
@@ -22,11 +23,13 @@ class Problem:
     def __call__(self, seed: int):
         return self.generate(random.Random(seed))
 
+    @abstractmethod
     def generate(self, rng: random.Random):
-        raise NotImplementedError(f"{type(self).__name__} must implement generate")
+        ...
 
+    @abstractmethod
     def check(self, problem, answer) -> bool:
-        raise NotImplementedError(f"{type(self).__name__} must implement check")
+        ...
 
     def statistics(self, problem, answer) -> dict:
         return {"problem": self._stats(problem), "answer": self._stats(answer)}

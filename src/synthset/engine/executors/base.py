@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 
 from synthset.core.errors import SynthsetError
@@ -25,7 +26,7 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-class Executor:
+class Executor(ABC):
     """Runs ``fn(item)`` for every item; yields results as they complete.
 
     Subclasses implement ``map_unordered``. ``workers`` is how many run at once. An exception in
@@ -40,8 +41,9 @@ class Executor:
     def __init__(self, n_jobs: int = -1):
         self.workers = cpu_count() if n_jobs == -1 else n_jobs
 
+    @abstractmethod
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
-        raise NotImplementedError(f"{type(self).__name__} must implement map_unordered")
+        ...
 
     def close(self) -> None:
         """Release the workers (a no-op for pools meant to be reused)."""
