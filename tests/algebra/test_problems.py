@@ -118,3 +118,24 @@ def test_backend_limits_are_config_errors():
         make_problem("poly_reduction", backend="flint")
     with pytest.raises(ConfigError, match="task must be one of"):
         make_problem("poly_division")
+
+
+@pytest.mark.parametrize("field", ["QQ", "ZZ", "GF(7)", "GF(32003)"])
+def test_flint_factor_parts_equal_the_generic_ones(field):
+    # FLINT's own scalars (fmpq / fmpz / nmod) against the generic version, which goes
+    # through Python values; content, negative leading coefficients and repeated factors.
+    from synthset.algebra.backends.base import Backend
+
+    problem = make_problem("poly_factor", backend="flint", symbols="x, y", field=field, k=3,
+                           max_degree=2, max_num_terms=3)
+    ring = problem.ring()
+    eng = ring.backend
+    x, y = ring.gens()
+    polys = [problem(seed)[0] for seed in range(60)]
+    polys += [(-3 * x - 6 * y) ** 2 * (2 * x * y + 4), ring.one() * 5, -(x ** 3)]
+    for poly in polys:
+        fast = eng.factor_parts(poly, ring)
+        generic = Backend.factor_parts(eng, poly, ring)
+        assert fast[0] == generic[0] and type(fast[0]) is type(generic[0])
+        assert [(d, eng.to_str(f), e) for d, f, e in fast[1]] == \
+            [(d, eng.to_str(f), e) for d, f, e in generic[1]]

@@ -166,3 +166,34 @@ def test_random_element_on_a_sympy_ring():
     R, x, y = ring("x, y", QQ, "grlex")
     p = SinglePolynomialSampler(random.Random(9)).random_element(R, degree=3, terms=4)
     assert p.ring == R and len(p.terms()) <= 4
+
+
+class _OtherRandom(random.Random):
+    """Draws exactly as random.Random, but through its own _randbelow: the sampler then takes
+    its general path instead of the written-out one (fast_terms)."""
+
+    def _randbelow(self, n):
+        return random.Random._randbelow_with_getrandbits(self, n)
+
+
+@pytest.mark.parametrize("field", ["QQ", "ZZ", "GF(7)", "GF(32003)"])
+@pytest.mark.parametrize("degree_sampling", ["uniform", "fixed"])
+@pytest.mark.parametrize("term_sampling", ["uniform", "fixed"])
+def test_written_out_draws_equal_the_general_path(field, degree_sampling, term_sampling):
+    # max_num_terms 3 / 20 / None reach the sparse (set) and the dense (remove / pop) branches,
+    # max_degree 0 the constant case; nonzero_instance False allows zero coefficients.
+    for terms, degree in ((3, 5), (20, 3), (None, 2), (1, 0)):
+        for strict in (True, False):
+            made = []
+            for rng_class in (random.Random, _OtherRandom):
+                s = FlintSampler(symbols="x, y, z", field_str=field, max_num_terms=terms,
+                                 max_degree=degree, degree_sampling=degree_sampling,
+                                 term_sampling=term_sampling, nonzero_instance=strict,
+                                 strictly_conditioned=strict)
+                out = []
+                for seed in range(25):
+                    s.rng = rng_class(seed)
+                    out.append([s.backend.to_str(p) for p in s.sample(2)])
+                    out.append(s.rng.getrandbits(32))  # the same number of draws was taken
+                made.append(out)
+            assert made[0] == made[1]

@@ -22,7 +22,7 @@ from synthset.algebra.backends import get_backend
 from synthset.algebra.backends.base import Ring
 from synthset.algebra.fields import Field, parse_field, parse_order, parse_symbols
 from synthset.core.errors import ConfigError, bad_choice
-from synthset.core.rand import fast_randint
+from synthset.core.rand import below, fast_randint, standard_getrandbits
 
 SAMPLING = ("uniform", "fixed")
 
@@ -210,6 +210,109 @@ class SinglePolynomialSampler:
         return {m: draw() for m in monoms}
 
 
+@functools.lru_cache(maxsize=256)
+def _draw_tables(n: int, degree: int) -> tuple:
+    """For ``fast_terms``: per degree (monomials by rank, their count, its bit length); all
+    monomials by overall rank, their count and its bit length; ``monomials_of_degree`` per
+    degree (the order CALT removes monomials from)."""
+    per_degree = tuple((t, len(t), len(t).bit_length())
+                       for t in (monomials_by_rank(n, d) for d in range(degree + 1)))
+    flat = tuple(m for t, _, _ in per_degree for m in t)
+    lex = tuple(tuple(monomials_of_degree(d, n)) for d in range(degree + 1))
+    return per_degree, flat, len(flat), len(flat).bit_length(), lex
+
+
+def fast_terms(bits, n: int, degree: int, terms: int, choose_degree: bool, coeff: tuple):
+    """``SinglePolynomialSampler.draw_terms`` for a standard ``random.Random`` (``bits`` is
+    its ``getrandbits``) with the randint calls written out: the same draws in the same order,
+    for ZZ / QQ / GF coefficients (``coeff`` is ``coeff_spec``'s description of them)."""
+    if terms < 0 or degree < 0:
+        raise ConfigError("terms and degree must be >= 0")
+    if terms == 0:
+        return {}
+    per_degree, flat, total, k_total, lex = _draw_tables(n, degree)
+    terms = min(terms, total)
+    if degree == 0:
+        monoms = [(0,) * n]
+    elif terms < total / 2:
+        # A set, filled in draw order: its iteration order pairs monomials with coefficients
+        # as CALT's sampler does.
+        chosen: set = set()
+        add = chosen.add
+        if choose_degree:
+            nd = degree + 1
+            kd = nd.bit_length()
+            while len(chosen) < terms:
+                d = bits(kd)
+                while d >= nd:
+                    d = bits(kd)
+                table, size, k = per_degree[d]
+                i = bits(k)
+                while i >= size:
+                    i = bits(k)
+                add(table[i])
+        else:
+            while len(chosen) < terms:
+                i = bits(k_total)
+                while i >= total:
+                    i = bits(k_total)
+                add(flat[i])
+        monoms = chosen
+    elif not choose_degree:
+        monoms = [m for t in lex for m in t]
+        for _ in range(total - terms):
+            monoms.pop(below(bits, len(monoms)))
+    else:
+        by_degree = [list(t) for t in lex]
+        monoms = []
+        for _ in range(terms):
+            d = below(bits, len(by_degree))
+            monoms.append(by_degree[d].pop(below(bits, len(by_degree[d]))))
+            if not by_degree[d]:
+                by_degree.pop(d)
+    kind, lo, span, k, non_zero, den_span, den_k = coeff
+    out = {}
+    if kind == "QQ":  # (numerator, denominator): two randints, retried while numerator is 0
+        for m in monoms:
+            while True:
+                r = bits(k)
+                while r >= span:
+                    r = bits(k)
+                q = bits(den_k)
+                while q >= den_span:
+                    q = bits(den_k)
+                if r + lo or not non_zero:
+                    break
+            out[m] = (r + lo, q + 1)
+    else:
+        for m in monoms:
+            while True:
+                r = bits(k)
+                while r >= span:
+                    r = bits(k)
+                if r + lo or not non_zero:
+                    break
+            out[m] = r + lo
+    return out
+
+
+def coeff_spec(field: Field, non_zero: bool, min=None, max=None, num_bound=None):
+    """The coefficient draw of ``coeff_drawer`` as data for ``fast_terms``: (kind, low, span,
+    its bit length, non_zero, denominator span, its bit length); None for RR."""
+    if field.kind == "RR":
+        return None
+    if field.kind == "ZZ":
+        lo, hi = (-10 if min is None else min), (10 if max is None else max)
+    elif field.kind == "QQ":
+        nb = 10 if num_bound is None else num_bound
+        span = 2 * nb + 1
+        return ("QQ", -nb, span, span.bit_length(), non_zero, nb, nb.bit_length())
+    else:
+        lo, hi = 0, field.p - 1
+    span = hi - lo + 1
+    return (field.kind, lo, span, span.bit_length(), non_zero, 0, 0)
+
+
 def _coeff_kwargs(kwargs: dict) -> dict:
     unknown = set(kwargs) - {"min", "max", "num_bound"}
     if unknown:
@@ -301,7 +404,8 @@ class PolynomialSampler:
         self.rng = rng if rng is not None else _random
         self._check()
         self._ring = ring
-        self._tools = None  # (rng, randint, single sampler, coefficient drawer) for that rng
+        self._tools = None  # (rng, randint, draw_terms) for that rng
+        self._fast = coeff_spec(self.field, self._non_zero_coeff, **self._coeff_options())
 
     def _check(self) -> None:
         for key in ("degree_sampling", "term_sampling"):
@@ -392,10 +496,11 @@ class PolynomialSampler:
 
     def _sample_polynomial(self):
         rng = self.rng
-        if self._tools is None or self._tools[0] is not rng:  # once per random source
-            self._tools = (rng, fast_randint(rng), SinglePolynomialSampler(rng), coeff_drawer(
-                self.field, rng, self._non_zero_coeff, **self._coeff_options()))
-        _, randint, single, draw = self._tools
+        # A standard random.Random: the randint calls written out (fast_terms), same draws.
+        bits = standard_getrandbits(rng) if self._fast is not None else None
+        if self._tools is None or self._tools[0] is not rng:
+            self._tools = self._drawers(rng, bits)
+        _, randint, draw_terms = self._tools
         ring = self.ring()
         n = ring.ngens
         degree = randint(self.min_degree, self.max_degree) \
@@ -406,7 +511,7 @@ class PolynomialSampler:
         choose_degree = self.degree_sampling == "uniform"
         backend = self.backend
         for attempt in range(self.max_attempts):
-            poly = ring.from_dict(single.draw_terms(n, degree, num_terms, choose_degree, draw))
+            poly = ring.from_dict(draw_terms(n, degree, num_terms, choose_degree))
             tdeg, count = backend.degree_and_terms(poly)
             if not count and self.nonzero_instance:
                 continue
@@ -418,6 +523,23 @@ class PolynomialSampler:
                 return poly
         raise RuntimeError(f"Failed to generate polynomial satisfying conditions after "
                            f"{self.max_attempts} attempts")
+
+    def _drawers(self, rng, bits):
+        """(rng, randint, draw_terms(n, degree, terms, choose_degree)) drawing from ``rng``."""
+        if bits is None:
+            single = SinglePolynomialSampler(rng)
+            draw = coeff_drawer(self.field, rng, self._non_zero_coeff, **self._coeff_options())
+            return rng, single._randint, lambda n, degree, terms, choose_degree: \
+                single.draw_terms(n, degree, terms, choose_degree, draw)
+        fast = self._fast
+
+        def randint(a, b):
+            return a + below(bits, b - a + 1)
+
+        def draw_terms(n, degree, terms, choose_degree):
+            return fast_terms(bits, n, degree, terms, choose_degree, fast)
+
+        return rng, randint, draw_terms
 
     def _sample_matrix(self, size, density, matrix_type):
         import numpy as np

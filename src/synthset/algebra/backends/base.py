@@ -98,6 +98,26 @@ class Backend(ABC):
         """(constant, [(factor, multiplicity), ...]) as the library returns them."""
         raise ConfigError(f"factorisation is not available on backend {self.name!r}")
 
+    def factor_parts(self, poly, ring: Ring) -> tuple[object, list[tuple[int, object, int]]]:
+        """The factorisation written canonically: (constant as a Python value, [(total degree,
+        factor made monic / with a positive leading coefficient over ZZ, multiplicity)]), with
+        constant factors and the factors' leading coefficients folded into the constant."""
+        const, factors = self.factor(poly)
+        zero = (0,) * ring.ngens
+        constant = dict(self.terms(ring.one() * const)).get(zero, 0)
+        parts = []
+        for f, e in factors:
+            degree, _ = self.degree_and_terms(f)
+            if degree == 0:  # a constant "factor" (Sage and FLINT put content there)
+                constant = constant * dict(self.terms(f)).get(zero, 0) ** e
+                continue
+            normal, lc = self.normalize(f, ring)
+            constant = constant * lc ** e
+            parts.append((degree, normal, e))
+        if ring.field.kind == "GF":
+            constant %= ring.field.p
+        return constant, parts
+
     def groebner(self, polys: list, ring: Ring) -> list:
         """The reduced Groebner basis of the ideal ``polys`` generate."""
         raise ConfigError(f"Groebner bases are not available on backend {self.name!r}; use "

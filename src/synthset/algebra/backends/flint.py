@@ -61,5 +61,28 @@ class FlintBackend(Backend):
     def factor(self, poly):
         return poly.factor()
 
+    def factor_parts(self, poly, ring):
+        """As the base method, in FLINT's own scalars (fmpz / fmpq / nmod) until the end:
+        converting every coefficient to a Python value cost more than the factorisation."""
+        kind = ring.field.kind
+        constant, factors = poly.factor()
+        parts = []
+        for f, e in factors:
+            e = int(e)
+            degree = int(f.total_degree()) if len(f) else 0
+            lc = f.leading_coefficient()
+            if degree == 0:
+                constant *= lc ** e
+                continue
+            if kind == "ZZ":
+                if lc < 0:
+                    f, constant = -f, constant * (-1) ** e
+            elif lc != 1:
+                f, constant = f * (1 / lc if kind == "QQ" else lc ** -1), constant * lc ** e
+            parts.append((degree, f, e))
+        if kind == "QQ":
+            return Fraction(int(constant.p), int(constant.q)), parts
+        return int(constant) % ring.field.p if kind == "GF" else int(constant), parts
+
     def to_str(self, poly) -> str:
         return str(poly)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import reduce
 
 from synthset.algebra import terms as T
-from synthset.algebra.backends import get_backend
 from synthset.algebra.problems.base import PolyProblem, poly_terms, sympy_poly
 from synthset.core.errors import ConfigError
 
@@ -33,30 +32,18 @@ class PolyFactor(PolyProblem):
                               "backend 'flint' or 'sagemath'")
 
     def generate(self, rng):
-        eng = get_backend(self.backend)
         polys = self.sampler(rng).sample(self.k)
         product = reduce(lambda a, b: a * b, polys)
-        return product, self._answer(*eng.factor(product))
+        return product, self._answer(product)
 
-    def _answer(self, const, factors) -> list[str]:
-        """Normalise the factors, fold their leading coefficients into the constant, and
-        write the answer strings (the same on every backend)."""
-        fld, ring = self._field, self.ring()
+    def _answer(self, product) -> list[str]:
+        """The constant (unless 1), then the normalised factors by degree and text, each as
+        often as its multiplicity (the same strings on every backend)."""
+        ring = self.ring()
         eng = ring.backend
-        zero = (0,) * ring.ngens
-        constant = dict(eng.terms(ring.one() * const)).get(zero, 0)
-        written = []
-        for f, e in factors:
-            degree, _ = eng.degree_and_terms(f)
-            if degree == 0:  # a constant "factor" (Sage and FLINT put content there)
-                constant = constant * dict(eng.terms(f)).get(zero, 0) ** e
-                continue
-            normal, lc = eng.normalize(f, ring)
-            constant = constant * lc ** e
-            written.extend([(degree, eng.to_str(normal))] * e)
-        if fld.kind == "GF":
-            constant %= fld.p
-        return ([] if constant == 1 else [str(constant)]) + [text for _, text in sorted(written)]
+        constant, parts = eng.factor_parts(product, ring)
+        written = sorted((degree, eng.to_str(f)) for degree, f, e in parts for _ in range(e))
+        return ([] if constant == 1 else [str(constant)]) + [text for _, text in written]
 
     def check(self, problem, answer) -> bool:
         fld, sym = self._field, self._symbols
