@@ -15,6 +15,20 @@ class FlintBackend(Backend):
 
     def __init__(self):
         self.flint = require("flint", "flint", "backend 'flint'")
+        self._fmpq: dict = {}  # (numerator, denominator) -> fmpq: samplers draw few distinct
+
+    def _rational(self, c):
+        """An fmpq for a coefficient: a sampler's (num, den) pair, a Fraction or an int."""
+        if type(c) is tuple:
+            value = self._fmpq.get(c)
+            if value is None:
+                value = self.flint.fmpq(*c)
+                if len(self._fmpq) < 65536:
+                    self._fmpq[c] = value
+            return value
+        if isinstance(c, Fraction):
+            return self.flint.fmpq(c.numerator, c.denominator)
+        return c
 
     def _native_ring(self, symbols, field, order):
         f = self.flint
@@ -32,9 +46,8 @@ class FlintBackend(Backend):
 
     def from_dict(self, ring: Ring, terms: dict):
         if ring.field.kind == "QQ":
-            fmpq = self.flint.fmpq
-            terms = {m: fmpq(*c) if type(c) is tuple else fmpq(c.numerator, c.denominator)
-                     if isinstance(c, Fraction) else c for m, c in terms.items()}
+            rational = self._rational
+            terms = {m: rational(c) for m, c in terms.items()}
         return ring.native.from_dict(terms)  # FLINT reduces GF(p) coefficients mod p itself
 
     def terms(self, poly):
