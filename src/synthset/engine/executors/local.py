@@ -59,6 +59,7 @@ class LokyExecutor(Executor):
                 # together instead of the driver waiting on a queued shard.
                 while len(in_flight) < depth and len(queue) > len(in_flight):
                     in_flight.add(pool.submit(fn, queue.popleft()))
+                    _stop_at_exit(pool)  # after the first submit, when loky registers its own
                 for future in [f for f in in_flight if f.done()]:
                     in_flight.discard(future)
                     yield future.result()
@@ -71,6 +72,25 @@ class LokyExecutor(Executor):
         finally:
             for future in in_flight:
                 future.cancel()
+
+
+_STOPPED_AT_EXIT: set = set()
+
+
+def _stop_at_exit(pool) -> None:
+    """Kill the pool's idle workers when the interpreter exits. loky's own exit hook asks each
+    worker to finish and joins it (~35 ms of a 1.4 s two-process run here); by then every
+    shard is written and the workers have nothing left to do. Registered with threading's
+    exit hooks after loky's (which it adds on the first submit), so it runs first: they are
+    called in reverse order."""
+    if id(pool) in _STOPPED_AT_EXIT:
+        return
+    _STOPPED_AT_EXIT.add(id(pool))
+    import atexit
+    import threading
+
+    register = getattr(threading, "_register_atexit", atexit.register)
+    register(lambda: pool.shutdown(wait=False, kill_workers=True))
 
 
 class MultiprocessingExecutor(Executor):
