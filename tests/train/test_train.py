@@ -140,6 +140,33 @@ def test_from_pretrained_loads_a_local_checkpoint(tmp_path):
     assert torch.allclose(model(input_ids=x).logits, again(input_ids=x).logits)
 
 
+def test_canon_layers_are_causal_and_round_trip(tmp_path):
+    model = build_model(ModelConfig.from_dict({**TINY, "canon": 4}), 30, 64).eval()
+    assert sum(name.endswith("canon_a.conv.weight") for name, _ in model.named_parameters()) == 2
+    x = torch.randint(0, 30, (2, 12))
+    changed = x.clone()
+    changed[:, 8] = (changed[:, 8] + 1) % 30
+    a, b = model(input_ids=x).logits, model(input_ids=changed).logits
+    assert torch.allclose(a[:, :8], b[:, :8]) and not torch.allclose(a[:, 8:], b[:, 8:])
+    plain = build_model(ModelConfig.from_dict(TINY), 30, 64).eval()
+    plain.load_state_dict(model.state_dict(), strict=False)  # the same GPT-2 weights
+    assert not torch.allclose(plain(input_ids=x).logits, a)  # the Canon layers take part
+    model.save_pretrained(tmp_path)
+    again = build_model(ModelConfig.from_dict({"type": "from_pretrained",
+                                               "name_or_path": str(tmp_path)}), 0, 0).eval()
+    assert type(again).__name__ == "CanonGPT2LMHeadModel"
+    assert torch.allclose(again(input_ids=x).logits, a)
+
+
+@pytest.mark.parametrize("model, message", [
+    ({**TINY, "canon": -1}, "model.canon must be a kernel size >= 0"),
+    ({"type": "recurrent_olmo3", "canon": 4}, "model.canon is available for type gpt2 only"),
+])
+def test_canon_config_errors(model, message):
+    with pytest.raises(Exception, match=message):
+        build_model(ModelConfig.from_dict(model), 30, 64)
+
+
 def _looped(**rec):
     act = rec.pop("act", False)
     cfg = ModelConfig.from_dict({"type": "recurrent_olmo3", "n_embd": 32, "n_head": 2,

@@ -55,6 +55,8 @@ def run_curves(cfg, log=print) -> Path:
     wandb_run = _wandb(cfg, run_dir)
     rows: list[dict] = []
     evals = [0]
+    # Guessing one of the N nodes at random (with single-token words, per answer token).
+    chance = 1 / base.config.N if base.config.max_len == 1 else None
 
     def on_step(step, model, seen):
         if step % int(cfg.train.eval_every) and step != int(cfg.train.max_steps):
@@ -67,7 +69,7 @@ def run_curves(cfg, log=print) -> Path:
         log(f"eval step {step}: " + "  ".join(f"k={k}: {a:.3f}" for k, a in acc.items()))
         if wandb_run is not None:
             wandb_run.log({f"accuracy/k={k}": a for k, a in acc.items()}, step=step)
-        _write(run_dir, rows)
+        _write(run_dir, rows, chance)
 
     model_cfg = ModelConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
     _, result = train(base, model_cfg, steps=int(cfg.train.max_steps),
@@ -84,15 +86,15 @@ def run_curves(cfg, log=print) -> Path:
     return run_dir
 
 
-def _write(run_dir: Path, rows: list[dict]) -> None:
+def _write(run_dir: Path, rows: list[dict], chance: float | None = None) -> None:
     with open(run_dir / "curves.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["step", "examples_seen", "hop", "accuracy"])
         w.writeheader()
         w.writerows(rows)
-    plot(rows, run_dir / "curves.png")
+    plot(rows, run_dir / "curves.png", chance)
 
 
-def plot(rows: list[dict], path: Path) -> None:
+def plot(rows: list[dict], path: Path, chance: float | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -102,6 +104,8 @@ def plot(rows: list[dict], path: Path) -> None:
     for k in sorted({r["hop"] for r in rows}):
         pts = [(r["examples_seen"], r["accuracy"]) for r in rows if r["hop"] == k]
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3, label=f"k={k}")
+    if chance is not None:
+        ax.axhline(chance, color="gray", ls="--", lw=1, label="chance (1/N)")
     ax.set_xlabel("training examples seen")
     ax.set_ylabel("answer-token accuracy")
     ax.set_ylim(0, 1.02)

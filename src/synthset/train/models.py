@@ -16,6 +16,7 @@ then the LM head. Options (seed 004):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,9 @@ class ModelConfig:
         type: ``gpt2``, ``recurrent_olmo3`` or ``from_pretrained``.
         n_layer, n_embd, n_head, dropout: the transformer's size (GPT-2 naming).
         name_or_path: a local checkpoint folder (``from_pretrained``; no hub downloads).
+        canon: kernel size of Canon layers (``gpt2`` only; 0 = none): a causal depthwise
+            convolution added back to the input of every attention and MLP (Allen-Zhu,
+            "Physics of Language Models: Part 4.1"), so each position sees its neighbours.
         recurrent, act: the looped model's options.
     """
 
@@ -58,6 +62,7 @@ class ModelConfig:
     n_head: int = 4
     dropout: float = 0.0
     name_or_path: str | None = None
+    canon: int = 0
     recurrent: RecurrentConfig = field(default_factory=RecurrentConfig)
     act: ACTConfig = field(default_factory=ACTConfig)
 
@@ -83,6 +88,12 @@ class ModelConfig:
                     f"model.name_or_path {self.name_or_path!r} is not a local folder: synthset "
                     "loads checkpoints from local paths only (the hub is not reachable); save "
                     "one with model.save_pretrained(PATH)")
+        elif isinstance(self.canon, bool) or not isinstance(self.canon, int) or self.canon < 0:
+            raise ConfigError(f"model.canon must be a kernel size >= 0 (0 = no Canon layers), "
+                              f"got {self.canon!r}")
+        elif self.canon and self.type != "gpt2":
+            raise ConfigError(f"model.canon is available for type gpt2 only, not "
+                              f"{self.type!r}")
         elif self.n_embd % self.n_head:
             raise ConfigError(f"model.n_embd ({self.n_embd}) must be a multiple of n_head "
                               f"({self.n_head})")
@@ -92,20 +103,61 @@ def build_model(cfg: ModelConfig, vocab_size: int, n_positions: int):
     cfg.validate()
     transformers = require("transformers", "train", "synthset train")
     if cfg.type == "from_pretrained":
-        return transformers.AutoModelForCausalLM.from_pretrained(cfg.name_or_path,
-                                                                 local_files_only=True)
+        config = transformers.AutoConfig.from_pretrained(cfg.name_or_path, local_files_only=True)
+        cls = canon_gpt2_class() if getattr(config, "canon", 0) else \
+            transformers.AutoModelForCausalLM
+        return cls.from_pretrained(cfg.name_or_path, local_files_only=True)
     if cfg.type == "gpt2":
         config = transformers.GPT2Config(
             vocab_size=vocab_size, n_positions=n_positions, n_embd=cfg.n_embd,
             n_layer=cfg.n_layer, n_head=cfg.n_head, resid_pdrop=cfg.dropout,
             embd_pdrop=cfg.dropout, attn_pdrop=cfg.dropout, bos_token_id=None,
-            eos_token_id=None)
-        return transformers.GPT2LMHeadModel(config)
+            eos_token_id=None, canon=cfg.canon)
+        cls = canon_gpt2_class() if cfg.canon else transformers.GPT2LMHeadModel
+        model = cls(config)
+        model.loss_type = "ForCausalLM"  # transformers warns when it has to guess this
+        return model
     return LoopedLM(cfg, vocab_size, n_positions)
+
 
 
 def _torch():
     return require("torch", "train", "synthset train")
+
+
+class CanonLayer(_torch().nn.Module):
+    """``h + conv(h)``: a causal depthwise 1-D convolution over the sequence (each channel
+    mixes the current and the ``kernel - 1`` previous positions), added back to its input."""
+
+    def __init__(self, width: int, kernel: int):
+        super().__init__()
+        self.conv = _torch().nn.Conv1d(width, width, kernel, groups=width, padding=kernel - 1)
+
+    def forward(self, h):
+        return h + self.conv(h.transpose(1, 2))[..., : h.shape[1]].transpose(1, 2)
+
+    def hook(self, module, args, output):
+        """A forward hook: the Canon layer applied to ``module``'s output."""
+        return self(output)
+
+
+@functools.cache
+def canon_gpt2_class():
+    """``GPT2LMHeadModel`` with Canon layers (kernel ``config.canon``) on the normalised input
+    of every attention (Canon-A) and MLP (Canon-C). The GPT-2 weights keep their names, so
+    ``save_pretrained`` / ``from_pretrained`` round-trip (``canon`` is in config.json)."""
+    transformers = require("transformers", "train", "synthset train")
+
+    class CanonGPT2LMHeadModel(transformers.GPT2LMHeadModel):
+        def __init__(self, config):
+            super().__init__(config)
+            for block in self.transformer.h:
+                block.canon_a = CanonLayer(config.n_embd, config.canon)
+                block.canon_c = CanonLayer(config.n_embd, config.canon)
+                block.ln_1.register_forward_hook(block.canon_a.hook)
+                block.ln_2.register_forward_hook(block.canon_c.hook)
+
+    return CanonGPT2LMHeadModel
 
 
 class LoopedLM(_torch().nn.Module):
