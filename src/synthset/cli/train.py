@@ -20,7 +20,8 @@ def run_train(overrides: list[str]) -> str:
     model_cfg = ModelConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
     _, result = train(task, model_cfg, steps=int(cfg.train.steps),
                       batch_size=int(cfg.train.batch_size), lr=float(cfg.train.lr),
-                      warmup=int(cfg.train.warmup), seed=int(cfg.seed), device=str(cfg.device),
+                      warmup=int(cfg.train.warmup), weight_decay=float(cfg.train.weight_decay),
+                      seed=int(cfg.seed), device=str(cfg.device),
                       log_every=int(cfg.train.log_every), eval_examples=int(cfg.eval.examples))
     lines = [f"{task.name}: {result.parameters:,} parameters, {result.steps} steps, "
              f"{result.tokens_per_second:,.0f} tokens/s, loss {result.losses[0]:.3f} -> "

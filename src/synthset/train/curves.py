@@ -74,7 +74,8 @@ def run_curves(cfg, log=print) -> Path:
     model_cfg = ModelConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
     _, result = train(base, model_cfg, steps=int(cfg.train.max_steps),
                       batch_size=int(cfg.train.batch_size), lr=float(cfg.train.lr),
-                      warmup=int(cfg.train.warmup), seed=int(cfg.seed), device=device,
+                      warmup=int(cfg.train.warmup), weight_decay=float(cfg.train.weight_decay),
+                      seed=int(cfg.seed), device=device,
                       log_every=int(cfg.train.eval_every), eval_examples=16, on_step=on_step,
                       log=log)
     (run_dir / "summary.txt").write_text(

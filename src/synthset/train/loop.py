@@ -57,7 +57,8 @@ def max_length(task, probe: int = 200) -> int:
 
 def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
           batch_size: int = 16, lr: float = 1e-3, warmup: int = 20, seed: int = 0,
-          device: str = "auto", log_every: int = 50, eval_examples: int = 64,
+          device: str = "auto", weight_decay: float = 0.01, log_every: int = 50,
+          eval_examples: int = 64,
           on_step=None, log=print) -> tuple[object, Result]:
     """Train a fresh model on ``task``; ``on_step(step, model, examples_seen)`` is called after
     every step (the hop-curve evaluator hooks in here)."""
@@ -68,7 +69,7 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
         model_cfg = ModelConfig.from_dict(model_cfg or {})
     n_positions = max(64, 2 ** math.ceil(math.log2(max_length(task) + 1)))
     model = build_model(model_cfg, vocab_size(task), n_positions).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(
             math.pi * min(s, steps) / max(steps, 1))) if steps > 1 else 1.0)
