@@ -80,16 +80,11 @@ def monomials_of_degree(d: int, n: int) -> list[tuple[int, ...]]:
 
 
 # -- coefficients ----------------------------------------------------------------------------
-def coeff_drawer(field: Field, rng, non_zero: bool, min=None, max=None, num_bound=None):
-    """A function drawing one coefficient of ``field``: an int (ZZ, GF), a float (RR), or for
-    QQ an unreduced ``(numerator, denominator)`` pair, which every backend's ``from_dict``
-    takes (making a Fraction per draw would cost more than FLINT's whole product).
-
-    Ranges: ZZ in [min, max] (default [-10, 10]); RR uniform in [min, max]; QQ numerator in
-    [-num_bound, num_bound] over a denominator in [1, num_bound] (default 10); GF(p) in [0, p).
-    Impossible requests (min > max, a non-zero value from {0}) are errors here.
-    """
-    randint = fast_randint(rng)
+def coeff_range(field: Field, non_zero: bool, min=None, max=None, num_bound=None):
+    """The range coefficients of ``field`` are drawn from, checked: ``[low, high]`` for ZZ and
+    RR (default [-10, 10]), the numerator's ``[-num_bound, num_bound]`` for QQ (default 10;
+    denominators in [1, num_bound]), ``[0, p - 1]`` for GF(p). Impossible requests (min > max,
+    a non-zero value from {0}) are errors here."""
     if field.kind in ("ZZ", "RR"):
         a = -10 if min is None else min
         b = 10 if max is None else max
@@ -98,18 +93,35 @@ def coeff_drawer(field: Field, rng, non_zero: bool, min=None, max=None, num_boun
         if non_zero and a == 0 and b == 0:
             raise ConfigError(f"non-zero {field.kind} coefficients cannot come from [0, 0]: "
                               "raise max_coeff")
+        return a, b
+    if field.kind == "QQ":
+        nb = 10 if num_bound is None else num_bound
+        if nb <= 0:
+            raise ConfigError(f"num_bound must be > 0, got {nb}")
+        return -nb, nb
+    return 0, field.p - 1
+
+
+def coeff_drawer(field: Field, rng, non_zero: bool, min=None, max=None, num_bound=None):
+    """A function drawing one coefficient of ``field``: an int (ZZ, GF), a float (RR), or for
+    QQ an unreduced ``(numerator, denominator)`` pair, which every backend's ``from_dict``
+    takes (making a Fraction per draw would cost more than FLINT's whole product).
+
+    Ranges as ``coeff_range``; RR is uniform in its range.
+    """
+    randint = fast_randint(rng)
+    a, b = coeff_range(field, non_zero, min, max, num_bound)
+    if field.kind in ("ZZ", "RR"):
         if field.kind == "ZZ":
             draw = lambda: randint(a, b)  # noqa: E731
         else:
             uniform = rng.uniform
             draw = lambda: float(uniform(a, b))  # noqa: E731
     elif field.kind == "QQ":
-        nb = 10 if num_bound is None else num_bound
-        if nb <= 0:
-            raise ConfigError(f"num_bound must be > 0, got {nb}")
+        nb = b
         draw = lambda: (randint(-nb, nb), randint(1, nb))  # noqa: E731
     else:
-        top = field.p - 1
+        top = b
         if non_zero:  # the same draws as retrying randint(0, p - 1), one call layer less
             def draw_gf_non_zero():
                 while True:
@@ -301,16 +313,10 @@ def coeff_spec(field: Field, non_zero: bool, min=None, max=None, num_bound=None)
     its bit length, non_zero, denominator span, its bit length); None for RR."""
     if field.kind == "RR":
         return None
-    if field.kind == "ZZ":
-        lo, hi = (-10 if min is None else min), (10 if max is None else max)
-    elif field.kind == "QQ":
-        nb = 10 if num_bound is None else num_bound
-        span = 2 * nb + 1
-        return ("QQ", -nb, span, span.bit_length(), non_zero, nb, nb.bit_length())
-    else:
-        lo, hi = 0, field.p - 1
+    lo, hi = coeff_range(field, non_zero, min, max, num_bound)
     span = hi - lo + 1
-    return (field.kind, lo, span, span.bit_length(), non_zero, 0, 0)
+    den = hi if field.kind == "QQ" else 0  # QQ denominators: [1, num_bound]
+    return (field.kind, lo, span, span.bit_length(), non_zero, den, den.bit_length())
 
 
 def _coeff_kwargs(kwargs: dict) -> dict:
