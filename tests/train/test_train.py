@@ -11,6 +11,7 @@ pytest.importorskip("transformers")
 
 import synthset.tasks as T  # noqa: E402
 from synthset.cli.main import main  # noqa: E402
+from synthset.core.errors import ConfigError  # noqa: E402
 from synthset.train import evaluate as E  # noqa: E402
 from synthset.train.loop import train  # noqa: E402
 from synthset.train.models import LoopedLM, ModelConfig, build_model  # noqa: E402
@@ -217,3 +218,25 @@ def test_train_cli(capsys):
                  "model.n_layer=1", "model.n_embd=32", "device=cpu"]) == 0
     out = capsys.readouterr().out
     assert "mano:" in out and "answer_accuracy:" in out
+
+
+def test_bucketed_batches_hold_the_same_rows_with_less_padding():
+    from synthset.train.loop import batches, rows_of
+
+    task = T.get("depo1", N=12, K=2, V=12, max_len=1)
+    rows = list(rows_of(task, 0, 64))
+    plain = batches(rows, 8)
+    plain = [next(plain) for _ in range(8)]
+    assert plain == [rows[i:i + 8] for i in range(0, 64, 8)]  # bucket=1: the stream in order
+
+    bucketed = batches(rows, 8, bucket=4, seed=3)
+    bucketed = [next(bucketed) for _ in range(8)]
+    for first in (0, 4):  # each pool of 4 batches holds exactly that pool's rows
+        pool = [r for batch in bucketed[first:first + 4] for r in batch]
+        assert sorted(map(str, pool)) == sorted(map(str, rows[first * 8:(first + 4) * 8]))
+    padded = lambda bs: sum(len(b) * max(len(r["input_ids"]) for r in b) for b in bs)
+    assert padded(bucketed) < padded(plain)
+    again = batches(rows, 8, bucket=4, seed=3)
+    assert [next(again) for _ in range(8)] == bucketed  # seeded: the same batches again
+    with pytest.raises(ConfigError, match=r"train.bucket must be an integer >= 1 .*got 0"):
+        batches(rows, 8, bucket=0)

@@ -21,6 +21,7 @@ def run_train(overrides: list[str]) -> str:
     _, result = train(task, model_cfg, steps=int(cfg.train.steps),
                       batch_size=int(cfg.train.batch_size), lr=float(cfg.train.lr),
                       warmup=int(cfg.train.warmup), weight_decay=float(cfg.train.weight_decay),
+                      bucket=cfg.train.bucket,
                       seed=int(cfg.seed), device=str(cfg.device),
                       log_every=int(cfg.train.log_every), eval_examples=int(cfg.eval.examples))
     lines = [f"{task.name}: {result.parameters:,} parameters, {result.steps} steps, "

@@ -75,6 +75,7 @@ def run_curves(cfg, log=print) -> Path:
     _, result = train(base, model_cfg, steps=int(cfg.train.max_steps),
                       batch_size=int(cfg.train.batch_size), lr=float(cfg.train.lr),
                       warmup=int(cfg.train.warmup), weight_decay=float(cfg.train.weight_decay),
+                      bucket=cfg.train.bucket,
                       seed=int(cfg.seed), device=device,
                       log_every=int(cfg.train.eval_every), eval_examples=16, on_step=on_step,
                       log=log)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from synthset.core.deps import require
+from synthset.core.errors import ConfigError
 from synthset.train import evaluate as E
 from synthset.train.models import ModelConfig, build_model
 
@@ -24,7 +25,7 @@ CAPO_BOS = 256  # Capo trains on bytes 0..255 and this <bos>
 class Result:
     losses: list[float] = field(default_factory=list)
     metric: dict = field(default_factory=dict)
-    tokens_per_second: float = 0.0
+    tokens_per_second: float = 0.0  # tokens of the rows trained on (padding excluded)
     parameters: int = 0
     steps: int = 0
 
@@ -55,13 +56,37 @@ def max_length(task, probe: int = 200) -> int:
     return max(len(r["input_ids"]) for r in rows_of(task, 12345, probe))
 
 
+def batches(rows, batch_size: int, bucket: int = 1, seed: int = 0):
+    """Batches of ``batch_size`` rows from the stream ``rows``. With ``bucket`` > 1, ``bucket``
+    batches' worth of rows are drawn at once, sorted by length and cut into batches that are
+    served in a seeded random order: the same rows, less padding (a batch pads to its longest
+    row)."""
+    if isinstance(bucket, bool) or not isinstance(bucket, int) or bucket < 1:
+        raise ConfigError(f"train.bucket must be an integer >= 1 (1 = no bucketing), "
+                          f"got {bucket!r}")
+    return _batches(iter(rows), batch_size, bucket, random.Random(seed))
+
+
+def _batches(rows, batch_size, bucket, order):
+    while True:
+        pool = [next(rows) for _ in range(batch_size * bucket)]
+        if bucket == 1:
+            yield pool
+            continue
+        pool.sort(key=lambda r: len(r["input_ids"]))
+        chunks = [pool[i:i + batch_size] for i in range(0, len(pool), batch_size)]
+        order.shuffle(chunks)
+        yield from chunks
+
+
 def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
           batch_size: int = 16, lr: float = 1e-3, warmup: int = 20, seed: int = 0,
           device: str = "auto", weight_decay: float = 0.01, log_every: int = 50,
-          eval_examples: int = 64,
+          eval_examples: int = 64, bucket: int = 1,
           on_step=None, log=print) -> tuple[object, Result]:
     """Train a fresh model on ``task``; ``on_step(step, model, examples_seen)`` is called after
-    every step (the hop-curve evaluator hooks in here)."""
+    every step (the hop-curve evaluator hooks in here). ``bucket`` > 1 batches rows of similar
+    length together (see ``batches``)."""
     torch = require("torch", "train", "synthset train")
     device = resolve_device(device)
     torch.manual_seed(seed)
@@ -73,12 +98,12 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(
             math.pi * min(s, steps) / max(steps, 1))) if steps > 1 else 1.0)
-    stream = rows_of(task, seed)
+    stream = batches(rows_of(task, seed), batch_size, bucket, seed)
     result = Result(parameters=sum(p.numel() for p in model.parameters()))
     tokens, started = 0, time.perf_counter()
     model.train()
     for step in range(1, steps + 1):
-        rows = [next(stream) for _ in range(batch_size)]
+        rows = next(stream)
         ids, labels = E.collate(rows)
         ids, labels = ids.to(device), labels.to(device)
         out = model(input_ids=ids, labels=labels)
@@ -87,7 +112,7 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        tokens += int(ids.numel())
+        tokens += sum(len(r["input_ids"]) for r in rows)  # padding not counted
         result.losses.append(float(out.loss.detach()))
         if log and (step % log_every == 0 or step == 1 or step == steps):
             extra = f" mean_steps {out.mean_steps:.2f}" if getattr(out, "halting", None) \
