@@ -2,8 +2,9 @@
 
     python bench/bench_train.py [--steps 400] [--repeat 3] [--bucket 8] [--write]
 
-Trains the preset's model (GPT-2 2 x 128 with Canon layers) on the preset's Depo stream
-(N=16, K=4, V=20, single-token words, 16 queries) for ``--steps`` steps of 32, alternating
+Trains the preset's model (`conf/depo_curve/preset/cpu_demo.yaml`: GPT-2 2 x 128 with Canon
+layers) on the preset's Depo stream with its batch size and learning rate for ``--steps``
+steps, alternating
 ``train.bucket=1`` and ``train.bucket=N`` ``--repeat`` times, and reports median steps/s and
 tokens/s (the rows' tokens, padding not counted). Needs the ``train`` extra.
 """
@@ -21,17 +22,29 @@ sys.path.insert(0, str(HERE))
 
 from _report import report  # noqa: E402
 
-DEPO = dict(N=16, K=4, V=20, min_len=1, max_len=1, num_queries=16)
-MODEL = dict(n_layer=2, n_embd=128, n_head=4, canon=4)
 
 
-def one_run(steps: int, bucket: int) -> tuple[float, float]:
+def preset():
+    """The CPU preset's composed config (the same file ``synthset curves`` reads)."""
+    from synthset.cli.train import CONF
+    from synthset.core.compose import compose
+
+    return compose(CONF / "depo_curve", ["+preset=cpu_demo"])
+
+
+def one_run(cfg, steps: int, bucket: int) -> tuple[float, float]:
+    from omegaconf import OmegaConf
+
     from synthset import tasks
     from synthset.train.loop import train
 
+    data = OmegaConf.to_container(cfg.dataset, resolve=True)
+    task = tasks.get(data.pop("name"), **data)
+    model = OmegaConf.to_container(cfg.model, resolve=True)
     started = time.perf_counter()
-    _, result = train(tasks.get("depo", **DEPO), MODEL, steps=steps, batch_size=32, lr=1e-3,
-                      device="cpu", bucket=bucket, log=None, eval_examples=4)
+    _, result = train(task, model, steps=steps, batch_size=int(cfg.train.batch_size),
+                      lr=float(cfg.train.lr), device="cpu", bucket=bucket, log=None,
+                      eval_examples=4)
     return steps / (time.perf_counter() - started), result.tokens_per_second
 
 
@@ -44,10 +57,11 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     import torch
 
+    cfg = preset()
     runs: dict[int, list[tuple[float, float]]] = {1: [], args.bucket: []}
     for _ in range(args.repeat):
         for bucket in runs:
-            runs[bucket].append(one_run(args.steps, bucket))
+            runs[bucket].append(one_run(cfg, args.steps, bucket))
     lines = ["| batches | steps/s | tokens/s (unpadded) | vs plain |", "|---|---:|---:|---:|"]
     plain = statistics.median(s for s, _ in runs[1])
     for bucket, rs in runs.items():

@@ -70,10 +70,8 @@ def batches(rows, batch_size: int, bucket: int = 1, seed: int = 0):
 def _batches(rows, batch_size, bucket, order):
     while True:
         pool = [next(rows) for _ in range(batch_size * bucket)]
-        if bucket == 1:
-            yield pool
-            continue
-        pool.sort(key=lambda r: len(r["input_ids"]))
+        if bucket > 1:
+            pool.sort(key=lambda r: len(r["input_ids"]))
         chunks = [pool[i:i + batch_size] for i in range(0, len(pool), batch_size)]
         order.shuffle(chunks)
         yield from chunks
