@@ -41,7 +41,7 @@ print(import_s, (time.process_time() - c0) / {n}, (time.perf_counter() - w0) / {
 """
 
 SYNTHSET_TASK = """
-from synthset.algebra.problems import make_problem
+from synthset.tasks.registry import get_task as make_problem
 gen = make_problem({name!r}, backend={backend!r}, **{params!r})
 """
 SAMPLER = """

@@ -1,4 +1,4 @@
-"""Export and batch-loading throughput (issue 5).
+"""Export and batch-loading throughput.
 
     python bench/bench_export.py [--tokens 100_000_000] [--write]
 

@@ -18,7 +18,7 @@ import synthset.tasks as T
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import report  # noqa: E402
-PRESETS = ["depo1", "depo2", "brevo1", "brevo2", "mano", "lano_cfg3f", "lano_cfg3j",
+PRESETS = ["depo1", "depo2", "brevo1", "brevo2", "mano10", "lano_cfg3f", "lano_cfg3j",
            "lano_cfg3k", "capo"]
 
 

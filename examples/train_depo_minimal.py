@@ -1,5 +1,5 @@
-"""Seed 004's minimal example: a tiny GPT-2 trained for a few steps on Depo, then the
-answer-token accuracy on a held-out evaluation stream.
+"""The minimal training example: a tiny GPT-2 trained for a few steps on Depo, then the
+answer-token accuracy per k on a held-out evaluation stream (the task's own scorer).
 
     python examples/train_depo_minimal.py      (extra `train`: torch, transformers)
 """
@@ -13,7 +13,7 @@ def main():
     model, result = train(task, {"type": "gpt2", "n_layer": 4, "n_embd": 128, "n_head": 4},
                           steps=300, batch_size=32, lr=2e-3, warmup=30, log_every=100)
     print(f"{result.parameters:,} parameters, {result.tokens_per_second:,.0f} tokens/s")
-    for k, acc in result.metric["accuracy_per_k"].items():
+    for k, acc in result.metric["score_by_k"].items():
         print(f"k={k}: answer-token accuracy {acc:.3f}")
 
 

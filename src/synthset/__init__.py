@@ -1,6 +1,6 @@
 """synthset: seeds in, training data out.
 
-Importing this package is cheap on purpose (DESIGN.md, invariant 5): it loads no SymPy, Sage,
+Importing this package is cheap on purpose (docs/design.md, invariant 5): it loads no SymPy, Sage,
 torch, Ray, Dask or pyarrow. The CALT-compatible face lives in `synthset.dataset`.
 """
 
@@ -13,12 +13,32 @@ from synthset.core.errors import (  # noqa: E402  (re-exported: the errors users
     SynthsetError,
 )
 from synthset.core.seeding import derive_seed  # noqa: E402
+from synthset.core.task import Task, ValidationError  # noqa: E402
+
+
+def list_tasks() -> list[str]:
+    """Every built-in task name (algebra problems, reasoning tasks, presets)."""
+    from synthset.tasks.registry import list_tasks as names
+
+    return names()
+
+
+def get_task(name: str, level: int | None = None, **config) -> Task:
+    """A built-in task by name, at an optional ``level`` (1..10), with config overrides
+    (``backend=`` picks an algebra problem's engine)."""
+    from synthset.tasks.registry import get_task as make
+
+    return make(name, level=level, **config)
 
 __all__ = [
     "ConfigError",
     "GenerationError",
     "ResumeError",
     "SynthsetError",
+    "Task",
+    "ValidationError",
     "__version__",
     "derive_seed",
+    "get_task",
+    "list_tasks",
 ]

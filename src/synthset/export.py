@@ -41,15 +41,14 @@ class Source:
             self.folder = path
             self.splits = readers.run_splits(path)
             info = readers.run_task(path)
-            self.task = _make_task(info["name"], info.get("config") or {}, backend) \
-                if info else None
-            manifest = path / ".synthset" / "manifest.json"
-            import json
+            self.task = _make_task(info["name"], info.get("config") or {},
+                                   info.get("backend") or backend) \
+                if info and info.get("name") else None
+            from synthset.engine.state import read_manifest
 
-            self.sizes = json.loads(manifest.read_text())["config"]["sizes"] if \
-                manifest.exists() else {}
-            self.fingerprint = json.loads(manifest.read_text())["fingerprint"] if \
-                manifest.exists() else None
+            manifest = read_manifest(path, missing_ok=True) or {}
+            self.sizes = manifest.get("config", {}).get("sizes", {})
+            self.fingerprint = manifest.get("fingerprint")
         else:
             if count is None:
                 raise ConfigError(f"{source!r} is not a run folder; to export a task by name, "
@@ -74,16 +73,13 @@ class Source:
             from synthset.io.readers import iter_samples
 
             return iter_samples(self.folder, split)
-        if hasattr(self.task, "iter_examples"):
-            return self.task.iter_examples(self.seed, self.sizes["train"])
+        # The records of split "train" of a run with root_seed = --seed: the same rows.
+        records = self.task.iter_records(self.seed, self.sizes["train"], split="train")
+        if self.task.kind == "reasoning":
+            return records
         from synthset.core.nested import to_strings
-        from synthset.core.seeding import derive_seed
 
-        def pairs():
-            for i in range(self.sizes["train"]):
-                p, a = self.task(derive_seed(self.seed, "train", i))
-                yield to_strings(p), to_strings(a)
-        return pairs()
+        return ((to_strings(p), to_strings(a)) for p, a in records)
 
     def size(self, split: str) -> int:
         if split in self.sizes:
@@ -92,9 +88,9 @@ class Source:
 
 
 def _make_task(name: str, config: dict, backend: str):
-    from synthset.dataset.pipeline import make_task
+    from synthset.tasks.registry import get_task
 
-    return make_task(name, backend, config)
+    return get_task(name, backend=backend, **config)
 
 
 # -- encoders --------------------------------------------------------------------------------
@@ -256,14 +252,29 @@ class HFEncoder(Encoder):
 
 
 # -- nanoGPT ---------------------------------------------------------------------------------
+def plain_name(name: str, what: str = "--name") -> str:
+    """A data folder's name: one path component, so it cannot point outside its parent."""
+    text = str(name)
+    if not text or text in (".", "..") or "/" in text or "\\" in text or "\0" in text:
+        raise ConfigError(f"{what} must be a plain folder name (no '/', '..' or absolute "
+                          f"path), got {text!r}")
+    return text
+
+
 def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
                    val_fraction: float | None = None, val_split: str | None = None,
                    template: str = DEFAULT_TEMPLATE, count: int | None = None, seed: int = 0,
                    task_config: dict | None = None, backend: str = "sympy",
+                   overwrite: bool = False,
                    chunk: int = CHUNK) -> dict:
     """Write ``out/name/{train,val}.bin``, ``meta.pkl``, ``meta.json`` (and sidecars);
-    returns meta.json's contents."""
+    returns meta.json's contents. An existing export is replaced only with ``overwrite``."""
     from synthset.io.nanogpt import SplitWriter, token_dtype, write_meta
+
+    folder = Path(out) / plain_name(name)
+    if not overwrite and any((folder / f).exists() for f in ("train.bin", "val.bin", "meta.pkl")):
+        raise ConfigError(f"{folder} holds an export already; give another --name, or "
+                          "--overwrite to replace it")
 
     src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
                                                            backend)
@@ -304,7 +315,6 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
     else:
         enc = HFEncoder(tokenizer, src.task, template)
     dtype = token_dtype(enc.vocab_size)
-    folder = Path(out) / name
     folder.mkdir(parents=True, exist_ok=True)
     stats = {}
     for split, samples in parts():

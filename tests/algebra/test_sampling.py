@@ -7,7 +7,9 @@ from collections import Counter
 import pytest
 
 from synthset import ConfigError
-from synthset.algebra.sampling import SinglePolynomialSampler, monomials_of_degree
+from synthset.algebra.fields import parse_field
+from synthset.algebra.sampling import (SinglePolynomialSampler, coeff_spec, draw_source,
+                                       draw_terms, monomials_of_degree)
 from synthset.dataset.sympy import PolynomialSampler as SympySampler
 from tests import calt_gens
 from tests.conftest import make_run, read_outputs
@@ -78,14 +80,14 @@ def test_term_sampling_uniform_is_uniform_over_counts():
 
 
 def test_monomials_uniform_up_to_degree_and_by_class():
-    rng = random.Random(4)
-    single = SinglePolynomialSampler(rng)
-    one = lambda: 1  # noqa: E731
+    source = draw_source(random.Random(4))
+    coeff = coeff_spec(parse_field("GF(7)"), False)
     n, d, trials = 2, 3, 6000
     every = [m for k in range(d + 1) for m in monomials_of_degree(k, n)]  # 10 monomials
-    uniform = Counter(next(iter(single.draw_terms(n, d, 1, False, one))) for _ in range(trials))
+    uniform = Counter(next(iter(draw_terms(source, n, d, 1, False, coeff)))
+                      for _ in range(trials))
     assert _chi2_ok(uniform, every, trials)
-    by_class = Counter(sum(next(iter(single.draw_terms(n, d, 1, True, one))))
+    by_class = Counter(sum(next(iter(draw_terms(source, n, d, 1, True, coeff))))
                        for _ in range(trials))
     assert _chi2_ok(by_class, list(range(d + 1)), trials)  # degree first, uniform
 
@@ -169,8 +171,8 @@ def test_random_element_on_a_sympy_ring():
 
 
 class _OtherRandom(random.Random):
-    """Draws exactly as random.Random, but through its own _randbelow: the sampler then takes
-    its general path instead of the written-out one (fast_terms)."""
+    """Draws exactly as random.Random, but through its own _randbelow: the sampler then draws
+    through its randint instead of from getrandbits directly."""
 
     def _randbelow(self, n):
         return random.Random._randbelow_with_getrandbits(self, n)
@@ -179,7 +181,7 @@ class _OtherRandom(random.Random):
 @pytest.mark.parametrize("field", ["QQ", "ZZ", "GF(7)", "GF(32003)"])
 @pytest.mark.parametrize("degree_sampling", ["uniform", "fixed"])
 @pytest.mark.parametrize("term_sampling", ["uniform", "fixed"])
-def test_written_out_draws_equal_the_general_path(field, degree_sampling, term_sampling):
+def test_getrandbits_draws_equal_randint_draws(field, degree_sampling, term_sampling):
     # max_num_terms 3 / 20 / None reach the sparse (set) and the dense (remove / pop) branches,
     # max_degree 0 the constant case; nonzero_instance False allows zero coefficients.
     for terms, degree in ((3, 5), (20, 3), (None, 2), (1, 0)):
@@ -197,3 +199,26 @@ def test_written_out_draws_equal_the_general_path(field, degree_sampling, term_s
                     out.append(s.rng.getrandbits(32))  # the same number of draws was taken
                 made.append(out)
             assert made[0] == made[1]
+
+
+@pytest.mark.parametrize("field", ["QQ", "ZZ", "RR", "GF(2)", "GF(32003)"])
+def test_single_sampler_draws_equal_through_randint(field):
+    # random_element and random_coeff draw the same from getrandbits as through randint;
+    # 2 variables, degree 4: 15 monomials, so 3 and 5 (the default) terms are drawn as a set,
+    # 12 by removal.
+    ring = SympySampler(symbols="x, y", field_str=field).ring()
+    made = []
+    for rng_class in (random.Random, _OtherRandom):
+        out = []
+        for seed in range(40):
+            single = SinglePolynomialSampler(rng_class(seed))
+            for terms in (3, 12, None):
+                for choose_degree in (False, True):
+                    p = single.random_element(ring, degree=4, terms=terms,
+                                              choose_degree=choose_degree,
+                                              non_zero_coeff=seed % 2 == 0)
+                    out.append(sorted(ring.backend.terms(p)))
+            out.append(single.random_coeff(field, non_zero=True))
+            out.append(single.rng.getrandbits(32))  # the same number of draws was taken
+        made.append(out)
+    assert made[0] == made[1]

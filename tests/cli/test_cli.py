@@ -50,7 +50,7 @@ def test_verbose_prints_progress_and_summary(config, tmp_path, capsys):
 @pytest.mark.parametrize("override, message", [
     ("num_trian_samples=5", "unknown dataset key 'num_trian_samples' (did you mean "
                             "'num_train_samples'?)"),
-    ("n_jobs=0", "n_jobs must be an integer >= 1, got 0"),
+    ("n_jobs=0", "n_jobs must be -1 (all cores) or a positive integer, got 0"),
     ("executor=threads", "executor must be one of 'serial', 'loky'"),
     ("backend=maple", "backend must be one of 'sympy', 'sagemath', 'flint', got 'maple'"),
     ("instance_generator=tests.gens:nope", "instance_generator: module 'tests.gens' has no "

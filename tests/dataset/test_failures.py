@@ -98,7 +98,7 @@ def test_bad_statistics_and_deep_nesting_name_the_sample(tmp_path):
 @pytest.mark.parametrize("kwargs, message", [
     ({"on_error": "ignore"}, "on_error must be one of 'raise', 'skip', got 'ignore'"),
     ({"timeout": 0}, "timeout must be a positive number"),
-    ({"batch_size": 0}, "Batch size must be positive"),
+    ({"batch_size": 0}, "batch_size must be a positive integer, got 0"),
     ({"sizes": {"train": 0}}, "positive integer, got 0 for train"),
     ({"sizes": {"../x": 3}}, "split name '../x' is not accepted"),
     ({"formats": ["csv"]}, "formats must be one of 'text', 'json', 'parquet', 'pickle'"),

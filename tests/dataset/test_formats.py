@@ -1,7 +1,10 @@
-"""Parquet (HF naming, explicit schema) and pickle output of runs: deterministic bytes."""
+"""The format table: Parquet (HF naming, explicit schema) and pickle output of runs with
+deterministic bytes, every format read back, and a new format added by one class."""
 
 import pytest
 
+from synthset.core.nested import text_line
+from synthset.io.formats import StreamFormat
 from synthset.io.pickle import load_samples
 from tests import gens
 from tests.conftest import make_run
@@ -59,3 +62,48 @@ def test_datasets_loads_the_parquet_folder_with_split_names(tmp_path):
     assert ds["train"][0] == {"problem": "208 | -507 | -146 | 389 | 406", "answer": "350",
                               "index": 0}
     assert ds["validation"].features["problem"].dtype == "string"
+
+
+def test_every_format_reads_back_what_the_run_wrote(tmp_path):
+    from synthset.core.nested import text_field
+    from synthset.io.formats import FORMATS, get_format
+
+    make_run(tmp_path, gens.nested, formats=list(FORMATS), batch_size=7)
+    samples = list(get_format("json").read(tmp_path, "train"))
+    assert len(samples) == 60 and samples[0] == ([["3", "6", "6"], "éé", 'x"y\\z'], "∑ 3")
+    assert list(get_format("pickle").read(tmp_path, "train")) == samples
+    assert list(get_format("text").read(tmp_path, "train")) == \
+        (tmp_path / "train_raw.txt").read_text().splitlines()
+    rows = list(get_format("parquet").read(tmp_path, "train"))
+    assert [(r["problem"], r["answer"], r["index"]) for r in rows] == \
+        [(text_field(p), text_field(a), i) for i, (p, a) in enumerate(samples)]
+
+
+class Shout(StreamFormat):
+    """A format made for the test below: the text lines in capitals."""
+
+    name = "shout"
+    shard_ext = "shout"
+    suffix = "_shout.txt"
+
+    @staticmethod
+    def encode(problem, answer):
+        return text_line(problem, answer).upper()
+
+    @staticmethod
+    def encode_row(row):
+        raise NotImplementedError
+
+    def read(self, save_dir, split):
+        return (save_dir / self.final_names(split)[0]).read_text().splitlines()
+
+
+def test_a_new_format_is_one_class_and_one_table_entry(tmp_path, monkeypatch):
+    from synthset.io import formats
+
+    monkeypatch.setitem(formats.FORMATS, "shout", "tests.dataset.test_formats:Shout")
+    monkeypatch.setattr(formats, "_LOADED", {})
+    make_run(tmp_path, gens.integer_sum, formats=["shout"], save_json=False, batch_size=9)
+    assert (tmp_path / "train_shout.txt").read_text() == \
+        (tmp_path / "train_raw.txt").read_text().upper()
+    assert not (tmp_path / "train_data.jsonl").exists()

@@ -42,10 +42,37 @@ def _start(config):
 
 
 def _finals(save_dir):
-    """The run's final files: the folder's own and the Parquet files under data/."""
+    """The files a reader sees: the folder's own and the Parquet files under data/ (temporary
+    files are hidden, named ``.NAME.PID.tmp``, and never count)."""
     data = save_dir / "data"
     return [p for p in [*save_dir.iterdir(), *(data.iterdir() if data.is_dir() else [])]
-            if p.is_file()]
+            if p.is_file() and not p.name.startswith(".")]
+
+
+def _markers(run) -> int:
+    completions = run / ".synthset" / "completions"
+    return sum(1 for p in completions.rglob("*") if p.is_file() and not p.name.endswith(".tmp")) \
+        if completions.is_dir() else 0
+
+
+# The moments the run is killed at: observable events, never durations, so that a loaded
+# machine only makes the test slower. Each returns True once its moment has come.
+EVENTS = {
+    "started": lambda run: (run / ".synthset" / "manifest.json").exists(),
+    "inside a shard": lambda run: any((run / ".synthset" / "shards").rglob("*.tmp"))
+    if (run / ".synthset" / "shards").is_dir() else False,
+    "after a shard": lambda run: _markers(run) >= 1,
+    "after a few shards": lambda run: _markers(run) >= 12,
+    "during a merge": lambda run: any(p.name.endswith(".tmp") for p in run.glob("*"))
+    or (run / ".synthset" / "merged").is_dir(),
+    "after most shards": lambda run: _markers(run) >= 30,
+}
+
+
+def _wait_for(event, run, proc) -> None:
+    """Poll until ``event`` or the process ends (then there is nothing left to kill)."""
+    while proc.poll() is None and not EVENTS[event](run):
+        time.sleep(0.001)
 
 
 def test_sigkill_at_any_point_then_resume_gives_the_same_bytes(tmp_path):
@@ -57,9 +84,9 @@ def test_sigkill_at_any_point_then_resume_gives_the_same_bytes(tmp_path):
     run = tmp_path / "run"
     config = _config(tmp_path / "data.yaml", run)
     kept_markers = {}
-    for delay in (0.4, 0.9, 0.3, 1.4, 0.7, 1.1):
+    for event in EVENTS:
         proc = _start(config)
-        time.sleep(delay)
+        _wait_for(event, run, proc)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         if run.exists():
@@ -84,11 +111,11 @@ def test_sigkill_at_any_point_then_resume_gives_the_same_bytes(tmp_path):
             assert got[name] == expected[name], name
     # Shards finished before a kill were not made again.
     state = RunState(run)
-    assert kept_markers, "no shard finished before the kills: make the delays longer"
+    assert kept_markers, "no shard finished before the kills"
     for shard in plan_shards(SIZES, 100):
         if shard.key in kept_markers:
             assert state.completion_file(shard).stat().st_mtime_ns == kept_markers[shard.key]
-    assert not list((run / ".synthset").rglob("*.tmp"))
+    assert not list(run.rglob("*.tmp"))  # the resume removed what the kills left
 
 
 def test_resume_with_another_config_is_refused_naming_what_changed(tmp_path):

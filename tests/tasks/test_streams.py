@@ -77,7 +77,17 @@ def test_inspector_output_for_a_fixed_seed(capsys):
     row = task.example(0, 0)
     assert out[0] == f"--- mano example 0 (seed 0) l=2 value={row['meta']['value']}"
     assert out[1] == " ".join(task.decode(row["input_ids"]))
-    assert out[2] == f"answer: {row['meta']['value']}" and out[3] == "check: ok"
+    assert out[2] == f"answer: {row['meta']['value']}"
+    assert out[3] == "check: ok (score of this answer: 1)"
+
+
+def test_inspector_shows_any_task_under_its_registry_name(capsys):
+    assert main(["inspect", "dataset=integer_sum", "dataset.level=1", "show=2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    task = T.get("integer_sum", level=1)
+    ex = task.example(0, 1)
+    assert out[4:7] == ["--- integer_sum example 1 (seed 0) ", f"prompt: {ex['prompt']}",
+                        f"answer: {ex['answer']}"]
 
 
 def test_inspector_colours_the_loss_mask():
@@ -88,7 +98,8 @@ def test_inspector_colours_the_loss_mask():
 
 
 @pytest.mark.parametrize("override, message", [
-    ("dataset=depo9", "dataset must be one of 'brevo', 'brevo2', 'capo', 'depo', 'depo2'"),
+    ("dataset=depo9", "dataset must be one of 'brevo', 'brevo1', 'brevo2', 'capo', 'depo', "
+                      "'depo1', 'depo2', 'eigenvector'"),
     ("shw=2", "unknown override key 'shw' (did you mean 'show'?)"),
     ("dataset.config.Z=1", "unknown depo config key 'Z'"),
 ])
@@ -120,30 +131,30 @@ def test_local_tokenizer_keeps_the_mask_aligned(tmp_path):
     with pytest.raises(Exception, match="no tokenizer.json there.*no hub downloads"):
         load_tokenizer(tmp_path / "missing")
     # As a task option: the stream is re-encoded.
-    streamed = T.get("brevo1", N=30, tokenizer_name_or_path=str(tmp_path)).take(0, 3)
+    streamed = T.get("brevo1", N=30, tokenizer_name_or_path=str(tmp_path)).iter_examples(0, 3)
     assert [r["input_ids"] for r in streamed] == [retokenize(task, r, loaded)["input_ids"]
                                                   for r in rows[:3]]
 
 
-def test_scorers():
+def test_scorers_judge_answer_text():
     depo = T.get("depo1", N=10)
-    row = depo.example(0, 0)
-    perfect = depo.score(row, row["input_ids"])
-    assert all(c == t for c, t in perfect.values())
-    wrong = list(row["input_ids"])
-    s, e = row["meta"]["answer_spans"][0]
-    wrong[s] = 0
-    k0 = row["meta"]["k"][0]
-    got = depo.score(row, wrong)
-    assert got[k0][0] == got[k0][1] - 1
+    ex = depo.example(0, 0)
+    assert depo.score_answer(ex["answer"], ex) == 1.0
+    answers = ex["answer"].split(" | ")
+    first = answers[0].split()
+    first[0] = "0"  # one wrong token of the first answer
+    k0 = ex["meta"]["k"][0]
+    details = depo.score_details(" | ".join([" ".join(first), *answers[1:]]), ex)
+    assert details[k0][0] == details[k0][1] - 1
     mano = T.get("mano")
-    row = mano.example(0, 0)
-    assert mano.score(row, row["input_ids"]) and not mano.score(row, [0] * len(row["input_ids"]))
+    ex = mano.example(0, 0)
+    assert mano.score_answer(ex["answer"], ex) == 1.0
+    assert mano.score_answer(str((int(ex["answer"]) + 1) % 23), ex) == 0.0
     brevo = T.get("brevo1", N=15)
-    row = brevo.example(0, 1)
-    ans_pos = row["input_ids"].index(brevo.vocab["<ans>"])
-    assert brevo.score(row, row["input_ids"][ans_pos + 1:])
-    assert not brevo.score(row, row["input_ids"][ans_pos + 2:])
+    ex = brevo.example(0, 1)
+    assert brevo.score_answer(ex["answer"] + " <eos>", ex) == 1.0
+    assert brevo.score_answer(" ".join(ex["answer"].split()[1:]), ex) == 0.0
     lano = T.get("lano_cfg3f")
-    row = lano.example(0, 0)
-    assert lano.score(row["input_ids"][1:] + [lano.vocab["<bos>"], 1])
+    ex = lano.example(0, 0)
+    assert lano.score_answer(ex["answer"] + " <bos>", ex) == 1.0
+    assert lano.score_answer(ex["answer"] + " 1", ex) == 0.0

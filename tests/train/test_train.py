@@ -20,11 +20,12 @@ TINY = {"type": "gpt2", "n_layer": 2, "n_embd": 32, "n_head": 2}
 
 
 @pytest.mark.parametrize("name, config, metric", [
-    ("depo1", {"N": 6, "K": 2, "V": 10, "max_len": 1}, "accuracy_per_k"),
-    ("brevo1", {"N": 6}, "exact_answer_rate"),
-    ("mano", {"L": 2}, "answer_accuracy"),
-    ("lano_cfg3f", {}, "parse_rate"),
+    ("depo1", {"N": 6, "K": 2, "V": 10, "max_len": 1}, "score_by_k"),
+    ("brevo1", {"N": 6}, "score"),
+    ("mano", {"L": 2}, "score"),
+    ("lano_cfg3f", {}, "score"),
     ("capo", {"N": 10}, "bits"),
+    ("integer_sum", {"count": 2, "bound": 9}, "score"),
 ])
 def test_a_few_steps_per_task_lower_the_loss(name, config, metric):
     task = T.get(name, **config)
@@ -42,12 +43,12 @@ def _one_hot_logits(targets, vocab):
     return logits
 
 
-def test_depo_metric_on_hand_made_logits():
+def test_depo_score_on_hand_made_logits():
     task = T.get("depo1", N=8, K=2, V=10, max_len=1)
     rows = task.take(0, 3)
     perfect = [_one_hot_logits(r["input_ids"], len(task.vocab)) for r in rows]
-    acc = E.depo_accuracy(task, rows, perfect)
-    assert set(acc.values()) == {1.0}
+    got = E.score(task, rows, E.teacher_forced_answers(task, rows, perfect))
+    assert got["score"] == 1.0 and set(got["score_by_k"].values()) == {1.0}
     wrong = [lg.clone() for lg in perfect]
     s, _ = rows[0]["meta"]["answer_spans"][0]
     wrong[0][s - 1] = 0.0
@@ -55,17 +56,18 @@ def test_depo_metric_on_hand_made_logits():
     k0 = rows[0]["meta"]["k"][0]
     total = sum(1 for r in rows for kk, (a, b) in zip(r["meta"]["k"], r["meta"]["answer_spans"])
                 if kk == k0 for _ in range(a, b))
-    assert E.depo_accuracy(task, rows, wrong)[k0] == pytest.approx(1 - 1 / total)
+    got = E.score(task, rows, E.teacher_forced_answers(task, rows, wrong))
+    assert got["score_by_k"][k0] == pytest.approx(1 - 1 / total)
 
 
-def test_mano_metric_on_hand_made_logits():
+def test_mano_score_on_hand_made_logits():
     task = T.get("mano", L=2)
     rows = task.take(0, 4)
     logits = [_one_hot_logits(r["input_ids"], len(task.vocab)) for r in rows]
-    assert E.mano_accuracy(task, rows, logits) == 1.0
+    assert E.score(task, rows, E.teacher_forced_answers(task, rows, logits))["score"] == 1.0
     logits[0][len(rows[0]["input_ids"]) - 2] = 0.0  # the answer position: no preference
     logits[0][len(rows[0]["input_ids"]) - 2, 0] = 1.0
-    assert E.mano_accuracy(task, rows, logits) == 0.75
+    assert E.score(task, rows, E.teacher_forced_answers(task, rows, logits))["score"] == 0.75
 
 
 class _Replay(torch.nn.Module):
@@ -84,21 +86,26 @@ class _Replay(torch.nn.Module):
         return type("O", (), {"logits": logits})()
 
 
-def test_brevo_metric_with_greedy_decoding():
+def test_brevo_score_with_greedy_decoding():
     task = T.get("brevo1", N=8)
     row = task.example(0, 0)
     right = _Replay(row["input_ids"], len(task.vocab))
-    assert E.brevo_exact(right, task, [row], "cpu") == 1.0
+    answers = E.generated_answers(right, task, [row], "cpu", sample=False)
+    assert answers == [row["answer"] + " <eos>"]
+    assert E.score(task, [row], answers)["score"] == 1.0
     broken = list(row["input_ids"])
     broken[-2] = broken[-3]  # the answer repeats a node instead of ending with the query
-    assert E.brevo_exact(_Replay(broken, len(task.vocab)), task, [row], "cpu") == 0.0
+    answers = E.generated_answers(_Replay(broken, len(task.vocab)), task, [row], "cpu", False)
+    assert E.score(task, [row], answers)["score"] == 0.0
 
 
-def test_lano_metrics():
+def test_lano_completions_are_scored_by_the_parser():
     task = T.get("lano_cfg3f")
-    good = task.example(0, 0)["input_ids"][1:]
-    assert E.lano_parse_rate(task, [good, good[:-3] + [1, 1, 1, 1, 1]]) in (0.5, 1.0)
-    assert E.lano_parse_rate(task, [good]) == 1.0 and E.lano_parse_rate(task, [[2]]) == 0.0
+    row = task.example(0, 0)
+    replay = _Replay(row["input_ids"] + [task.vocab["<bos>"]], len(task.vocab))
+    answers = E.generated_answers(replay, task, [row], "cpu", sample=False)
+    assert answers == [row["answer"] + " <bos>"]
+    assert E.score(task, [row, row], [answers[0], row["answer"] + " 1 1 1"])["score"] == 0.5
 
 
 def test_capo_span_losses_and_bits():
@@ -217,7 +224,7 @@ def test_train_cli(capsys):
     assert main(["train", "task=mano", "train.steps=5", "train.batch_size=4", "eval.examples=4",
                  "model.n_layer=1", "model.n_embd=32", "device=cpu"]) == 0
     out = capsys.readouterr().out
-    assert "mano:" in out and "answer_accuracy:" in out
+    assert "mano (level 3):" in out and "score:" in out
 
 
 def test_bucketed_batches_hold_the_same_rows_with_less_padding():

@@ -50,7 +50,7 @@ def parse_terms(text: str, symbols: tuple[str, ...], field: Field) -> dict:
             if tokens[i][1] == "-":
                 sign = -sign
             i += 1
-        coeff = Fraction(1)
+        coeff = 1  # an int until a fraction or a decimal appears (ZZ and GF stay in ints)
         exps = [0] * n
         seen_factor = False
         while i < len(tokens):
@@ -81,10 +81,17 @@ def parse_terms(text: str, symbols: tuple[str, ...], field: Field) -> dict:
             raise ValueError(f"unexpected {tokens[i][1]!r} in {text!r}")
         mono = tuple(exps)
         terms[mono] = terms.get(mono, 0) + sign * coeff
-    return {m: _cast(c, field) for m, c in terms.items() if _cast(c, field) != 0}
+    out = {}
+    for m, c in terms.items():
+        c = _cast(c, field)
+        if c != 0:
+            out[m] = c
+    return out
 
 
 def _number(text: str, field: Field):
+    if text.isdigit():
+        return int(text)
     if "/" in text:
         num, den = text.split("/")
         return Fraction(int(num), int(den))
@@ -95,7 +102,13 @@ def _number(text: str, field: Field):
     return Fraction(int(text))
 
 
-def _cast(c: Fraction, field: Field):
+def _cast(c, field: Field):
+    if type(c) is int:
+        if field.kind == "GF":
+            return c % field.p
+        if field.kind == "QQ":
+            return Fraction(c)
+        return float(c) if field.kind == "RR" else c
     if field.kind == "GF":
         if c.denominator != 1:
             return c.numerator * pow(c.denominator, -1, field.p) % field.p
@@ -107,8 +120,3 @@ def _cast(c: Fraction, field: Field):
     if field.kind == "RR":
         return float(c)
     return c
-
-
-def parse_poly(text: str, ring):
-    """A polynomial of ``ring`` (a synthset Ring) from its string."""
-    return ring.from_dict(parse_terms(text, ring.symbols, ring.field))

@@ -22,19 +22,12 @@ from synthset.algebra.backends import get_backend
 from synthset.algebra.backends.base import Ring
 from synthset.algebra.fields import Field, parse_field, parse_order, parse_symbols
 from synthset.core.errors import ConfigError, bad_choice
-from synthset.core.rand import below, fast_randint, standard_getrandbits
+from synthset.core.rand import below, fast_randint, randbelow
 
 SAMPLING = ("uniform", "fixed")
 
 
 # -- monomials -------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1024)
-def precomp_counts(n: int, d: int) -> tuple[list[int], int]:
-    """How many monomials of each degree 0..d there are in n variables, and their total."""
-    counts = [math.comb(n + k - 1, k) for k in range(d + 1)]
-    return counts, sum(counts)
-
-
 def combination_from_rank(r: int, n: int, k: int) -> tuple[int, ...]:
     """The k-subset of range(n) of rank r in lexicographic order."""
     out, x = [], 0
@@ -62,13 +55,6 @@ def monomial_of_rank(i: int, n: int, d: int) -> tuple[int, ...]:
 def monomials_by_rank(n: int, d: int) -> tuple[tuple[int, ...], ...]:
     """All monomials of degree d in n variables, indexed by ``monomial_of_rank``'s rank."""
     return tuple(monomial_of_rank(i, n, d) for i in range(math.comb(n + d - 1, d)))
-
-
-@functools.lru_cache(maxsize=256)
-def monomials_up_to(degree: int, n: int) -> tuple[tuple[int, ...], ...]:
-    """Every monomial of degree <= ``degree``: degree by degree, each lexicographically
-    descending (CALT's list, from which it removes monomials at random)."""
-    return tuple(m for d in range(degree + 1) for m in monomials_of_degree(d, n))
 
 
 def monomials_of_degree(d: int, n: int) -> list[tuple[int, ...]]:
@@ -102,6 +88,12 @@ def coeff_range(field: Field, non_zero: bool, min=None, max=None, num_bound=None
     return 0, field.p - 1
 
 
+def coeff_spec(field: Field, non_zero: bool, min=None, max=None, num_bound=None) -> tuple:
+    """How ``draw_terms`` draws coefficients of ``field``: (kind, low, high, non_zero), with
+    ``coeff_range``'s checked range."""
+    return (field.kind, *coeff_range(field, non_zero, min, max, num_bound), non_zero)
+
+
 def coeff_drawer(field: Field, rng, non_zero: bool, min=None, max=None, num_bound=None):
     """A function drawing one coefficient of ``field``: an int (ZZ, GF), a float (RR), or for
     QQ an unreduced ``(numerator, denominator)`` pair, which every backend's ``from_dict``
@@ -109,38 +101,11 @@ def coeff_drawer(field: Field, rng, non_zero: bool, min=None, max=None, num_boun
 
     Ranges as ``coeff_range``; RR is uniform in its range.
     """
-    randint = fast_randint(rng)
-    a, b = coeff_range(field, non_zero, min, max, num_bound)
-    if field.kind in ("ZZ", "RR"):
-        if field.kind == "ZZ":
-            draw = lambda: randint(a, b)  # noqa: E731
-        else:
-            uniform = rng.uniform
-            draw = lambda: float(uniform(a, b))  # noqa: E731
-    elif field.kind == "QQ":
-        nb = b
-        draw = lambda: (randint(-nb, nb), randint(1, nb))  # noqa: E731
-    else:
-        top = b
-        if non_zero:  # the same draws as retrying randint(0, p - 1), one call layer less
-            def draw_gf_non_zero():
-                while True:
-                    value = randint(0, top)
-                    if value:
-                        return value
-
-            return draw_gf_non_zero
-        draw = lambda: randint(0, top)  # noqa: E731
-    if not non_zero:
-        return draw
-
-    def draw_non_zero():
-        while True:
-            value = draw()
-            if (value[0] if type(value) is tuple else value) != 0:
-                return value
-
-    return draw_non_zero
+    spec = coeff_spec(field, non_zero, min, max, num_bound)
+    source = draw_source(rng)
+    # The one term of a random constant in no variables: the draws of a polynomial's
+    # coefficient, made by the same code.
+    return lambda: draw_terms(source, 0, 0, 1, False, spec)[()]
 
 
 # -- single polynomials ----------------------------------------------------------------------
@@ -153,7 +118,6 @@ class SinglePolynomialSampler:
 
     def __init__(self, rng=None):
         self.rng = rng if rng is not None else _random
-        self._randint = fast_randint(self.rng)
 
     def random_coeff(self, field, non_zero: bool = False, **kwargs):
         """One coefficient of ``field`` (``"QQ"``, a Field, or a ring's field); ``min``,
@@ -164,7 +128,8 @@ class SinglePolynomialSampler:
 
     def random_element(self, R, degree: int = 2, terms: int | None = None,
                        choose_degree: bool = False, non_zero_coeff: bool = False, **kwargs):
-        """A random polynomial of degree <= ``degree`` with ``terms`` distinct monomials.
+        """A random polynomial of degree <= ``degree`` with ``terms`` distinct monomials
+        (default 5, at most as many as there are).
 
         ``choose_degree=False``: monomials uniform over all monomials of degree <= ``degree``
         (higher degrees are likelier: there are more of them). ``choose_degree=True``: a degree
@@ -172,151 +137,126 @@ class SinglePolynomialSampler:
         coefficient from the ring's field (zero allowed unless ``non_zero_coeff``).
         """
         ring = as_ring(R)
-        draw = coeff_drawer(ring.field, self.rng, non_zero_coeff, **_coeff_kwargs(kwargs))
-        return ring.from_dict(self.draw_terms(ring.ngens, degree, terms, choose_degree, draw))
+        coeff = coeff_spec(ring.field, non_zero_coeff, **_coeff_kwargs(kwargs))
+        terms = 5 if terms is None else terms
+        return ring.from_dict(draw_terms(draw_source(self.rng), ring.ngens, degree, terms,
+                                         choose_degree, coeff))
 
-    def draw_terms(self, n: int, degree: int, terms: int | None, choose_degree: bool,
-                   draw) -> dict:
-        """The ``{monomial: coefficient}`` of ``random_element``, in CALT's order of draws."""
-        if terms is not None and terms < 0:
-            raise ConfigError("terms must be >= 0")
-        if degree < 0:
-            raise ConfigError("degree must be >= 0")
-        if terms == 0:
-            return {}
-        if degree == 0:
-            return {(0,) * n: draw()}
-        counts, total = precomp_counts(n, degree)
-        terms = min(5, total) if terms is None else min(terms, total)
-        randint = self._randint
+
+def draw_source(rng) -> tuple:
+    """What ``draw_terms`` draws from: ``randbelow(rng)``'s ``(draw, key)`` and ``rng``'s
+    ``uniform`` (RR coefficients)."""
+    return (*randbelow(rng), getattr(rng, "uniform", None))
+
+
+@functools.lru_cache(maxsize=256)
+def _draw_tables(n: int, degree: int, key) -> tuple:
+    """For ``draw_terms`` with ``randbelow``'s ``key``: per degree (monomials by rank, their
+    count, its key); all monomials by overall rank, their count and its key;
+    ``monomials_of_degree`` per degree (the order CALT removes monomials from)."""
+    per_degree = tuple((t, len(t), key(len(t)))
+                       for t in (monomials_by_rank(n, d) for d in range(degree + 1)))
+    flat = tuple(m for t, _, _ in per_degree for m in t)
+    lex = tuple(tuple(monomials_of_degree(d, n)) for d in range(degree + 1))
+    return per_degree, flat, len(flat), key(len(flat)), lex
+
+
+def draw_terms(source, n: int, degree: int, terms: int, choose_degree: bool,
+               coeff: tuple) -> dict:
+    """The ``{monomial: coefficient}`` of a random polynomial in n variables, in CALT's order
+    of draws: ``terms`` distinct monomials of degree <= ``degree`` (as many as there are at
+    most; ``choose_degree`` as in ``SinglePolynomialSampler.random_element``), then a
+    coefficient for each (``coeff`` is ``coeff_spec``'s).
+
+    ``source`` is ``draw_source(rng)``. Every integer in [0, m) is ``randbelow``'s loop,
+    written out: with ``random.Random`` it is then CPython's ``randint`` without its call
+    layers (the sampler's hot path), with any other generator one ``randint`` call; so one
+    function draws for every generator, and CALT's order of draws is written once.
+    """
+    if terms < 0:
+        raise ConfigError("terms must be >= 0")
+    if degree < 0:
+        raise ConfigError("degree must be >= 0")
+    if terms == 0:
+        return {}
+    draw, key, uniform = source
+    if degree == 0:
+        monoms = [(0,) * n]
+    else:
+        per_degree, flat, total, k_total, lex = _draw_tables(n, degree, key)
+        terms = min(terms, total)
         if terms < total / 2:
             # A set, filled in draw order: its iteration order (deterministic for tuples of
             # ints) pairs monomials with coefficients exactly as CALT's sampler does.
             chosen: set = set()
-            while len(chosen) < terms:
-                if choose_degree:
-                    d = randint(0, degree)
-                    table = monomials_by_rank(n, d)
-                    m = table[randint(0, len(table) - 1)]
-                else:
-                    i = randint(0, total - 1)
-                    d = 0
-                    while i >= counts[d]:
-                        i -= counts[d]
-                        d += 1
-                    m = monomials_by_rank(n, d)[i]
-                chosen.add(m)
-            monoms = list(chosen)
+            add = chosen.add
+            if choose_degree:
+                nd = degree + 1
+                kd = key(nd)
+                while len(chosen) < terms:
+                    d = draw(kd)
+                    while d >= nd:
+                        d = draw(kd)
+                    table, size, k = per_degree[d]
+                    i = draw(k)
+                    while i >= size:
+                        i = draw(k)
+                    add(table[i])
+            else:
+                while len(chosen) < terms:
+                    i = draw(k_total)
+                    while i >= total:
+                        i = draw(k_total)
+                    add(flat[i])
+            monoms = chosen
         elif not choose_degree:
-            monoms = list(monomials_up_to(degree, n))
+            monoms = [m for t in lex for m in t]
             for _ in range(total - terms):
-                monoms.pop(randint(0, len(monoms) - 1))
+                monoms.pop(below(draw, key, len(monoms)))
         else:
-            by_degree = [monomials_of_degree(d, n) for d in range(degree + 1)]
+            by_degree = [list(t) for t in lex]
             monoms = []
             for _ in range(terms):
-                d = randint(0, len(by_degree) - 1)
-                monoms.append(by_degree[d].pop(randint(0, len(by_degree[d]) - 1)))
+                d = below(draw, key, len(by_degree))
+                monoms.append(by_degree[d].pop(below(draw, key, len(by_degree[d]))))
                 if not by_degree[d]:
                     by_degree.pop(d)
-        return {m: draw() for m in monoms}
-
-
-@functools.lru_cache(maxsize=256)
-def _draw_tables(n: int, degree: int) -> tuple:
-    """For ``fast_terms``: per degree (monomials by rank, their count, its bit length); all
-    monomials by overall rank, their count and its bit length; ``monomials_of_degree`` per
-    degree (the order CALT removes monomials from)."""
-    per_degree = tuple((t, len(t), len(t).bit_length())
-                       for t in (monomials_by_rank(n, d) for d in range(degree + 1)))
-    flat = tuple(m for t, _, _ in per_degree for m in t)
-    lex = tuple(tuple(monomials_of_degree(d, n)) for d in range(degree + 1))
-    return per_degree, flat, len(flat), len(flat).bit_length(), lex
-
-
-def fast_terms(bits, n: int, degree: int, terms: int, choose_degree: bool, coeff: tuple):
-    """``SinglePolynomialSampler.draw_terms`` for a standard ``random.Random`` (``bits`` is
-    its ``getrandbits``) with the randint calls written out: the same draws in the same order,
-    for ZZ / QQ / GF coefficients (``coeff`` is ``coeff_spec``'s description of them)."""
-    if terms < 0 or degree < 0:
-        raise ConfigError("terms and degree must be >= 0")
-    if terms == 0:
-        return {}
-    per_degree, flat, total, k_total, lex = _draw_tables(n, degree)
-    terms = min(terms, total)
-    if degree == 0:
-        monoms = [(0,) * n]
-    elif terms < total / 2:
-        # A set, filled in draw order: its iteration order pairs monomials with coefficients
-        # as CALT's sampler does.
-        chosen: set = set()
-        add = chosen.add
-        if choose_degree:
-            nd = degree + 1
-            kd = nd.bit_length()
-            while len(chosen) < terms:
-                d = bits(kd)
-                while d >= nd:
-                    d = bits(kd)
-                table, size, k = per_degree[d]
-                i = bits(k)
-                while i >= size:
-                    i = bits(k)
-                add(table[i])
-        else:
-            while len(chosen) < terms:
-                i = bits(k_total)
-                while i >= total:
-                    i = bits(k_total)
-                add(flat[i])
-        monoms = chosen
-    elif not choose_degree:
-        monoms = [m for t in lex for m in t]
-        for _ in range(total - terms):
-            monoms.pop(below(bits, len(monoms)))
-    else:
-        by_degree = [list(t) for t in lex]
-        monoms = []
-        for _ in range(terms):
-            d = below(bits, len(by_degree))
-            monoms.append(by_degree[d].pop(below(bits, len(by_degree[d]))))
-            if not by_degree[d]:
-                by_degree.pop(d)
-    kind, lo, span, k, non_zero, den_span, den_k = coeff
+    kind, lo, hi, non_zero = coeff
     out = {}
-    if kind == "QQ":  # (numerator, denominator): two randints, retried while numerator is 0
+    if kind == "RR":
+        for m in monoms:
+            value = float(uniform(lo, hi))
+            while non_zero and not value:
+                value = float(uniform(lo, hi))
+            out[m] = value
+        return out
+    span = hi - lo + 1
+    k = key(span)
+    if kind == "QQ":
+        # (numerator, denominator), the denominator from [1, num_bound] (num_bound is hi);
+        # both drawn again while a non-zero numerator is asked for and it is 0
+        den_k = key(hi)
         for m in monoms:
             while True:
-                r = bits(k)
+                r = draw(k)
                 while r >= span:
-                    r = bits(k)
-                q = bits(den_k)
-                while q >= den_span:
-                    q = bits(den_k)
+                    r = draw(k)
+                q = draw(den_k)
+                while q >= hi:
+                    q = draw(den_k)
                 if r + lo or not non_zero:
                     break
             out[m] = (r + lo, q + 1)
     else:
         for m in monoms:
             while True:
-                r = bits(k)
+                r = draw(k)
                 while r >= span:
-                    r = bits(k)
+                    r = draw(k)
                 if r + lo or not non_zero:
                     break
             out[m] = r + lo
     return out
-
-
-def coeff_spec(field: Field, non_zero: bool, min=None, max=None, num_bound=None):
-    """The coefficient draw of ``coeff_drawer`` as data for ``fast_terms``: (kind, low, span,
-    its bit length, non_zero, denominator span, its bit length); None for RR."""
-    if field.kind == "RR":
-        return None
-    lo, hi = coeff_range(field, non_zero, min, max, num_bound)
-    span = hi - lo + 1
-    den = hi if field.kind == "QQ" else 0  # QQ denominators: [1, num_bound]
-    return (field.kind, lo, span, span.bit_length(), non_zero, den, den.bit_length())
 
 
 def _coeff_kwargs(kwargs: dict) -> dict:
@@ -410,8 +350,9 @@ class PolynomialSampler:
         self.rng = rng if rng is not None else _random
         self._check()
         self._ring = ring
-        self._tools = None  # (rng, randint, draw_terms) for that rng
-        self._fast = coeff_spec(self.field, self._non_zero_coeff, **self._coeff_options())
+        self._tools = None  # (rng, randint, draw_source(rng)) for that rng
+        # Impossible coefficient ranges are errors now, not at the first draw.
+        self._coeff = coeff_spec(self.field, self._non_zero_coeff, **self._coeff_options())
 
     def _check(self) -> None:
         for key in ("degree_sampling", "term_sampling"):
@@ -437,8 +378,6 @@ class PolynomialSampler:
                     "variable(s): lower max_num_terms or raise max_degree")
         if self.field.kind == "RR" and not self.backend.supports_rr:
             raise ConfigError(f"field RR is not available on backend {self.backend.name!r}")
-        # Draw nothing, but let coeff_drawer reject impossible coefficient ranges now.
-        coeff_drawer(self.field, self.rng, self._non_zero_coeff, **self._coeff_options())
 
     @property
     def _non_zero_coeff(self) -> bool:
@@ -502,11 +441,10 @@ class PolynomialSampler:
 
     def _sample_polynomial(self):
         rng = self.rng
-        # A standard random.Random: the randint calls written out (fast_terms), same draws.
-        bits = standard_getrandbits(rng) if self._fast is not None else None
         if self._tools is None or self._tools[0] is not rng:
-            self._tools = self._drawers(rng, bits)
-        _, randint, draw_terms = self._tools
+            self._tools = (rng, fast_randint(rng), draw_source(rng))
+        _, randint, source = self._tools
+        coeff = self._coeff
         ring = self.ring()
         n = ring.ngens
         degree = randint(self.min_degree, self.max_degree) \
@@ -517,7 +455,8 @@ class PolynomialSampler:
         choose_degree = self.degree_sampling == "uniform"
         backend = self.backend
         for attempt in range(self.max_attempts):
-            poly = ring.from_dict(draw_terms(n, degree, num_terms, choose_degree))
+            poly = ring.from_dict(draw_terms(source, n, degree, num_terms, choose_degree,
+                                             coeff))
             tdeg, count = backend.degree_and_terms(poly)
             if not count and self.nonzero_instance:
                 continue
@@ -529,23 +468,6 @@ class PolynomialSampler:
                 return poly
         raise RuntimeError(f"Failed to generate polynomial satisfying conditions after "
                            f"{self.max_attempts} attempts")
-
-    def _drawers(self, rng, bits):
-        """(rng, randint, draw_terms(n, degree, terms, choose_degree)) drawing from ``rng``."""
-        if bits is None:
-            single = SinglePolynomialSampler(rng)
-            draw = coeff_drawer(self.field, rng, self._non_zero_coeff, **self._coeff_options())
-            return rng, single._randint, lambda n, degree, terms, choose_degree: \
-                single.draw_terms(n, degree, terms, choose_degree, draw)
-        fast = self._fast
-
-        def randint(a, b):
-            return a + below(bits, b - a + 1)
-
-        def draw_terms(n, degree, terms, choose_degree):
-            return fast_terms(bits, n, degree, terms, choose_degree, fast)
-
-        return rng, randint, draw_terms
 
     def _sample_matrix(self, size, density, matrix_type):
         import numpy as np

@@ -19,6 +19,8 @@ def add_parsers(sub) -> None:
     nano.add_argument("source")
     nano.add_argument("--name", required=True, help="the data folder's name")
     nano.add_argument("--out", default="data", help="parent folder (default: data)")
+    nano.add_argument("--overwrite", action="store_true",
+                      help="replace an existing export of the same name")
     nano.add_argument("--tokenizer", default="char",
                       help="char (default), task (the task's own ids), or a local Hugging Face "
                            "tokenizer (folder or tokenizer.json)")
@@ -34,7 +36,7 @@ def add_parsers(sub) -> None:
     hf.add_argument("out")
     _source_args(hf)
 
-    data = sub.add_parser("data", help="scaffold or prepare a nanoGPT data folder (seed 003)")
+    data = sub.add_parser("data", help="scaffold or prepare a nanoGPT data folder")
     acts = data.add_subparsers(dest="action", metavar="ACTION", required=True)
     new = acts.add_parser("new", help="make data/NAME/ with a working prepare.py")
     new.add_argument("name")
@@ -53,12 +55,21 @@ def _source_args(p) -> None:
 
 
 def _task_config(items: list[str]) -> dict:
-    from omegaconf import OmegaConf
+    """``key=value`` items, each value read as plain YAML (no tags: nothing is constructed)."""
+    import yaml
 
+    out = {}
     for item in items:
-        if "=" not in item:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
             raise ConfigError(f"--task-config item {item!r} must look like key=value")
-    return OmegaConf.to_container(OmegaConf.from_dotlist(items)) if items else {}
+        try:
+            out[key] = yaml.safe_load(value) if value else None
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(f"--task-config {key}: {value!r} is not a plain YAML value "
+                              f"({problem})") from None
+    return out
 
 
 def run_export(args) -> str:
@@ -70,7 +81,7 @@ def run_export(args) -> str:
         meta = export_nanogpt(args.source, args.name, out=args.out, tokenizer=args.tokenizer,
                               val_fraction=args.val_fraction, val_split=args.val_split,
                               template=args.template.encode().decode("unicode_escape"),
-                              **common)
+                              overwrite=args.overwrite, **common)
         folder = Path(args.out) / args.name
         sp = meta["splits"]
         return (f"wrote {folder}: vocab {meta['vocab_size']} ({meta['dtype']}, tokenizer "
@@ -82,7 +93,9 @@ def run_export(args) -> str:
 
 
 def run_data(args) -> str:
-    folder = Path(args.root) / args.name
+    from synthset.export import plain_name
+
+    folder = Path(args.root) / plain_name(args.name, "the data folder name")
     script = folder / "prepare.py"
     if args.action == "new":
         if script.exists():

@@ -1,7 +1,8 @@
-"""``synthset inspect dataset=brevo show=2 [overrides]``: print examples token by token.
+"""``synthset inspect dataset=NAME show=2 [overrides]``: print examples of any task.
 
-Tokens with ``loss_mask = 1`` are green, the others dim (no colour when stdout is not a
-terminal, or with ``--no-color``); then the decoded answer and the task's own check.
+Token tasks are printed token by token — tokens with ``loss_mask = 1`` green, the others dim
+(no colour when stdout is not a terminal, or with ``--no-color``); other tasks as their prompt.
+Then the answer, the task's own check and the score of that answer.
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ CONF = Path(__file__).resolve().parent.parent / "conf" / "inspect_dataset"
 def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
     from omegaconf import OmegaConf
 
-    from synthset import tasks
     from synthset.core.compose import compose
-    from synthset.tasks.base import ValidationError
+    from synthset.core.errors import ConfigError
+    from synthset.core.task import ValidationError
+    from synthset.tasks.registry import get_task
 
-    cfg = compose(CONF, overrides)
+    cfg = compose(CONF, overrides, task_groups=("dataset",))
+    for key in ("seed", "show", "max_tokens"):
+        value = cfg[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be an integer, got {value!r}")
     config = OmegaConf.to_container(cfg.dataset.config, resolve=True) or {}
-    task = tasks.get(cfg.dataset.name, **config)
+    task = get_task(str(cfg.dataset.name), level=cfg.dataset.get("level"), **config)
     color = sys.stdout.isatty() if color is None else color
     tokenizer = None
     if cfg.tokenizer_name_or_path:
@@ -36,6 +42,8 @@ def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
             f"{k}={v}" for k, v in row["meta"].items() if isinstance(v, (int, float))))
         if "text" in row:
             lines.append(row["text"])
+        elif "input_ids" not in row:
+            lines.append("prompt: " + row["prompt"])
         else:
             if tokenizer is not None:
                 from synthset.tasks.tokenize import retokenize
@@ -48,12 +56,11 @@ def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
             shown = [_paint(n, m, color) for n, m in zip(names[:limit], mask[:limit])]
             more = f" ... (+{len(names) - limit} tokens)" if limit < len(names) else ""
             lines.append(" ".join(shown) + more)
-            answer = task.answer_text(row)
-            if answer is not None:
-                lines.append("answer: " + answer)
+        lines.append("answer: " + row["answer"])
         try:
             task.validate_example(row)
-            lines.append("check: ok")
+            lines.append(f"check: ok (score of this answer: "
+                         f"{task.score_answer(row['answer'], row):g})")
         except ValidationError as exc:
             lines.append(f"check: FAILED: {exc}")
     return "\n".join(lines)

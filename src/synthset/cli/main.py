@@ -2,7 +2,7 @@
 
 Errors a user can cause (a bad key, a missing file, a run folder holding another run, a failing
 sample) print one line naming what is wrong and exit with status 2 (1 for a failing sample);
-no traceback. ``--help`` imports nothing heavy (DESIGN.md, invariant 5).
+no traceback. ``--help`` imports nothing heavy (docs/design.md, invariant 5).
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("overrides", nargs="*", metavar="key=value",
                      help="config overrides, e.g. num_train_samples=1000 executor=serial")
 
-    sub.add_parser("tasks", help="list the built-in tasks (use as task: NAME in data.yaml)")
+    tasks = sub.add_parser("tasks", help="list the built-in tasks, their parameters and levels",
+                           description="Every built-in task under its one name, grouped.")
+    tasks.add_argument("-v", "--verbose", action="store_true",
+                       help="also each parameter's meaning and the levels 1 and 10")
 
     ins = sub.add_parser(
         "inspect", help="print examples of a reasoning task, token by token",
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "tasks":
             from synthset.cli.tasks import list_tasks
 
-            print(list_tasks())
+            print(list_tasks(verbose=args.verbose))
         elif args.command == "status":
             from synthset.cli.status import status
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from synthset.core.errors import ConfigError
 from synthset.engine.plan import plan_shards
-from synthset.engine.state import RunState
+from synthset.engine.state import RunState, read_manifest
 
 
 def status(save_dir: str) -> str:
+    manifest = read_manifest(save_dir)
     state = RunState(save_dir)
-    manifest = state.read_manifest()
-    if manifest is None:
-        raise ConfigError(f"{save_dir} is not a synthset run folder (no .synthset/manifest.json)")
     sizes = manifest["config"]["sizes"]
     shards = plan_shards(sizes, manifest["shard_size"])
     lines = [f"run folder {save_dir}  (fingerprint {manifest['fingerprint']}, "

@@ -1,20 +1,43 @@
-"""``synthset tasks``: the built-in tasks, their parameters and defaults."""
+"""``synthset tasks``: every built-in task, grouped, with its parameters, defaults and levels."""
 
 from __future__ import annotations
 
-import dataclasses
+import textwrap
+
+GROUPS = (("algebra", "Computer algebra (data.yaml: task: NAME, backend: sympy | flint | "
+                      "sagemath)"),
+          ("reasoning", "Reasoning tasks (Physics of Language Models)"))
 
 
-def list_tasks() -> str:
-    from synthset.algebra.problems import PROBLEMS, problem_class
+def list_tasks(verbose: bool = False) -> str:
+    from synthset.tasks.registry import REGISTRY, get_task
 
-    lines = ["built-in tasks (data.yaml: task: NAME, task_config: {param: value}, backend: ...):"]
-    for name in sorted(PROBLEMS):
-        cls = problem_class(name)
-        doc = (cls.__doc__ or "").strip().splitlines()[0]
-        params = ", ".join(f"{f.name}={f.default!r}" for f in dataclasses.fields(cls)
-                           if f.name != "backend")
-        lines.append(f"  {name:<22} {doc}")
-        if params:
-            lines.append(f"  {'':<22} {params}")
+    lines = ["Built-in tasks. Use the same name everywhere: data.yaml `task: NAME` (with "
+             "`task_config: {level: 1..10, FIELD: value}`), `synthset inspect dataset=NAME`, "
+             "`synthset train task=NAME`, `synthset export nanogpt NAME`."]
+    for kind, title in GROUPS:
+        lines += ["", title + ":"]
+        for name, spec in REGISTRY.items():
+            if spec.kind != kind:
+                continue
+            d = get_task(name).describe()
+            where = f"  [{', '.join(d['backends'])}]" if d["backends"] else ""
+            lines.append(f"  {name:<22} {d['summary']}{where}")
+            if spec.preset:
+                lines.append(f"  {'':<22} preset of {d['family']}: "
+                             + ", ".join(f"{k}={v!r}" for k, v in spec.preset.items()))
+                continue
+            params = ", ".join(f"{f['name']}={f['value']!r}" for f in d["fields"])
+            for text in textwrap.wrap(params, 72):
+                lines.append(f"  {'':<22} {text}")
+            if verbose:
+                for f in d["fields"]:
+                    if f["doc"]:
+                        lines.append(f"  {'':<24}{f['name']}: {f['doc']}")
+                lv = d["levels"]
+                lines.append(f"  {'':<22} levels: 1 = {_fields(lv[1])}; 10 = {_fields(lv[10])}")
     return "\n".join(lines)
+
+
+def _fields(fields: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in fields.items()) or "the defaults"

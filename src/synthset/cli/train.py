@@ -10,13 +10,14 @@ CONF = Path(__file__).resolve().parent.parent / "conf"
 def run_train(overrides: list[str]) -> str:
     from omegaconf import OmegaConf
 
-    import synthset.tasks as T
     from synthset.core.compose import compose
+    from synthset.tasks.registry import get_task
     from synthset.train.loop import train
     from synthset.train.models import ModelConfig
 
-    cfg = compose(CONF / "train", overrides)
-    task = T.get(str(cfg.task.name), **(OmegaConf.to_container(cfg.task.config) or {}))
+    cfg = compose(CONF / "train", overrides, task_groups=("task",))
+    task = get_task(str(cfg.task.name), level=cfg.task.get("level"),
+                    **(OmegaConf.to_container(cfg.task.config) or {}))
     model_cfg = ModelConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
     _, result = train(task, model_cfg, steps=int(cfg.train.steps),
                       batch_size=int(cfg.train.batch_size), lr=float(cfg.train.lr),
@@ -24,12 +25,15 @@ def run_train(overrides: list[str]) -> str:
                       bucket=cfg.train.bucket,
                       seed=int(cfg.seed), device=str(cfg.device),
                       log_every=int(cfg.train.log_every), eval_examples=int(cfg.eval.examples))
-    lines = [f"{task.name}: {result.parameters:,} parameters, {result.steps} steps, "
+    level = f" (level {task.level})" if task.level else ""
+    lines = [f"{task.name}{level}: {result.parameters:,} parameters, {result.steps} steps, "
              f"{result.tokens_per_second:,.0f} tokens/s, loss {result.losses[0]:.3f} -> "
              f"{result.losses[-1]:.3f}"]
     for key, value in result.metric.items():
         if isinstance(value, dict):
-            lines.append(f"{key}: " + "  ".join(f"k={k}: {v:.3f}" for k, v in value.items()))
+            group = key.removeprefix("score_by_")
+            lines.append(f"{key}: " + "  ".join(f"{group}={k}: {v:.3f}"
+                                                 for k, v in value.items()))
         else:
             lines.append(f"{key}: {value:.4g}")
     return "\n".join(lines)

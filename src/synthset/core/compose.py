@@ -5,6 +5,10 @@ A config folder holds ``config.yaml`` with a ``defaults:`` list naming a file pe
 Hydra's syntax: ``group=option`` picks another file, ``a.b=value`` sets a key that exists, and
 ``+a.b=value`` adds one. A key that does not exist, or an option that has no file, is a
 ConfigError naming the valid ones.
+
+A *task group* (``task_groups``) takes any registered task name as an option too: an option
+without a file of its own becomes ``{name: option, level: null, config: {}}``, so every
+command accepts every task under the same name.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from synthset.core.errors import ConfigError, bad_choice, unknown_key
 
 
-def compose(config_dir: Path, overrides: list[str]):
+def compose(config_dir: Path, overrides: list[str], task_groups: tuple[str, ...] = ()):
     from omegaconf import OmegaConf
 
     config_dir = Path(config_dir)
@@ -36,7 +40,7 @@ def compose(config_dir: Path, overrides: list[str]):
                 raise bad_choice(key[1:], value, options)
             extra_groups.append((key[1:], value))
         elif key in groups:
-            options = sorted(p.stem for p in (config_dir / key).glob("*.yaml"))
+            options = _options(config_dir / key, key in task_groups)
             if value not in options:
                 raise bad_choice(key, value, options)
             groups[key] = value
@@ -44,7 +48,10 @@ def compose(config_dir: Path, overrides: list[str]):
             plain.append((key, value))
     cfg = OmegaConf.create({})
     for group, option in groups.items():
-        cfg = OmegaConf.merge(cfg, {group: OmegaConf.load(config_dir / group / f"{option}.yaml")})
+        path = config_dir / group / f"{option}.yaml"
+        node = OmegaConf.load(path) if path.exists() else {"name": option, "level": None,
+                                                            "config": {}}
+        cfg = OmegaConf.merge(cfg, {group: node})
     cfg = OmegaConf.merge(cfg, base)
     for group, option in extra_groups:  # after _self_, as Hydra appends them
         path = config_dir / group / f"{option}.yaml"
@@ -66,6 +73,15 @@ def compose(config_dir: Path, overrides: list[str]):
                               or list(groups), where="override")
         OmegaConf.update(cfg, key, OmegaConf.from_dotlist([f"v={value}"]).v, force_add=True)
     return cfg
+
+
+def _options(folder: Path, tasks: bool) -> list[str]:
+    options = {p.stem for p in folder.glob("*.yaml")}
+    if tasks:
+        from synthset.tasks.registry import list_tasks
+
+        options.update(list_tasks())
+    return sorted(options)
 
 
 def _empty_mappings(node, prefix: str = "") -> set[str]:

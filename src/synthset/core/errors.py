@@ -1,7 +1,7 @@
 """The errors synthset raises, and helpers to word them.
 
 Every error a user can cause names the key, field or value at fault and what is accepted
-(DESIGN.md, invariant 4). Imports nothing outside the standard library.
+(docs/design.md, invariant 4). Imports nothing outside the standard library.
 """
 
 from __future__ import annotations

@@ -114,10 +114,6 @@ def as_path(location) -> Path | RemotePath:
     return Path(text)
 
 
-def is_remote(location) -> bool:
-    return isinstance(as_path(location), RemotePath)
-
-
 def replace(src, dst) -> None:
     if isinstance(src, RemotePath):
         src.fs.mv(src.path, dst.path)
@@ -135,49 +131,64 @@ def rmtree(path) -> None:
 
 
 def tmp_path(path):
-    return path.with_name(f"{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    """``.NAME.PID.tmp`` beside ``path``: hidden, so that no loader's glob (``data/*``,
+    ``*.parquet``) ever picks up a file that is still being written."""
+    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+
+
+class AtomicFile:
+    """A file written under a temporary name that takes its final name on ``commit``.
+
+    For writers that keep a file open across calls (``DatasetWriter.open``, the nanoGPT split
+    writer); ``atomic_open`` is the same thing as a ``with`` block. ``abort`` removes the
+    temporary file and leaves the final name as it was.
+    """
+
+    def __init__(self, path, mode: str = "w"):
+        self.path = as_path(path)
+        self.tmp = tmp_path(self.path)
+        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+        self.file: IO = self.tmp.open(mode, **kwargs)
+        self.write = self.file.write
+        self.writelines = self.file.writelines
+
+    def commit(self) -> None:
+        self.file.close()
+        replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.tmp.unlink()
 
 
 @contextlib.contextmanager
-def atomic_open(path, mode: str = "w", fsync: bool = False) -> Iterator[IO]:
+def atomic_open(path, mode: str = "w") -> Iterator[IO]:
     """Open ``path`` for writing through a temporary file that replaces it on success.
 
     On an exception the temporary file is removed and ``path`` is left as it was.
     """
-    path = as_path(path)
-    tmp = tmp_path(path)
-    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
-    f = tmp.open(mode, **kwargs)  # closed below, before the rename
+    f = AtomicFile(path, mode)
     try:
-        yield f
-        f.flush()
-        if fsync and not isinstance(path, RemotePath):
-            os.fsync(f.fileno())
-        f.close()
-        replace(tmp, path)
+        yield f.file
+        f.commit()
     except BaseException:
-        f.close()
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        f.abort()
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    with atomic_open(path, "wb") as f:
-        f.write(data)
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+def atomic_write_text(path, text: str) -> None:
     with atomic_open(path, "w") as f:
         f.write(text)
 
 
 def remove_stale_tmp(folder) -> int:
-    """Delete temporary files a killed process left below ``folder``; returns how many."""
+    """Delete the temporary files (``.NAME.PID.tmp``) a killed process left below ``folder``;
+    returns how many."""
     removed = 0
     folder = as_path(folder)
     if folder.is_dir():
-        for p in folder.rglob(f"*{TMP_SUFFIX}"):
+        for p in folder.rglob(f".*{TMP_SUFFIX}"):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
                 removed += 1

@@ -19,6 +19,8 @@ INNER_SEP = " | "
 OUTER_SEP = " || "
 
 _MOD = re.compile(r" mod \d+")
+_OUTER = re.compile(r"\s*\|\|\s*")
+_INNER = re.compile(r"\s*\|\s*")
 
 
 def _poly_element_str(obj) -> str:
@@ -120,3 +122,15 @@ def text_line(problem, answer) -> str:
 def json_line(problem, answer) -> str:
     """One line of ``*_data.jsonl``, with its newline (CALT's exact bytes)."""
     return f'{{"problem": {json_field(problem)}, "answer": {json_field(answer)}}}\n'
+
+
+def read_like(text: str, reference):
+    """``text`` as a string, a list or a list of lists, like ``reference`` (CALT's nesting:
+    `` || `` between the outer items, `` | `` inside them)."""
+    text = text.strip()
+    if not isinstance(reference, list):
+        return text
+    if not any(isinstance(item, list) for item in reference):
+        return _INNER.split(text)
+    return [_INNER.split(part) if (i < len(reference) and isinstance(reference[i], list))
+            or "|" in part else part for i, part in enumerate(_OUTER.split(text))]

@@ -1,6 +1,6 @@
 """Per-sample seeds.
 
-A sample depends only on ``(root_seed, split, index)`` and the task config (DESIGN.md,
+A sample depends only on ``(root_seed, split, index)`` and the task config (docs/design.md,
 invariant 1). The seed is CALT 1.5.0's own, so the same generator gives the same samples here
 and in calt-x:
 

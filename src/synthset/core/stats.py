@@ -5,7 +5,7 @@ partials (Chan et al.) rounds differently for every way of cutting the data, so 
 run would depend on the shard size and ``n_jobs``. Here the sums of values and of squares are kept
 *exactly* (integers, with floats scaled to integers by their binary exponent), so a merge is exact
 and the reported mean/std are the correctly rounded values of the exact ones — the same bytes for
-any partition of the samples (DESIGN.md, invariant 1). The API is CALT's: ``update``,
+any partition of the samples (docs/design.md, invariant 1). The API is CALT's: ``update``,
 ``update_batch``, ``get_statistics`` (population std) and, for parallel shards, ``merge``.
 
 Run times are not deterministic anyway; ``RunningStats`` keeps them in plain floats (Welford,

@@ -1,37 +1,230 @@
-"""The ``dataset`` block of a ``data.yaml``: accepted keys, defaults and checks.
+"""Every option of a run, declared once: the keys of a data.yaml ``dataset`` block, which are
+also DatasetPipeline's arguments and (some of them) DatasetGenerator's.
 
-CALT's keys (seeds 000/001) plus synthset's. Every key is checked here, once, with an error
-naming the key and what it accepts; an unknown key names the closest valid one.
+Each field of RunOptions carries its declaration: the default, what it accepts (the one error,
+``{key} must be {accepts}, got {value!r}``, or the choices with a "did you mean"), whether it
+changes the output bytes (``fingerprint``: the manifest records it and a resume must repeat it)
+and why it exists. DatasetPipeline (arguments and ``from_config``), DatasetGenerator,
+``synthset generate`` and the manifest read these fields; no other code checks an option.
+Rules between options are checked once too, in ``RunOptions.__post_init__``.
+
+Some options change the bytes through what they build and reach the manifest that way: the
+sample counts as the run's ``sizes``, ``save_text``/``save_json`` inside ``formats``, the
+generator keys (and ``task``, ``task_config``, ``backend``) as the generator's identity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 
 from synthset.core.errors import ConfigError, bad_choice, unknown_key
+from synthset.dataset.identity import resolve_callable
+from synthset.engine.executors import EXECUTORS
+from synthset.io.formats import format_name
 
-REQUIRED = ("save_dir", "num_train_samples", "num_test_samples", "batch_size", "n_jobs",
-            "root_seed")
-DEFAULTS = {
-    "save_text": True,
-    "save_json": True,
-    "verbose": True,
-    "backend": "sympy",  # CALT defaults to sagemath, which fails without Sage
-    "executor": "loky",
-    "address": None,
-    "on_error": "raise",
-    "timeout": None,
-    "formats": [],
-    "resume": True,
-    "shard_size": None,
-    "instance_generator": None,
-    "problem_generator": None,
-    "statistics_calculator": None,
-    "task": None,  # a built-in task by name (see `synthset tasks`), instead of a generator
-    "task_config": {},  # that task's parameters
-}
-KEYS = REQUIRED + tuple(DEFAULTS)
-BACKENDS = ("sympy", "sagemath", "flint")
+ALGEBRA_BACKENDS = ("sympy", "sagemath", "flint")
+ON_ERROR = ("raise", "skip")
+
+
+@dataclass(frozen=True)
+class Option:
+    """The declaration of one option (see the module docstring); its default is the field's."""
+
+    why: str
+    accepts: str = ""  # completes "{key} must be ..."; options with choices list those
+    valid: Callable[[object], bool] | None = None
+    choices: tuple = ()
+    fingerprint: bool = False
+    required: bool = False  # a data.yaml must give it (CALT's required keys)
+
+    def check(self, key: str, value) -> None:
+        if self.choices:
+            if value not in self.choices:
+                raise bad_choice(key, value, self.choices)
+        elif not self.valid(value):
+            raise ConfigError(f"{key} must be {self.accepts}, got {value!r}")
+
+
+def option(default, why: str, **declaration):
+    """A RunOptions field that carries its declaration."""
+    return field(default=default, metadata={"option": Option(why, **declaration)})
+
+
+def _int(minimum: int | None = None, *, none: bool = False) -> Callable[[object], bool]:
+    def valid(value) -> bool:
+        if value is None:
+            return none
+        return isinstance(value, int) and not isinstance(value, bool) and (
+            minimum is None or value >= minimum)
+    return valid
+
+
+def _bool(value) -> bool:
+    return isinstance(value, bool)
+
+
+def _callable_spec(value) -> bool:
+    return value is None or callable(value) or (isinstance(value, str) and ":" in value)
+
+
+def format_list(formats) -> list:
+    """``formats`` as written (null, one name or a list) as a list of names."""
+    if formats is None:
+        return []
+    return [formats] if isinstance(formats, str) else list(formats)
+
+
+def _formats(value) -> bool:
+    if not (value is None or isinstance(value, (str, list, tuple))):
+        return False
+    for name in format_list(value):
+        format_name(name)  # an unknown name: its own error, naming the accepted formats
+    return True
+
+
+def _seconds(value) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                             and value > 0)
+
+
+CALLABLE = "written as 'module:function', or a callable"
+TF = "true or false"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of one run, checked when made; see the module docstring."""
+
+    save_dir: str = option(
+        ".", "the run folder: final files, and .synthset/ to resume", required=True,
+        accepts="a folder path or URL (null: the current folder)",
+        valid=lambda v: v is None or isinstance(v, (str, os.PathLike)) and str(v) != "")
+    num_train_samples: int = option(
+        0, "samples of split train (CALT's pipeline makes train and test)", required=True,
+        accepts="an integer >= 0", valid=_int(0))
+    num_test_samples: int = option(
+        0, "samples of split test", required=True, accepts="an integer >= 0", valid=_int(0))
+    batch_size: int = option(
+        100_000, "CALT's batch: the most samples a worker holds at once", required=True,
+        accepts="a positive integer", valid=_int(1))
+    n_jobs: int = option(
+        -1, "how many workers make shards at once", required=True,
+        accepts="-1 (all cores) or a positive integer", valid=lambda v: v == -1 or _int(1)(v))
+    root_seed: int = option(
+        42, "every sample's seed derives from it, its split and its index", required=True,
+        accepts="an integer", valid=_int(), fingerprint=True)
+    save_text: bool = option(True, "write {split}_raw.txt (CALT)", accepts=TF, valid=_bool)
+    save_json: bool = option(True, "write {split}_data.jsonl (CALT)", accepts=TF, valid=_bool)
+    formats: tuple = option(
+        (), "formats beyond save_text/save_json; holds all the run's formats once made",
+        accepts="a list such as [parquet, pickle]", valid=_formats, fingerprint=True)
+    verbose: bool = option(True, "progress bars and a summary on stderr", accepts=TF,
+                           valid=_bool)
+    backend: str = option(
+        "sympy", "the algebra engine of a built-in task (CALT defaults to sagemath, which "
+        "fails without Sage)", choices=ALGEBRA_BACKENDS)
+    executor: str = option("loky", "where shards run", choices=EXECUTORS)
+    address: str | None = option(
+        None, "the Ray or Dask cluster to join (null: start one)",
+        accepts="a cluster address or null", valid=lambda v: v is None or isinstance(v, str))
+    on_error: str = option(
+        "raise", "a failing sample stops the run, or is replaced by another seed and counted",
+        choices=ON_ERROR, fingerprint=True)
+    timeout: float | None = option(
+        None, "a sample taking longer is a failure", accepts="a positive number of seconds "
+        "or null", valid=_seconds, fingerprint=True)
+    resume: bool = option(
+        True, "keep the finished shards of the same run (false: start again)", accepts=TF,
+        valid=_bool)
+    shard_size: int | None = option(
+        None, "samples per shard, the unit of work and of resume (null: ~32 shards per "
+        "worker); a resume keeps the first run's", accepts="a positive integer or null",
+        valid=_int(1, none=True))
+    instance_generator: object = option(
+        None, "the user's seed -> (problem, answer)", accepts=CALLABLE, valid=_callable_spec)
+    problem_generator: object = option(
+        None, "instance_generator's older name in CALT's documents", accepts=CALLABLE,
+        valid=_callable_spec)
+    statistics_calculator: object = option(
+        None, "(problem, answer) -> the numbers its split's stats YAML summarises",
+        accepts=CALLABLE, valid=_callable_spec)
+    check: object = option(
+        None, "the user's verifier, check(problem, answer) -> bool (a built-in task has its "
+        "own)", accepts=CALLABLE, valid=_callable_spec)
+    task: str | None = option(
+        None, "a built-in task instead of a generator", accepts="a task name (see `synthset "
+        "tasks`)", valid=lambda v: v is None or isinstance(v, str))
+    task_config: Mapping | None = option(
+        None, "the built-in task's parameters", accepts="a mapping of the task's parameters",
+        valid=lambda v: v is None or isinstance(v, Mapping))
+
+    def __post_init__(self) -> None:
+        for key, declared in OPTIONS.items():
+            declared.check(key, getattr(self, key))
+        formats = format_list(self.formats) + ["text"] * self.save_text + ["json"] * self.save_json
+        object.__setattr__(self, "formats", tuple(sorted({format_name(f) for f in formats})))
+        object.__setattr__(self, "save_dir", "." if self.save_dir is None else str(self.save_dir))
+        self._check_together()
+
+    def _check_together(self) -> None:
+        """The rules between options."""
+        given, older = self.instance_generator, self.problem_generator
+        if given is not None and older is not None and given is not older:
+            raise ConfigError("pass instance_generator or problem_generator (older name), "
+                              "not both")
+        if self.task and (given is not None or older is not None):
+            raise ConfigError("give either task or instance_generator, not both")
+        if not self.task and given is None and older is None:
+            raise ConfigError("instance_generator must be provided (or problem_generator, its "
+                              "older name, or task: NAME): the dataset names no generator")
+        if self.task_config and not self.task:
+            raise ConfigError("task_config is given without task: name the built-in task it "
+                              "configures")
+        if self.task and self.check is not None:
+            raise ConfigError(f"check is a verifier for a user's instance_generator; task "
+                              f"{self.task!r} has its own: remove check")
+        if not self.formats:
+            raise ConfigError("nothing to write: save_text, save_json and formats are all off")
+        if self.save_dir.startswith("memory://") and self.executor != "serial" \
+                and self.n_jobs != 1:
+            raise ConfigError(f"save_dir {self.save_dir!r}: a memory:// filesystem lives in one "
+                              "process, so workers could not share it; use executor=serial or "
+                              "n_jobs=1, or a shared filesystem")
+
+    @property
+    def generator_key(self) -> str:
+        """Which key names the user's generator (CALT's two names for it)."""
+        return "problem_generator" if self.problem_generator is not None \
+            and self.instance_generator is None else "instance_generator"
+
+    def resolved(self, key: str, search_dirs=(".",)):
+        """The callable option ``key`` names; a "module:function" is imported from
+        ``search_dirs`` (the config file's folder, the current folder)."""
+        value = getattr(self, key)
+        return resolve_callable(value, key, search_dirs) if isinstance(value, str) else value
+
+    def split_sizes(self) -> dict[str, int]:
+        """CALT's pipeline splits: train and test, those with samples."""
+        if self.num_train_samples + self.num_test_samples == 0:
+            raise ConfigError("num_train_samples and num_test_samples are both 0: nothing to "
+                              "make")
+        return {split: n for split, n in (("train", self.num_train_samples),
+                                          ("test", self.num_test_samples)) if n > 0}
+
+    def fingerprinted(self) -> dict:
+        """The options that change the output bytes, by value (what the manifest records)."""
+        return {key: getattr(self, key) for key, declared in OPTIONS.items()
+                if declared.fingerprint}
+
+
+OPTIONS: dict[str, Option] = {f.name: f.metadata["option"] for f in fields(RunOptions)}
+
+
+def check_option(key: str, value) -> None:
+    """Check one option on its own (for arguments taken before a run is made)."""
+    OPTIONS[key].check(key, value)
 
 
 def to_plain(config) -> dict:
@@ -45,54 +238,30 @@ def to_plain(config) -> dict:
     return dict(config)
 
 
-def _int(cfg, key, minimum):
-    value = cfg[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{key} must be an integer >= {minimum}, got {value!r}")
-
-
-def _bool(cfg, key):
-    if not isinstance(cfg[key], bool):
-        raise ConfigError(f"{key} must be true or false, got {cfg[key]!r}")
-
-
-def check_dataset_config(config) -> dict:
-    """Validate a ``dataset`` block; returns it as a plain dict with defaults filled in."""
-    cfg = to_plain(config)
-    for key in cfg:
-        if key not in KEYS:
-            raise unknown_key(str(key), KEYS, where="dataset")
-    missing = [k for k in REQUIRED if k not in cfg]
+def dataset_block(config) -> dict:
+    """A data.yaml ``dataset`` block as a plain dict, its keys checked (values are checked
+    when RunOptions is made from it)."""
+    block = to_plain(config)
+    for key in block:
+        if key not in OPTIONS:
+            raise unknown_key(str(key), OPTIONS, where="dataset")
+    missing = [key for key, declared in OPTIONS.items() if declared.required and key not in block]
     if missing:
         raise ConfigError(f"the dataset config is missing required key(s): {', '.join(missing)}")
-    cfg = {**DEFAULTS, **cfg}
-    if not isinstance(cfg["save_dir"], str) or not cfg["save_dir"]:
-        raise ConfigError(f"save_dir must be a folder path, got {cfg['save_dir']!r}")
-    _int(cfg, "num_train_samples", 0)
-    _int(cfg, "num_test_samples", 0)
-    if cfg["num_train_samples"] + cfg["num_test_samples"] == 0:
-        raise ConfigError("num_train_samples and num_test_samples are both 0: nothing to make")
-    _int(cfg, "batch_size", 1)
-    if cfg["n_jobs"] != -1:
-        _int(cfg, "n_jobs", 1)
-    if isinstance(cfg["root_seed"], bool) or not isinstance(cfg["root_seed"], int):
-        raise ConfigError(f"root_seed must be an integer, got {cfg['root_seed']!r}")
-    for key in ("save_text", "save_json", "verbose", "resume"):
-        _bool(cfg, key)
-    if cfg["backend"] not in BACKENDS:
-        raise bad_choice("backend", cfg["backend"], BACKENDS)
-    if cfg["shard_size"] is not None:
-        _int(cfg, "shard_size", 1)
-    if cfg["task"] is not None and not isinstance(cfg["task"], str):
-        raise ConfigError(f"task must be a task name, got {cfg['task']!r}")
-    if not isinstance(cfg["task_config"], Mapping):
-        raise ConfigError(f"task_config must be a mapping of the task's parameters, got "
-                          f"{cfg['task_config']!r}")
-    if cfg["task"] and (cfg["instance_generator"] or cfg["problem_generator"]):
-        raise ConfigError("give either task or instance_generator, not both")
-    formats = cfg["formats"]
-    if isinstance(formats, str):
-        formats = cfg["formats"] = [formats]
-    if not isinstance(formats, list):
-        raise ConfigError(f"formats must be a list such as [parquet, pickle], got {formats!r}")
-    return cfg
+    return block
+
+
+def arguments(face: str, positional: tuple[str, ...], accepted, args: tuple,
+              kwargs: dict) -> dict:
+    """The options a CALT face was called with, by name: ``args`` in CALT's positional order,
+    ``kwargs`` checked against what the face accepts (an unknown one gets a "did you mean")."""
+    if len(args) > len(positional):
+        raise TypeError(f"{face}() takes at most {len(positional)} positional options "
+                        f"({', '.join(positional)}), got {len(args)}")
+    values = dict(zip(positional, args))
+    for key in kwargs:
+        if key in values:
+            raise TypeError(f"{face}() got two values for {key!r}")
+        if key not in accepted:
+            raise unknown_key(key, accepted, where=f"{face}")
+    return {**values, **kwargs}

@@ -2,31 +2,31 @@
 
 Same constructor and ``run`` signature as calt-x 1.5.0 (``problem_generator=`` is accepted as the
 older name of ``instance_generator=``), same output bytes, plus what CALT lacks: resume,
-per-sample timeouts, an error policy, Parquet/pickle output and Ray/Dask executors.
+per-sample timeouts, an error policy, Parquet/pickle output and Ray/Dask executors. Its
+options are RunOptions' (``dataset/config.py``), checked there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from synthset.core.errors import ConfigError, bad_choice
-from synthset.dataset.run import RunSpec, execute, formats_from
+from synthset.core.errors import bad_choice
+from synthset.dataset.config import (
+    ALGEBRA_BACKENDS,
+    EXECUTORS,
+    RunOptions,
+    arguments,
+    check_option,
+    format_list,
+)
+from synthset.dataset.run import RunSpec, execute
 from synthset.dataset.writer import DatasetWriter
-from synthset.engine.executors import EXECUTORS, check_n_jobs
 
-ALGEBRA_BACKENDS = ("sympy", "sagemath", "flint")
-
-
-def pick_generator(instance_generator, problem_generator):
-    """CALT 1.5.0 says ``instance_generator``, its older docs ``problem_generator``."""
-    if instance_generator is not None and problem_generator is not None \
-            and instance_generator is not problem_generator:
-        raise ConfigError("pass instance_generator or problem_generator (older name), not both")
-    generator = instance_generator if instance_generator is not None else problem_generator
-    if generator is None:
-        raise ConfigError("instance_generator must be provided (problem_generator is accepted "
-                          "as its older name)")
-    return generator
+# CALT's positional order of run()'s arguments after the writer, and the keywords run() takes
+# besides them (the others belong to the constructor).
+RUN_POSITIONAL = ("batch_size", "save_dir", "save_text", "save_json")
+RUN_OPTIONS = (*RUN_POSITIONAL, "problem_generator", "formats", "on_error", "timeout", "resume",
+               "shard_size")
 
 
 class DatasetGenerator:
@@ -44,60 +44,42 @@ class DatasetGenerator:
 
     def __init__(self, backend: str = "loky", n_jobs: int = -1, verbose: bool = True,
                  root_seed: int = 42, address: str | None = None) -> None:
-        if backend in ALGEBRA_BACKENDS:
+        if backend in ALGEBRA_BACKENDS:  # CALT's users pass the algebra backend here too
             backend = "loky"
         if backend not in EXECUTORS:
             raise bad_choice("backend", backend, EXECUTORS + ALGEBRA_BACKENDS)
+        for key, value in (("n_jobs", n_jobs), ("verbose", verbose), ("root_seed", root_seed),
+                           ("address", address)):
+            check_option(key, value)
         self.backend = backend
-        self.n_jobs = check_n_jobs(n_jobs)
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.root_seed = root_seed
         self.address = address
 
-    def _generate_seed(self, sample_index: int, tag: str) -> int:
-        from synthset.core.seeding import derive_seed
-
-        return derive_seed(self.root_seed, tag, sample_index)
-
-    def run(
-        self,
-        dataset_sizes: dict[str, int],
-        instance_generator: Callable | None = None,
-        statistics_calculator: Callable | None = None,
-        dataset_writer: DatasetWriter | None = None,
-        batch_size: int = 100000,
-        save_dir: str | None = None,
-        save_text: bool = True,
-        save_json: bool = True,
-        *,
-        problem_generator: Callable | None = None,
-        formats: list[str] | None = None,
-        on_error: str = "raise",
-        timeout: float | None = None,
-        resume: bool = True,
-        shard_size: int | None = None,
-    ) -> dict[str, dict]:
+    def run(self, dataset_sizes: dict[str, int], instance_generator: Callable | None = None,
+            statistics_calculator: Callable | None = None,
+            dataset_writer: DatasetWriter | None = None, *args, **options) -> dict[str, dict]:
         """Generate every split of ``dataset_sizes`` into the writer's folder (or ``save_dir``).
 
-        Returns each split's statistics. A run folder that holds the same run, interrupted,
-        is resumed: finished shards are kept. Raises ConfigError for bad arguments,
-        ResumeError when the folder holds a different run, GenerationError when a sample fails
-        (with ``on_error="raise"``).
+        After the writer, CALT's ``batch_size``, ``save_dir``, ``save_text``, ``save_json``
+        (positional or by keyword); by keyword also ``problem_generator``, ``formats``,
+        ``on_error``, ``timeout``, ``resume``, ``shard_size``. Returns each split's statistics.
+        A run folder that holds the same run, interrupted, is resumed: finished shards are kept.
+        Raises ConfigError for bad arguments, ResumeError when the folder holds a different run,
+        GenerationError when a sample fails (with ``on_error="raise"``).
         """
-        generator = pick_generator(instance_generator, problem_generator)
-        if dataset_writer is not None:
-            save_dir = dataset_writer.save_dir
-            chosen = formats_from(dataset_writer.save_text, dataset_writer.save_json, formats)
-            if getattr(dataset_writer, "save_pickle", False) and "pickle" not in chosen:
-                chosen += ("pickle",)
-        else:
-            chosen = formats_from(save_text, save_json, formats)
-        spec = RunSpec(
-            sizes=dataset_sizes, generator=generator,
-            statistics_calculator=statistics_calculator,
-            save_dir=str(save_dir) if save_dir is not None else ".", formats=chosen,
-            root_seed=self.root_seed, on_error=on_error, timeout=timeout, n_jobs=self.n_jobs,
-            executor=self.backend, address=self.address, batch_size=batch_size,
-            shard_size=shard_size, resume=resume, verbose=self.verbose,
-        )
-        return execute(spec)
+        values = arguments("DatasetGenerator.run", RUN_POSITIONAL, RUN_OPTIONS, args, options)
+        if dataset_writer is not None:  # the writer says where and what, as in CALT
+            values.update(save_dir=str(dataset_writer.save_dir),
+                          save_text=dataset_writer.save_text,
+                          save_json=dataset_writer.save_json)
+            if dataset_writer.save_pickle:
+                values["formats"] = [*format_list(values.get("formats")), "pickle"]
+        run_options = RunOptions(
+            instance_generator=instance_generator, statistics_calculator=statistics_calculator,
+            executor=self.backend, n_jobs=self.n_jobs, verbose=self.verbose,
+            root_seed=self.root_seed, address=self.address, **values)
+        return execute(RunSpec(run_options, dataset_sizes,
+                               run_options.resolved(run_options.generator_key),
+                               run_options.resolved("statistics_calculator")))

@@ -17,11 +17,10 @@ def callable_identity(fn) -> str | None:
     if fn is None:
         return None
     code = getattr(fn, "__code__", None)
-    name = f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', type(fn).__name__)}"
     h = hashlib.sha256()
     if code is not None:
         _hash_code(code, h)
-        return f"{name}@{h.hexdigest()[:12]}"
+        return f"{callable_name(fn)}@{h.hexdigest()[:12]}"
     try:
         h.update(pickle.dumps(fn, protocol=4))
     except Exception:
@@ -41,9 +40,8 @@ def _hash_code(code, h) -> None:
 
 def resolve_callable(spec: str, key: str, search_dirs=()):
     """Import ``module:function`` (``module.sub:Class.method`` works too) named by config key
-    ``key``. ``search_dirs`` are put on sys.path first (the config file's folder, the cwd)."""
-    if not isinstance(spec, str) or ":" not in spec:
-        raise ConfigError(f"{key} must be written as 'module:function', got {spec!r}")
+    ``key`` (checked to have that form by RunOptions). ``search_dirs`` are put on sys.path
+    first (the config file's folder, the cwd)."""
     module_name, _, attr = spec.partition(":")
     for folder in search_dirs:
         folder = str(Path(folder).resolve())
@@ -61,3 +59,11 @@ def resolve_callable(spec: str, key: str, search_dirs=()):
     if not callable(obj):
         raise ConfigError(f"{key}: {spec!r} is not callable")
     return obj
+
+
+def callable_name(fn) -> str:
+    """``module:qualname`` of a callable, or the ``module:function`` string naming it (what a
+    manifest records for readers, unlike ``callable_identity``, which also hashes the code)."""
+    if isinstance(fn, str):
+        return fn
+    return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', type(fn).__name__)}"

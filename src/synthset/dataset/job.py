@@ -1,8 +1,9 @@
-"""The work done on one shard of a problem/answer run: call the generator for every index,
-convert to CALT strings, write the shard's files, return its counters.
+"""The work done on one shard of a run: call the generator for every index, convert to CALT
+strings, encode for every format of the run, write the shard's files, return its counters.
 
 This is the hot path. The loop keeps lookups local and does per sample only what the output
-needs: the seed, the call (timed), the statistics, the conversion and the lines.
+needs: the seed, the call (timed), the statistics, the conversion and one encoding per format
+(in the loop, so that a sample no format can hold is reported with its index and seed).
 """
 
 from __future__ import annotations
@@ -16,21 +17,20 @@ from dataclasses import dataclass
 from hashlib import sha256
 
 from synthset.core.errors import FormatError, GenerationError
-from synthset.core.fs import atomic_open, atomic_write_text
-from synthset.core.nested import json_line, text_field, text_line, to_strings
+from synthset.core.fs import atomic_write_text
+from synthset.core.nested import to_strings
 from synthset.core.seeding import replacement_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.engine.plan import Shard
 from synthset.engine.state import RunState
 from synthset.engine.timeout import SampleTimeout, TimeLimit
+from synthset.io.formats import get_format
 
 # Which process made a shard (kept in its completion marker, for post-mortems).
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 # How many replacement seeds ``on_error: skip`` tries for one index before it gives up.
 MAX_REPLACEMENTS = 100
-
-FORMAT_EXT = {"text": "txt", "json": "jsonl", "parquet": "parquet", "pickle": "pkl"}
 
 
 @dataclass
@@ -47,12 +47,10 @@ class SampleJob:
 
     def __call__(self, shard: Shard) -> dict:
         state = RunState(self.save_dir)
-        want = set(self.formats)
-        texts: list[str] | None = [] if "text" in want else None
-        jsons: list[str] | None = [] if "json" in want else None
-        rows = "parquet" in want or "pickle" in want
-        problems: list = []
-        answers: list = []
+        formats = [get_format(name) for name in self.formats]
+        items: list[list] = [[] for _ in formats]  # each format's encoded samples
+        pairs = [(f.encode, out.append) for f, out in zip(formats, items)]
+        rows = [(f.encode_row, out.append) for f, out in zip(formats, items)]
         stats = MemoryEfficientStatisticsCalculator()
         runtime = stats.runtime_stats.update
         calc = self.statistics_calculator
@@ -82,7 +80,12 @@ class SampleJob:
                 runtime(clock() - t0)
                 try:
                     if type(out) is dict:
-                        self._row(out, calc, stats, texts, jsons, problems if rows else None)
+                        if calc is not None:
+                            sample_stats = calc(out)
+                            if sample_stats is not None:
+                                stats.update_sample(sample_stats)
+                        for encode, add in rows:
+                            add(encode(out))
                         continue
                     problem, answer = out
                     if calc is not None:
@@ -91,45 +94,21 @@ class SampleJob:
                             stats.update_sample(sample_stats)
                     problem = to_strings(problem)
                     answer = to_strings(answer)
-                    if texts is not None:
-                        texts.append(text_line(problem, answer))
-                    if jsons is not None:
-                        jsons.append(json_line(problem, answer))
+                    for encode, add in pairs:
+                        add(encode(problem, answer))
                 except (FormatError, TypeError) as exc:
                     raise GenerationError(shard.split, index, seed, _describe(exc)) from None
-                if rows:
-                    problems.append(problem)
-                    answers.append(answer)
         finally:
             if limit:
                 limit.uninstall()
         elapsed = clock() - started
-        self._write(state, shard, texts, jsons, problems, answers)
         state.stats_file(shard).parent.mkdir(parents=True, exist_ok=True)
+        state.shard_file(shard, formats[0].shard_ext).parent.mkdir(parents=True, exist_ok=True)
+        for fmt, encoded in zip(formats, items):
+            fmt.write_shard(state.shard_file(shard, fmt.shard_ext), encoded, shard.start)
         atomic_write_text(state.stats_file(shard), json.dumps(stats.to_state()))
         return {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
                 "finished_at": time.time(), "worker": WORKER, **counters}
-
-    @staticmethod
-    def _row(row, calc, stats, texts, jsons, keep) -> None:
-        """A task row: JSONL as orjson writes it (keys in the row's order), text as the row's
-        ``text`` or its ``input_ids`` joined by spaces."""
-        import orjson
-
-        if calc is not None:
-            sample_stats = calc(row)
-            if sample_stats is not None:
-                stats.update_sample(sample_stats)
-        if texts is not None:
-            text = row["text"] if "text" in row else " ".join(map(str, row["input_ids"]))
-            if "\n" in text:
-                raise FormatError("a row's text contains a line break, which would split it "
-                                  "across lines of the text file")
-            texts.append(text + "\n")
-        if jsons is not None:
-            jsons.append(orjson.dumps(row).decode() + "\n")
-        if keep is not None:
-            keep.append(row)
 
     def _replace(self, split, index, seed, exc, counters, limit):
         """Handle a failed call: raise GenerationError, or (on_error=skip) draw replacements."""
@@ -167,33 +146,6 @@ class SampleJob:
         if isinstance(exc, (TypeError, ValueError)) and "unpack" in str(exc):
             return f"the generator must return a (problem, answer) pair ({exc})"
         return _describe(exc)
-
-    def _write(self, state, shard, texts, jsons, problems, answers) -> None:
-        state.shard_file(shard, "txt").parent.mkdir(parents=True, exist_ok=True)
-        if texts is not None:
-            with atomic_open(state.shard_file(shard, "txt")) as f:
-                f.writelines(texts)
-        if jsons is not None:
-            with atomic_open(state.shard_file(shard, "jsonl")) as f:
-                f.writelines(jsons)
-        task_rows = bool(problems) and type(problems[0]) is dict
-        if "pickle" in self.formats:
-            from synthset.io.pickle import encode_row, encode_sample
-
-            with atomic_open(state.shard_file(shard, "pkl"), "wb") as f:
-                if task_rows:
-                    f.writelines(encode_row(r) for r in problems)
-                else:
-                    f.writelines(encode_sample(p, a) for p, a in zip(problems, answers))
-        if "parquet" in self.formats:
-            from synthset.io.parquet import write_part, write_rows_part
-
-            if task_rows:
-                write_rows_part(state.shard_file(shard, "parquet"), problems, shard.start)
-            else:
-                write_part(state.shard_file(shard, "parquet"),
-                           [text_field(p) for p in problems], [text_field(a) for a in answers],
-                           shard.start)
 
 
 def _describe(exc: BaseException) -> str:

@@ -5,19 +5,20 @@ manager, ``save_batch``, ``save_final_statistics``, ``load_dataset_jsonl``), wit
 differences: files opened with ``open(tag)`` are written under a temporary name and appear under
 their final names on ``close`` (never half-written); ``load_dataset_jsonl`` keeps an empty-string
 answer instead of falling back to ``solution``; pickle is written only with ``save_pickle=True``
-and read by ``load_dataset`` without executing code.
+and read by ``load_dataset`` without executing code. The bytes and file names are those of the
+format table (``io/formats.py``), so a writer's files equal a run's.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from pathlib import Path
 
 from synthset.core.errors import FormatError
-from synthset.core.fs import tmp_path
-from synthset.core.nested import INNER_SEP, OUTER_SEP, check_strings, json_line, text_line
+from synthset.core.fs import AtomicFile, as_path, atomic_open
+from synthset.core.nested import INNER_SEP, OUTER_SEP, check_strings
+from synthset.io.formats import get_format
+from synthset.io.stats_yaml import write_stats
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,11 @@ class DatasetWriter:
 
     def __init__(self, save_dir: str | None = None, save_text: bool = True,
                  save_json: bool = True, save_pickle: bool = False) -> None:
-        self.save_dir = Path(save_dir) if save_dir else Path.cwd()
+        self.save_dir = as_path(save_dir) if save_dir else Path.cwd()
         self.save_text = save_text
         self.save_json = save_json
         self.save_pickle = save_pickle
-        self._file_handles: dict[str, dict[str, tuple]] = {}
+        self._file_handles: dict[str, dict[str, AtomicFile]] = {}
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -52,15 +53,8 @@ class DatasetWriter:
         if not tag or not isinstance(tag, str):
             raise ValueError(f"tag must be a non-empty string, got '{tag}'")
 
-    def _paths(self, tag: str) -> dict[str, Path]:
-        paths = {}
-        if self.save_text:
-            paths["text"] = self.save_dir / f"{tag}_raw.txt"
-        if self.save_json:
-            paths["json"] = self.save_dir / f"{tag}_data.jsonl"
-        if self.save_pickle:
-            paths["pickle"] = self.save_dir / f"{tag}_data.pkl"
-        return paths
+    def _path(self, kind: str, tag: str):
+        return self.save_dir / get_format(kind).final_names(tag)[0]
 
     def open(self, tag: str) -> None:
         """Open the tag's files once for many ``save_batch`` calls (closed by ``close``)."""
@@ -70,15 +64,11 @@ class DatasetWriter:
             return
         self.save_dir.mkdir(parents=True, exist_ok=True)
         handles = {}
-        for kind, path in self._paths(tag).items():
-            tmp = tmp_path(path)
-            f = open(tmp, "wb") if kind == "pickle" else open(  # noqa: SIM115
-                tmp, "w", encoding="utf-8", newline="\n")
-            if kind == "pickle":
-                from synthset.io.pickle import HEADER
-
-                f.write(HEADER)
-            handles[kind] = (f, tmp, path)
+        for kind in self.formats:
+            fmt = get_format(kind)
+            handles[kind] = AtomicFile(self._path(kind, tag), fmt.mode)
+            if fmt.header:  # a text file has none, and must not get b""
+                handles[kind].write(fmt.header)
         self._file_handles[tag] = handles
 
     def close(self, tag: str) -> None:
@@ -88,13 +78,11 @@ class DatasetWriter:
         if handles is None:
             logger.warning("No open file handles found for tag '%s'", tag)
             return
-        for kind, (f, tmp, path) in handles.items():
-            if kind == "pickle":
-                from synthset.io.pickle import FOOTER
-
-                f.write(FOOTER)
-            f.close()
-            os.replace(tmp, path)
+        for kind, f in handles.items():
+            fmt = get_format(kind)
+            if fmt.footer:
+                f.write(fmt.footer)
+            f.commit()
 
     def close_all(self) -> None:
         for tag in list(self._file_handles):
@@ -108,19 +96,9 @@ class DatasetWriter:
             self.close_all()
         else:  # an error mid-way: leave no partial file under a final name
             for handles in self._file_handles.values():
-                for f, tmp, _path in handles.values():
-                    f.close()
-                    tmp.unlink(missing_ok=True)
+                for f in handles.values():
+                    f.abort()
             self._file_handles.clear()
-
-    def _format_sample_strings(self, problem_str, answer_str) -> str:
-        """``problem # answer`` with CALT's separators (no newline)."""
-        check_strings(problem_str)
-        check_strings(answer_str)
-        return text_line(problem_str, answer_str)[:-1]
-
-    def _get_json_data(self, problem_str, answer_str) -> dict:
-        return {"problem": problem_str, "answer": answer_str}
 
     def save_batch(self, samples, tag: str = "train", batch_idx: int = 0) -> None:
         """Write (problem, answer) string samples; ``batch_idx == 0`` starts the files afresh
@@ -135,36 +113,27 @@ class DatasetWriter:
                 check_strings(answer)
             except FormatError as exc:
                 raise ValueError(f"cannot write sample to split {tag!r}: {exc}") from None
-        texts = [text_line(p, a) for p, a in samples] if self.save_text else None
-        jsons = [json_line(p, a) for p, a in samples] if self.save_json else None
         if tag in self._file_handles:
-            handles = self._file_handles[tag]
-            if texts is not None:
-                handles["text"][0].writelines(texts)
-            if jsons is not None:
-                handles["json"][0].writelines(jsons)
-            if self.save_pickle:
-                from synthset.io.pickle import encode_sample
-
-                handles["pickle"][0].writelines(encode_sample(p, a) for p, a in samples)
+            for kind, f in self._file_handles[tag].items():
+                encode = get_format(kind).encode
+                f.writelines([encode(p, a) for p, a in samples])
             return
-        self.save_dir.mkdir(parents=True, exist_ok=True)
-        mode = "w" if batch_idx == 0 else "a"
-        paths = self._paths(tag)
-        if texts is not None:
-            with open(paths["text"], mode, encoding="utf-8", newline="\n") as f:
-                f.writelines(texts)
-        if jsons is not None:
-            with open(paths["json"], mode, encoding="utf-8", newline="\n") as f:
-                f.writelines(jsons)
         if self.save_pickle:
             raise ValueError("save_pickle needs open(tag) before save_batch and close(tag) "
                              "after (the pickle is one list written as a stream)")
+        self.save_dir.mkdir(parents=True, exist_ok=True)
+        for kind in self.formats:
+            encode = get_format(kind).encode
+            lines = [encode(p, a) for p, a in samples]
+            if batch_idx == 0:  # a new file: it appears complete
+                with atomic_open(self._path(kind, tag)) as f:
+                    f.writelines(lines)
+            else:  # CALT appends later batches to the file in place
+                with self._path(kind, tag).open("a", encoding="utf-8", newline="\n") as f:
+                    f.writelines(lines)
 
     def save_final_statistics(self, statistics: dict, tag: str = "train") -> None:
         """Write ``{tag}_stats.yaml`` in CALT's YAML layout."""
-        from synthset.io.stats_yaml import write_stats
-
         self._validate_tag(tag)
         self.save_dir.mkdir(parents=True, exist_ok=True)
         write_stats(self.save_dir / f"{tag}_stats.yaml", statistics)
@@ -173,27 +142,10 @@ class DatasetWriter:
         """Read ``{tag}_data.jsonl`` back as (problem, answer) pairs (``solution`` is accepted
         for ``answer``, as in older CALT files). A malformed line is an error naming it."""
         self._validate_tag(tag)
-        path = self.save_dir / f"{tag}_data.jsonl"
+        path = self._path("json", tag)
         if not path.exists():
             raise FileNotFoundError(f"JSON Lines file not found: {path}")
-        samples = []
-        with open(path, encoding="utf-8") as f:
-            for line_num, line in enumerate(f, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise FormatError(f"{path}:{line_num}: not valid JSON ({exc})") from None
-                if not isinstance(data, dict) or "problem" not in data or not (
-                        "answer" in data or "solution" in data):
-                    raise FormatError(
-                        f"{path}:{line_num}: expected an object with 'problem' and 'answer' "
-                        "(or the legacy 'solution')")
-                answer = data["answer"] if "answer" in data else data["solution"]
-                samples.append((data["problem"], answer))
-        return samples
+        return list(get_format("json").read(self.save_dir, tag))
 
     def load_dataset(self, tag: str) -> list[tuple]:
         """Read ``{tag}_data.pkl`` (written with ``save_pickle=True`` or by CALT).
@@ -201,10 +153,8 @@ class DatasetWriter:
         The file is loaded with an unpickler that resolves no classes or functions, so it
         cannot run code; a pickle holding anything but strings and lists is refused.
         """
-        from synthset.io.pickle import load_samples
-
         self._validate_tag(tag)
-        path = self.save_dir / f"{tag}_data.pkl"
+        path = self._path("pickle", tag)
         if not path.exists():
             raise FileNotFoundError(f"Dataset file not found: {path}")
-        return load_samples(path)
+        return get_format("pickle").read(self.save_dir, tag)

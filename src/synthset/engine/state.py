@@ -8,9 +8,10 @@ Layout (under ``save_dir/.synthset``):
     completions/<split>/<n>      written last: the shard is done (holds its counters as JSON)
     merged/<split>               the split's final files are complete
 
-Datatrove's habit (STYLE.md): a marker is written only after the files it vouches for, and a
-shard's file names depend only on the shard, so a rerun overwrites whatever a killed one left.
-Unlike datatrove, the manifest refuses a resume whose configuration differs.
+A marker is written only after the files it vouches for, and a shard's file names depend
+only on the shard, so a rerun overwrites whatever a killed one left. The manifest refuses a
+resume whose configuration differs; ``read_manifest`` is the one reader of it, for the engine,
+the readers of ``io`` and ``synthset status`` alike.
 """
 
 from __future__ import annotations
@@ -19,11 +20,52 @@ import json
 import sys
 from pathlib import Path
 
-from synthset.core.errors import ResumeError
+from synthset.core.errors import ResumeError, SynthsetError
 from synthset.core.fs import as_path, atomic_write_text, remove_stale_tmp, rmtree
 from synthset.engine.plan import Shard, fingerprint
 
 STATE_DIR = ".synthset"
+MANIFEST = f"{STATE_DIR}/manifest.json"
+# What every reader of a manifest relies on; a manifest without one of them is refused whole.
+MANIFEST_KEYS = ("fingerprint", "config", "shard_size")
+
+
+class RunFolderError(SynthsetError):
+    """A folder is not a readable synthset run folder: missing, without a manifest, or with a
+    corrupt one. The message names the path and what to do."""
+
+
+def read_manifest(save_dir, missing_ok: bool = False) -> dict | None:
+    """The manifest of the run in ``save_dir`` (a local path or an fsspec URL).
+
+    The one reader of ``manifest.json``: every key of MANIFEST_KEYS and ``config.sizes`` are
+    there when it returns. Raises RunFolderError when the folder does not exist, holds no
+    manifest (unless ``missing_ok``: then None, for folders CALT wrote), or holds a corrupt one.
+    """
+    folder = as_path(save_dir)
+    path = folder / MANIFEST
+    start_over = f"delete {folder / STATE_DIR} (or run with resume=false) to make the run again"
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        if not folder.is_dir():
+            raise RunFolderError(f"{folder} does not exist: give the save_dir of a run") \
+                from None
+        if missing_ok:
+            return None
+        raise RunFolderError(f"{folder} is not a synthset run folder (no {MANIFEST}): give "
+                             "the save_dir of a run") from None
+    try:
+        manifest = json.loads(text)
+    except ValueError as exc:  # JSONDecodeError, and UnicodeDecodeError from read_text
+        raise RunFolderError(f"{path} is corrupt ({exc}); {start_over}") from None
+    missing = [k for k in MANIFEST_KEYS if not isinstance(manifest, dict) or k not in manifest]
+    if not missing and not isinstance(manifest["config"].get("sizes"), dict):
+        missing = ["config.sizes"]
+    if missing:
+        raise RunFolderError(f"{path} has no {', '.join(missing)}: it was not written by "
+                             f"synthset or was edited; {start_over}")
+    return manifest
 
 
 class RunState:
@@ -34,10 +76,6 @@ class RunState:
         self.root = self.save_dir / STATE_DIR
 
     # -- paths ----------------------------------------------------------------------------
-    @property
-    def manifest_path(self) -> Path:
-        return self.root / "manifest.json"
-
     def shard_file(self, shard: Shard, ext: str) -> Path:
         return self.root / "shards" / shard.split / f"{shard.number:05d}.{ext}"
 
@@ -51,17 +89,6 @@ class RunState:
         return self.root / "merged" / split
 
     # -- manifest -------------------------------------------------------------------------
-    def read_manifest(self) -> dict | None:
-        try:
-            return json.loads(self.manifest_path.read_text())
-        except FileNotFoundError:
-            return None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ResumeError(
-                f"{self.manifest_path} is corrupt ({exc}); delete {self.root} or run with "
-                "resume=false to start the run again"
-            ) from None
-
     def open(self, config: dict, shard_size: int, resume: bool, versions: dict,
              extra: dict | None = None) -> int:
         """Start or resume the run; returns the shard size to use.
@@ -73,14 +100,15 @@ class RunState:
         with the keys that differ, unless ``resume`` is false, which starts clean.
         """
         config = json.loads(json.dumps(config, default=str))  # as it reads back from disk
-        old = self.read_manifest()
-        if old is not None and not resume:
+        if not resume:  # before reading: a corrupt manifest must not stop a fresh start
             self.reset()
-            old = None
+        old = read_manifest(self.save_dir, missing_ok=True)
         if old is not None:
-            if old.get("fingerprint") != fingerprint(config):
-                raise ResumeError(_describe_change(self.save_dir, old.get("config", {}), config))
-            remove_stale_tmp(self.root)
+            if old["fingerprint"] != fingerprint(config):
+                raise ResumeError(_describe_change(self.save_dir, old["config"], config))
+            # What a killed attempt left half-written, in the state folder and among the
+            # final files (data/ included).
+            remove_stale_tmp(self.save_dir)
             return int(old["shard_size"])
         self.root.mkdir(parents=True, exist_ok=True)
         manifest = {
@@ -91,7 +119,8 @@ class RunState:
             "python": sys.version.split()[0],
             **(extra or {}),
         }
-        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
+        atomic_write_text(self.save_dir / MANIFEST,
+                          json.dumps(manifest, indent=2, default=str) + "\n")
         return shard_size
 
     def reset(self) -> None:
@@ -122,9 +151,6 @@ class RunState:
         path = self.merged_file(split)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, json.dumps({"files": files}) + "\n")
-
-    def merged_files(self, split: str) -> list[str]:
-        return json.loads(self.merged_file(split).read_text())["files"]
 
     def discard_shard_files(self, split: str) -> None:
         rmtree(self.root / "shards" / split)

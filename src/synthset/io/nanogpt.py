@@ -6,20 +6,20 @@ else ``uint32`` (recorded as ``meta["dtype"]``; ReaLLM-Forge's train.py switches
 for vocab 100277). ``meta.pkl`` holds ``vocab_size``, ``stoi``, ``itos`` as nanoGPT expects;
 ``meta.json`` is a readable copy without the maps. Sidecars: ``{split}.mask.bin`` (uint8 loss
 mask aligned to the tokens) and ``{split}.starts.bin`` (uint64 offset of every sample's first
-token). Every file is written under a temporary name and renamed when complete.
+token). Every file is written under a temporary name and renamed when complete (``core.fs``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import pickle
 from pathlib import Path
 
 import numpy as np
 
 from synthset.core.errors import FormatError
-from synthset.core.fs import tmp_path
+from synthset.core.fs import AtomicFile, atomic_open
+from synthset.io.pickle import _NoGlobals
 
 UINT16_LIMIT = 65535
 
@@ -37,7 +37,7 @@ class SplitWriter:
                       "starts": self.folder / f"{name}.starts.bin"}
         if with_mask:
             self.paths["mask"] = self.folder / f"{name}.mask.bin"
-        self.files = {k: open(tmp_path(p), "wb") for k, p in self.paths.items()}  # noqa: SIM115
+        self.files = {k: AtomicFile(p, "wb") for k, p in self.paths.items()}
         self.tokens = 0
         self.samples = 0
 
@@ -55,25 +55,21 @@ class SplitWriter:
         self.samples += int(starts.size)
 
     def close(self) -> None:
-        for key, f in self.files.items():
-            f.close()
-            os.replace(tmp_path(self.paths[key]), self.paths[key])
+        for f in self.files.values():
+            f.commit()
 
     def abort(self) -> None:
-        for key, f in self.files.items():
-            f.close()
-            tmp_path(self.paths[key]).unlink(missing_ok=True)
+        for f in self.files.values():
+            f.abort()
 
 
 def write_meta(folder: Path, meta_pkl: dict, meta_json: dict) -> None:
     folder = Path(folder)
-    with open(tmp_path(folder / "meta.pkl"), "wb") as f:
+    with atomic_open(folder / "meta.pkl", "wb") as f:
         pickle.dump(meta_pkl, f)
-    os.replace(tmp_path(folder / "meta.pkl"), folder / "meta.pkl")
-    with open(tmp_path(folder / "meta.json"), "w", encoding="utf-8") as f:
+    with atomic_open(folder / "meta.json") as f:
         json.dump(meta_json, f, indent=2, ensure_ascii=False)
         f.write("\n")
-    os.replace(tmp_path(folder / "meta.json"), folder / "meta.json")
 
 
 def read_meta(folder: Path) -> dict:
@@ -86,8 +82,6 @@ def read_meta(folder: Path) -> dict:
         except json.JSONDecodeError as exc:
             raise FormatError(f"{folder / 'meta.json'} is corrupt ({exc})") from None
     if (folder / "meta.pkl").exists():
-        from synthset.io.pickle import _NoGlobals
-
         try:
             with open(folder / "meta.pkl", "rb") as f:
                 meta = _NoGlobals(f).load()

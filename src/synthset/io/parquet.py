@@ -8,15 +8,20 @@ Schema (explicit, the same for every run): ``problem: string``, ``answer: string
 forms of ``*_raw.txt`` (lists joined with `` | `` and `` || ``) — and ``index: int64``, the sample's
 index in its split. Workers write one part per shard; ``merge_parts`` re-cuts them into files of
 ``rows_per_file`` rows and row groups of ``row_group_size`` rows, so the bytes do not depend on the
-shard size. pyarrow is imported only here.
+shard size. pyarrow is imported only here, and only when a Parquet file is written or read.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from synthset.core.fs import as_path, atomic_open
+from synthset.core.nested import text_field
+from synthset.io.formats import Format
 
 DATA_DIR = "data"
 ROWS_PER_FILE = 1_000_000
@@ -28,6 +33,47 @@ def _pa():
     import pyarrow  # a core dependency, imported late: `import synthset` stays cheap
 
     return pyarrow
+
+
+class Parquet(Format):
+    """Rows ``problem``/``answer``/``index`` (or a task's columns plus ``index``), re-cut at
+    merge time into files of ROWS_PER_FILE rows."""
+
+    name = "parquet"
+    shard_ext = "parquet"
+
+    @staticmethod
+    def encode(problem, answer) -> tuple[str, str]:
+        return text_field(problem), text_field(answer)
+
+    @staticmethod
+    def encode_row(row: dict) -> dict:
+        return row
+
+    def write_shard(self, path, items: list, start: int) -> None:
+        if type(items[0]) is dict:
+            write_rows_part(path, items, start)
+        else:
+            write_part(path, [p for p, _ in items], [a for _, a in items], start)
+
+    def final_names(self, split: str, num_samples: int) -> list[str]:
+        return file_names(split, num_samples)
+
+    def merge(self, parts: list, save_dir, split: str, num_samples: int) -> list[str]:
+        return merge_parts(parts, as_path(save_dir), split, num_samples)
+
+    def read(self, save_dir, split: str) -> Iterator[dict]:
+        """Rows as dicts, ``index`` included, in index order (a task row's ``meta`` as the
+        JSON string it was stored as)."""
+        import pyarrow.parquet as pq
+
+        own = re.compile(rf"{re.escape(split)}-\d{{5}}-of-\d{{5}}\.parquet")
+        names = sorted(p.name for p in (as_path(save_dir) / DATA_DIR).iterdir()
+                       if own.fullmatch(p.name))
+        for name in names:
+            with (as_path(save_dir) / DATA_DIR / name).open("rb") as f:
+                for batch in pq.ParquetFile(f).iter_batches(ROW_GROUP_SIZE):
+                    yield from batch.to_pylist()
 
 
 def schema():
@@ -57,8 +103,6 @@ def row_schema(row: dict):
 
 def write_rows_part(path: Path, rows: list[dict], start: int) -> None:
     """A shard of task rows (``input_ids``/``loss_mask``/``labels``/``meta`` or ``text``)."""
-    import json
-
     pa = _pa()
     import pyarrow.parquet as pq
 

@@ -16,6 +16,8 @@ import io
 import pickle
 
 from synthset.core.errors import FormatError
+from synthset.core.fs import as_path
+from synthset.io.formats import StreamFormat
 
 HEADER = b"\x80\x02]"  # PROTO 2, EMPTY_LIST
 FOOTER = b"."  # STOP
@@ -42,8 +44,7 @@ class _NoGlobals(pickle.Unpickler):
 
 def load_samples(path) -> list:
     """Load a ``{split}_data.pkl`` written by synthset (or CALT) without executing code."""
-    with open(path, "rb") as f:
-        data = f.read()
+    data = as_path(path).read_bytes()
     try:
         obj = _NoGlobals(io.BytesIO(data)).load()
     except FormatError:
@@ -53,3 +54,19 @@ def load_samples(path) -> list:
     if not isinstance(obj, list):
         raise FormatError(f"{path} holds a {type(obj).__name__}, not a list of samples")
     return [sample if isinstance(sample, dict) else tuple(sample) for sample in obj]
+
+
+class Pickle(StreamFormat):
+    name = "pickle"
+    shard_ext = "pkl"
+    suffix = "_data.pkl"
+    mode = "wb"
+    header = HEADER
+    footer = FOOTER
+
+    encode = staticmethod(encode_sample)
+    encode_row = staticmethod(encode_row)
+
+    def read(self, save_dir, split: str) -> list:
+        """The whole list at once: a pickle is one object."""
+        return load_samples(as_path(save_dir) / self.final_names(split)[0])

@@ -1,4 +1,4 @@
-"""Batch samplers over nanoGPT data folders (seed 003's ``get_batch`` and training modes).
+"""Batch samplers over nanoGPT data folders (nanoGPT's ``get_batch`` and its training modes).
 
 ``sampling_method``:
 - ``random``: window starts uniform with replacement (nanoGPT's ``torch.randint``);

@@ -1,71 +1,85 @@
-"""The Task protocol: a config dataclass, a vocabulary, and rows made from a random source.
+"""The reasoning tasks' side of the task contract: a config dataclass, a vocabulary, rows.
 
 A row is ``{"input_ids", "loss_mask", "labels", "meta"}`` (Capo: ``{"text", ..., "meta"}``);
 ``labels[i] = input_ids[i]`` where ``loss_mask[i] == 1``, else -100 (PyTorch's ignore index;
-a trainer shifts labels as Hugging Face causal LMs do).
+a trainer shifts labels as Hugging Face causal LMs do). An example is the row plus its
+``prompt`` and ``answer`` text: the task's readable token names joined by spaces, before and
+after the answer marker.
 
-Streams: example ``i`` of the stream with seed ``s`` comes from
-``random.Random(derive_seed(s, "stream", i))`` — any example can be made alone, so streams split
-across DataLoader workers and distributed ranks without coordination, and the union of the
-parts is exactly the single-process stream. Inside the engine a row comes from the engine's own
-per-sample seed (``task(seed)``), like any generator's.
+Streams: example ``i`` of a stream with seed ``s`` is the record of index ``i`` of split
+``train`` in a run with ``root_seed: s`` (``derive_seed(s, "train", i)``) — one seed rule for
+runs, exports and streams. Any example can be made alone, so streams split across DataLoader
+workers and distributed ranks without coordination, and the union of the parts is exactly the
+single-process stream.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import random
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Iterator
 
-from synthset.core.errors import ConfigError, SynthsetError, unknown_key
-from synthset.core.seeding import derive_seed
+from synthset.core.errors import ConfigError, unknown_key
+from synthset.core.task import Task, ValidationError, check, check_level  # noqa: F401 (re-exported)
 
 IGNORE = -100
 
 
-class ValidationError(SynthsetError, ValueError):
-    """A row breaks one of its task's invariants; the message says which."""
+class TokenTask(Task):
+    """Base of the reasoning tasks. Subclasses set ``family``, ``summary``, ``Config`` (a
+    dataclass with a ``validate()`` method) and ``LEVELS``, and implement ``build_vocab``,
+    ``sample`` (a row from a random source), ``texts`` (the row's prompt and answer text) and
+    ``validate_example``.
 
+    Config fields combine as: the dataclass defaults, then a preset's fields, then the level's,
+    then explicit overrides.
+    """
 
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValidationError(message)
-
-
-class Task(ABC):
-    """Base of the reasoning tasks. Subclasses set ``name``, ``Config`` (a dataclass with a
-    ``validate()`` method), ``PRESETS`` and implement ``build_vocab``, ``generate_example`` and
-    ``validate_example``."""
-
-    name = "task"
+    kind = "reasoning"
     Config: type = None
-    PRESETS: dict[str, dict] = {}
+    LEVELS: dict[int, dict] = {}
+    # How a model's answer is read off in evaluation: "teacher_forced" (argmax at the answer
+    # positions of the real row), "greedy" (decoded after the prompt) or "sample" (temperature 1).
+    decoding = "teacher_forced"
 
-    def __init__(self, config=None, tokenizer_name_or_path=None, **overrides):
+    def __init__(self, config=None, tokenizer_name_or_path=None, *, level=None, preset=None,
+                 **overrides):
         self.tokenizer_name_or_path = tokenizer_name_or_path
         self._tokenizer = None
+        self.level = check_level(level)
         if config is None:
             config = self.Config()
         elif isinstance(config, dict):
             overrides = {**config, **overrides}
             config = self.Config()
+        fields = {**(preset or {}), **(self.level_config(level) if level else {}), **overrides}
         names = {f.name for f in dataclasses.fields(self.Config)}
-        for key in overrides:
+        for key in fields:
             if key not in names:
-                raise unknown_key(key, names, where=f"{self.name} config")
-        self.config = dataclasses.replace(config, **overrides)
+                raise unknown_key(key, names, where=f"{self.family} config")
+        self.config = dataclasses.replace(config, **fields)
         self.config.validate()
         self.vocab = self.build_vocab()
 
-    @classmethod
-    def preset(cls, name: str, **overrides):
-        if name not in cls.PRESETS:
-            from synthset.core.errors import bad_choice
+    def level_config(self, level: int) -> dict:
+        return dict(self.LEVELS[check_level(level)])
 
-            raise bad_choice("preset", name, list(cls.PRESETS))
-        return cls(**{**cls.PRESETS[name], **overrides})
+    def config_fields(self) -> list[dict]:
+        return config_fields(self.Config, self.config)
+
+    def with_config(self, **changes):
+        """The same task with some config fields changed (e.g. ``qa=True``)."""
+        new = type(self)(dataclasses.replace(self.config, **changes),
+                         self.tokenizer_name_or_path)
+        new.name, new.level, new.summary = self.name, self.level, self.summary
+        return new
+
+    def evaluation_task(self):
+        """The task in its evaluation mode (``qa``) where it has one."""
+        if "qa" in {f.name for f in dataclasses.fields(self.Config)}:
+            return self.with_config(qa=True)
+        return self
 
     # -- what a task implements ------------------------------------------------------------
     @abstractmethod
@@ -73,36 +87,40 @@ class Task(ABC):
         ...
 
     @abstractmethod
-    def generate_example(self, rng: random.Random) -> dict:
-        ...
+    def texts(self, row: dict) -> tuple[str, str]:
+        """The row's prompt text and answer text."""
+
+    # -- the contract ----------------------------------------------------------------------
+    def example_of(self, row: dict) -> dict:
+        prompt, answer = self.texts(row)
+        return {**row, "prompt": prompt, "answer": answer}
+
+    def validate_example(self, example: dict) -> None:
+        self.validate_row(example)
+        if "prompt" in example or "answer" in example:
+            prompt, answer = self.texts(example)
+            check(example.get("prompt") == prompt, "the prompt text is not the row's tokens "
+                  "before the answer")
+            check(example.get("answer") == answer, "the answer text is not the row's answer "
+                  "tokens")
 
     @abstractmethod
-    def validate_example(self, example: dict) -> None:
-        ...
+    def validate_row(self, row: dict) -> None:
+        """The row's own invariants (tokens, labels, mask, the answer's correctness)."""
 
-    # -- shared ----------------------------------------------------------------------------
+    def prompt_length(self, row: dict) -> int:
+        """How many of the row's tokens form the prompt (what a model is given)."""
+        return len(self.texts(row)[0].split())
+
     def decode(self, ids) -> list[str]:
         return self.vocab.decode(ids)
 
-    def answer_text(self, row: dict) -> str | None:
-        """The answer(s) of a row as text (what the inspector prints); None when the row has
-        no separate answer (Lano). Default: the tokens after each ``<ans>`` that are trained,
-        one group per ``<ans>``, joined by `` | ``."""
-        names = self.decode(row["input_ids"])
-        groups, current = [], None
-        for name, m in zip(names, row["loss_mask"]):
-            if name == "<ans>":
-                current = []
-                groups.append(current)
-            elif current is not None and m:
-                current.append(name)
-            elif current is not None:
-                current = None
-        return " | ".join(" ".join(g) for g in groups) if groups else None
-
-    def __call__(self, seed: int) -> dict:
-        """One row from an engine seed (``synthset generate`` with ``task: NAME``)."""
-        return self.generate_example(random.Random(seed))
+    def answer_from_ids(self, row: dict, predicted) -> str:
+        """The answer text a teacher-forced model gives: ``predicted[i]`` is its guess for
+        token i; the tokens at the row's answer positions are read from it."""
+        names = self.vocab.decode
+        return " | ".join(" ".join(names([int(predicted[i]) for i in range(a, b)]))
+                          for a, b in self.answer_spans(row))
 
     def statistics(self, row: dict) -> dict:
         meta = {k: v for k, v in row.get("meta", {}).items()
@@ -114,19 +132,15 @@ class Task(ABC):
             length, trained = len(row["text"]), 0
         return {"row": {"length": length, "loss_tokens": trained}, "meta": meta}
 
-    def example(self, seed: int, index: int) -> dict:
-        return self.generate_example(random.Random(derive_seed(seed, "stream", index)))
-
+    # -- streams ---------------------------------------------------------------------------
     def iter_examples(self, seed: int, num_examples: int | None = None, start: int = 0,
-                      step: int = 1) -> Iterator[dict]:
-        """Examples ``start, start + step, ...`` of the stream (endless when
-        ``num_examples`` is None). With ``tokenizer_name_or_path``, re-encoded with that local
-        Hugging Face tokenizer (loss mask kept aligned; ``meta`` kept)."""
-        index = start
-        while num_examples is None or index < num_examples:
-            row = self.example(seed, index)
+                      step: int = 1, split: str = "train") -> Iterator[dict]:
+        """Rows ``start, start + step, ...`` of split ``split`` (endless when
+        ``num_examples`` is None): the rows a run with ``root_seed: seed`` writes. With
+        ``tokenizer_name_or_path``, re-encoded with that local Hugging Face tokenizer (loss
+        mask kept aligned; ``meta`` kept)."""
+        for row in self.iter_records(seed, num_examples, start, step, split):
             yield self.retokenized(row) if self.tokenizer_name_or_path else row
-            index += step
 
     def retokenized(self, row: dict) -> dict:
         from synthset.tasks.tokenize import load_tokenizer, retokenize
@@ -136,9 +150,6 @@ class Task(ABC):
         new = retokenize(self, row, self._tokenizer)
         return {"input_ids": new["input_ids"], "loss_mask": new["loss_mask"],
                 "labels": new["labels"], "meta": row["meta"]}
-
-    def take(self, seed: int, count: int) -> list[dict]:
-        return list(self.iter_examples(seed, count))
 
     def iterable(self, seed: int, num_examples: int | None = None,
                  context_length: int | None = None):
@@ -165,6 +176,37 @@ class Task(ABC):
             if len(ids) == context_length:
                 yield make_row(ids, mask, {"example_starts": starts})
                 ids, mask = [], []
+
+
+def config_fields(config_cls, config) -> list[dict]:
+    """The fields of a config dataclass with defaults, values and their ``Args:`` docs."""
+    docs = field_docs(config_cls.__doc__ or "")
+    out = []
+    for f in dataclasses.fields(config_cls):
+        if f.name.startswith("_"):
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else None
+        out.append({"name": f.name, "default": default, "value": getattr(config, f.name),
+                    "doc": docs.get(f.name, "")})
+    return out
+
+
+def field_docs(doc: str) -> dict[str, str]:
+    """``name: text`` entries of an ``Args:`` block (``a, b: text`` documents both)."""
+    out: dict[str, str] = {}
+    current: list[str] = []
+    for line in doc.split("Args:", 1)[-1].splitlines():
+        text = line.strip()
+        head, sep, rest = text.partition(": ")
+        names = [n.strip() for n in head.split(",")]
+        if sep and all(n.isidentifier() for n in names):
+            current = names
+            for n in names:
+                out[n] = rest.strip()
+        elif text and current:
+            for n in current:
+                out[n] = f"{out[n]} {text}".strip()
+    return out
 
 
 def make_row(ids: list[int], mask: list[int], meta: dict) -> dict:

@@ -5,7 +5,7 @@ length 2-4) take a hidden random order; the first L are roots, L ~ U[1, floor((n
 every later node takes 1..min(4, #eligible) parents among earlier nodes whose out-degree is
 still < 4. Layout: ``<bos>`` edges ``parent child`` (shuffled) ``<query> q <ans> a_1 ... a_p q
 <eos>``: the ancestors of q in a valid topological order, then q. The query is uniform among
-nodes with in-degree >= 1 in the last quarter of the hidden order (decision, TASKS.md). Loss
+nodes with in-degree >= 1 in the last quarter of the hidden order (a decision: docs/tasks.md). Loss
 on ``<ans>``, the answer and ``<eos>``.
 """
 
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
-from synthset.tasks.base import (Task, check, check_labels, distinct_words, draw_size,
+from synthset.core.task import digest
+from synthset.tasks.base import (TokenTask, check, check_labels, distinct_words, draw_size,
                                  make_row, require_int)
 from synthset.tasks.vocab import Vocab
 
@@ -47,13 +48,13 @@ class BrevoConfig:
                 raise ConfigError(f"only {words} distinct words exist, fewer than N={self.N}")
 
 
-class BrevoTask(Task):
-    name = "brevo"
+class BrevoTask(TokenTask):
+    family = name = "brevo"
+    summary = "every ancestor of a node in a random DAG, in topological order (breadth)"
     Config = BrevoConfig
-    PRESETS = {
-        "brevo1": {"N": 70, "min_len": 1, "max_len": 1},
-        "brevo2": {"N": 30, "V": 4, "min_len": 2, "max_len": 4},
-    }
+    decoding = "greedy"
+    # Level: more nodes (larger graphs, more ancestors to list).
+    LEVELS = {lv: {"N": n} for lv, n in enumerate([4, 6, 8, 12, 16, 24, 32, 48, 60, 70], 1)}
 
     @property
     def single(self) -> bool:
@@ -69,7 +70,7 @@ class BrevoTask(Task):
             return [(v,) for v in rng.sample(range(1, c.N + 1), n)]
         return distinct_words(randint, n, c.V, c.min_len, c.max_len)
 
-    def generate_example(self, rng) -> dict:
+    def sample(self, rng) -> dict:
         voc = self.vocab
         randint = fast_randint(rng)
         n = draw_size(self, rng)
@@ -137,7 +138,7 @@ class BrevoTask(Task):
         check(not cur, "a word is cut off")
         return words
 
-    def validate_example(self, example: dict) -> None:
+    def validate_row(self, example: dict) -> None:
         check_labels(example)
         edges, q, answer = self.parse(example)
         parents: dict = {}
@@ -180,23 +181,64 @@ class BrevoTask(Task):
             seen.add(v)
         return True
 
-    def score(self, example: dict, generated_ids) -> bool:
-        """Exact-answer check of a model's generated answer tokens (after ``<ans>``, up to
-        ``<eos>``) against the graph in ``example``."""
-        edges, q, _ = self.parse(example)
+    # -- the contract ----------------------------------------------------------------------
+    def texts(self, row: dict) -> tuple[str, str]:
+        """Prompt: the tokens up to ``<ans>``. Answer: the ancestors and the query, without
+        ``<eos>``."""
+        names = self.vocab.decode(row["input_ids"])
+        start, stop = row["meta"]["answer_span"]
+        return " ".join(names[:start]), " ".join(names[start:stop])
+
+    def answer_spans(self, row: dict) -> list[list[int]]:
+        return [row["meta"]["answer_span"]]
+
+    def _graph(self, example: dict):
+        """(edges, parents, query) of the row, nodes as token ids (single-token nodes) or
+        tuples of ids (words): a scorer's fast read of tokens the generator wrote."""
+        ids, voc = example["input_ids"], self.vocab
+        qpos = ids.index(voc["<query>"])
+        apos = ids.index(voc["<ans>"], qpos)
+        words = self._token_words(ids[1:qpos])
+        q = self._token_words(ids[qpos + 1:apos])[0]
+        edges = list(zip(words[::2], words[1::2]))
         parents: dict = {}
         for p, v in edges:
             parents.setdefault(v, set()).add(p)
             parents.setdefault(p, set())
-        eos = self.vocab["<eos>"]
-        tokens = list(generated_ids)
-        if eos in tokens:
-            tokens = tokens[:tokens.index(eos)]
+        return edges, parents, q
+
+    def _token_words(self, tokens) -> list:
+        if self.single:
+            return list(tokens)
+        end = self.vocab.content(self.config.V)  # ids above it end a word
+        words, cur = [], []
+        for t in tokens:
+            cur.append(t)
+            if t > end:
+                words.append(tuple(cur))
+                cur = []
+        return words + ([tuple(cur)] if cur else [])
+
+    def _score(self, text: str, example: dict) -> float:
+        """Exact: the ancestors of the query, each once, in any order where every parent
+        comes before its child, then the query (``<eos>`` at the end is allowed)."""
+        words = text.split()
+        if words and words[-1] == "<eos>":
+            words.pop()
+        stoi = self.vocab.stoi
         try:
-            answer = self._split(tokens)
-        except Exception:
-            return False
-        return self.is_correct_answer(parents, q, answer)
+            ids = [stoi[w] for w in words]
+        except KeyError:
+            return 0.0
+        if not ids or any(t >= stoi["<bos>"] for t in ids):
+            return 0.0
+        _, parents, q = self._graph(example)
+        return float(self.is_correct_answer(parents, q, self._token_words(ids)))
+
+    def dedup_key(self, example: dict) -> str:
+        """The graph (its edges, in any order) and the query."""
+        edges, _, q = self._graph(example)
+        return digest(f"{sorted(edges)}|{q}")
 
 
 def _random_dag(n, rng, randint) -> list[list[int]]:

@@ -7,7 +7,7 @@ independent and uniform. An exposure is a biography of six sentences (birth date
 university, major, employer, work city), each from 50 templates per attribute drawn afresh, in
 a fresh random order; the full name in the first sentence, the pronoun after.
 
-Decision (TASKS.md): the value lists and templates are our own — made once, deterministically,
+Decision (docs/tasks.md): the value lists and templates are our own — made once, deterministically,
 from fixed syllable and phrase lists below (no Faker, no download), at the paper's sizes. A row
 is ``{"text", "meta"}`` with the character spans of the name and of every value, so a trainer
 can sum its losses over exactly those tokens (``capacity_bits``).
@@ -20,7 +20,8 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from synthset.tasks.base import Task, check, require_int
+from synthset.core.task import digest, squash
+from synthset.tasks.base import TokenTask, check, require_int
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -115,23 +116,40 @@ TEMPLATES = _templates()
 
 @dataclass
 class CapoConfig:
-    """Args: N (people), population_seed (who they are: fixed per dataset)."""
+    """Args:
+        N: the number of people.
+        population_seed: who they are (fixed per dataset).
+        ask: which sentence of a biography (0..5, in its text order) the example's question
+            is about: the prompt is the biography up to that sentence's value, the answer the
+            value. Rows are the same for every value.
+    """
 
     N: int = 10_000
     population_seed: int = 0
+    ask: int = 5
 
     def validate(self) -> None:
         require_int("N", self.N, 1)
+        require_int("ask", self.ask, 0)
+        if self.ask > 5:
+            from synthset.core.errors import ConfigError
+
+            raise ConfigError(f"ask must be a sentence position 0..5, got {self.ask}")
         if self.N > N0:
             from synthset.core.errors import ConfigError
 
             raise ConfigError(f"N={self.N} exceeds the {N0} distinct full names")
 
 
-class CapoTask(Task):
-    name = "capo"
+class CapoTask(TokenTask):
+    family = name = "capo"
+    summary = "bioS biographies of synthetic people (knowledge capacity)"
     Config = CapoConfig
-    PRESETS = {"capo": {"N": 10_000}}
+    decoding = "greedy"
+    # Level: more people to know, and the asked fact later in the biography.
+    LEVELS = {lv: {"N": n, "ask": a} for lv, (n, a) in enumerate(
+        [(100, 0), (200, 0), (500, 1), (1000, 1), (2000, 2), (5000, 2), (10_000, 3),
+         (20_000, 4), (50_000, 5), (100_000, 5)], 1)}
 
     def build_vocab(self):
         return None  # text rows: tokenised by the trainer (char-level or a local tokenizer)
@@ -171,7 +189,7 @@ class CapoTask(Task):
             })
         return people
 
-    def generate_example(self, rng, person: int | None = None) -> dict:
+    def sample(self, rng, person: int | None = None) -> dict:
         """One biography (an exposure) of ``person`` (uniform when None)."""
         p = rng.randrange(self.config.N) if person is None else person
         who = self.people[p]
@@ -193,7 +211,7 @@ class CapoTask(Task):
             text += head + who[attr] + after.replace("{s}", subject) + (" " if i < 5 else "")
         return {"text": text, "meta": {"person": p, "spans": spans, "order": order}}
 
-    def validate_example(self, example: dict) -> None:
+    def validate_row(self, example: dict) -> None:
         text, meta = example["text"], example["meta"]
         who = self.people[meta["person"]]
         spans = meta["spans"]
@@ -210,6 +228,31 @@ class CapoTask(Task):
               "a biography has six sentences, one per attribute")
         check(who["work_city"] == values()["city"][self._hq(who["employer"])],
               "the work city is not the employer's headquarters")
+
+    # -- the contract ----------------------------------------------------------------------
+    def texts(self, row: dict) -> tuple[str, str]:
+        """Prompt: the biography up to the asked value. Answer: the value."""
+        start, stop = row["meta"]["spans"][row["meta"]["order"][self.config.ask]]
+        return row["text"][:start], row["text"][start:stop]
+
+    def _score(self, text: str, example: dict) -> float:
+        """The person's own value for the asked attribute (from the population, not the text)."""
+        meta = example["meta"]
+        return float(squash(text) == self.people[meta["person"]][meta["order"][self.config.ask]])
+
+    def loss_spans(self, example: dict) -> dict[str, list[list[int]]]:
+        """The name and the six values: the tokens capacity is measured on."""
+        spans = example["meta"]["spans"]
+        return {"name": [spans["name"]], "values": [spans[a] for a in ATTRIBUTES]}
+
+    def metrics_from_losses(self, losses: dict[str, float], parameters: int) -> dict:
+        """Knowledge bits (``capacity_bits``) and bits per parameter."""
+        bits = capacity_bits(losses["name"], losses["values"], self.config.N)
+        return {"bits": bits, "bits_per_parameter": bits / max(1, parameters)}
+
+    def dedup_key(self, example: dict) -> str:
+        """The whole biography (an exposure: the same person in other words is another one)."""
+        return digest(example["text"])
 
     def _hq(self, employer: str) -> int:
         rng = random.Random(self.config.population_seed)

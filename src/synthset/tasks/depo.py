@@ -1,4 +1,4 @@
-"""Depo — reasoning depth: the k-th successor on a cycle (TASKS.md).
+"""Depo — reasoning depth: the k-th successor on a cycle (docs/tasks.md).
 
 ``<bos>``, the n edges ``word(v_i) word(v_{i+1 mod n})`` of a random n-cycle in shuffled order,
 then min(n, 10) queries with distinct starts: ``<query_k> word(q) <ans> word(succ^k(q))``, then
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
-from synthset.tasks.base import (Task, ValidationError, check, check_labels, distinct_words,
-                                 draw_size, make_row, require_int)
+from synthset.core.task import digest
+from synthset.tasks.base import (TokenTask, ValidationError, check, check_labels,
+                                 distinct_words, draw_size, make_row, require_int)
 from synthset.tasks.vocab import Vocab
 
 
@@ -57,13 +58,15 @@ class DepoConfig:
                               f"{self.min_len}..{self.max_len}, fewer than N={self.N} nodes")
 
 
-class DepoTask(Task):
-    name = "depo"
+class DepoTask(TokenTask):
+    family = name = "depo"
+    summary = "k-th successor of a word on a random cycle (reasoning depth)"
+    score_group = "k"
     Config = DepoConfig
-    PRESETS = {
-        "depo1": {"N": 225, "K": 8, "V": 50, "min_len": 1, "max_len": 2},
-        "depo2": {"N": 75, "K": 16, "V": 4, "min_len": 5, "max_len": 7},
-    }
+    # Level: more nodes and more hops.
+    LEVELS = {lv: {"N": n, "K": k} for lv, (n, k) in enumerate(
+        [(4, 1), (6, 1), (8, 2), (12, 2), (16, 3), (24, 4), (32, 4), (64, 6), (128, 8),
+         (225, 8)], 1)}
 
     def build_vocab(self) -> Vocab:
         c = self.config
@@ -74,7 +77,7 @@ class DepoTask(Task):
         K = self.config.K
         return sorted({2 ** i for i in range(K.bit_length()) if 2 ** i <= K} | {K})
 
-    def generate_example(self, rng) -> dict:
+    def sample(self, rng) -> dict:
         c, voc = self.config, self.vocab
         randint = fast_randint(rng)
         n = draw_size(self, rng)
@@ -109,7 +112,7 @@ class DepoTask(Task):
         mask.append(0)
         return make_row(ids, mask, {"n": n, "k": ks, "answer_spans": spans})
 
-    def validate_example(self, example: dict) -> None:
+    def validate_row(self, example: dict) -> None:
         c, voc = self.config, self.vocab
         ids, mask = example["input_ids"], example["loss_mask"]
         check_labels(example)
@@ -185,14 +188,45 @@ class DepoTask(Task):
                 return tuple(cur), pos
         raise ValidationError("a word runs past the end of the row")
 
-    # -- scoring ---------------------------------------------------------------------------
-    def score(self, example: dict, predicted) -> dict[int, tuple[int, int]]:
-        """Answer-token accuracy per k, teacher-forced: ``predicted[i]`` is the model's argmax
-        for token i (the prediction made at position i - 1). Returns {k: (correct, total)}."""
+    # -- the contract ----------------------------------------------------------------------
+    def texts(self, row: dict) -> tuple[str, str]:
+        """Prompt: the tokens up to the first ``<ans>``. Answer: every answer word in query
+        order, `` | `` between answers."""
+        names = self.vocab.decode(row["input_ids"])
+        spans = row["meta"]["answer_spans"]
+        return (" ".join(names[:spans[0][0]]),
+                " | ".join(" ".join(names[a:b]) for a, b in spans))
+
+    def answer_spans(self, row: dict) -> list[list[int]]:
+        return row["meta"]["answer_spans"]
+
+    def score_details(self, text: str, example: dict) -> dict[int, tuple[int, int]]:
+        """``{k: (right tokens, answer tokens)}``: the i-th answer of ``text`` (answers split
+        by ``|``) against the i-th query's answer, token by token; a missing answer or token is
+        wrong. Summed over k this is the teacher-forced answer-token accuracy."""
+        got = [part.split() for part in text.split("|")]
+        names = self.vocab.decode
+        ids = example["input_ids"]
         out: dict[int, list[int]] = {}
-        for k, (start, stop) in zip(example["meta"]["k"], example["meta"]["answer_spans"]):
+        for i, (k, (a, b)) in enumerate(zip(example["meta"]["k"],
+                                            example["meta"]["answer_spans"])):
+            want = names(ids[a:b])
+            mine = got[i] if i < len(got) else []
             acc = out.setdefault(k, [0, 0])
-            for i in range(start, stop):
-                acc[0] += int(predicted[i] == example["input_ids"][i])
-                acc[1] += 1
-        return {k: (a, b) for k, (a, b) in sorted(out.items())}
+            if len(mine) == len(want):  # a word of another length is wrong in every token
+                acc[0] += sum(1 for x, y in zip(mine, want) if x == y)
+            acc[1] += len(want)
+        return {k: (c, t) for k, (c, t) in sorted(out.items())}
+
+    def _score(self, text: str, example: dict) -> float:
+        parts = self.score_details(text, example).values()
+        return sum(c for c, _ in parts) / max(1, sum(t for _, t in parts))
+
+    def dedup_key(self, example: dict) -> str:
+        """The cycle (its edges, in any order) and the queries asked."""
+        ids = example["input_ids"]
+        first_query = self.vocab["<query_1>"]  # query ids follow every content id
+        start = next(i for i, t in enumerate(ids) if t >= first_query)
+        words = self._split_words(ids[1:start])
+        edges = sorted(zip(words[::2], words[1::2]))
+        return digest(f"{edges}|{ids[start:]}")

@@ -1,5 +1,5 @@
 """The three context-free grammars of Physics of Language Models Part 1 (cfg3f, cfg3j, cfg3k),
-rules as published (TASKS.md). ``GRAMMARS[name] = (root, {symbol: [rhs, ...]})``; terminals
+rules as published (docs/tasks.md). ``GRAMMARS[name] = (root, {symbol: [rhs, ...]})``; terminals
 are 1, 2, 3; the order of each symbol's rules is the published one (draws depend on it)."""
 
 from __future__ import annotations

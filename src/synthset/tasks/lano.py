@@ -14,29 +14,41 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
-from synthset.core.errors import bad_choice
+from synthset.core.errors import ConfigError, bad_choice
 from synthset.core.rand import fast_randint
-from synthset.tasks.base import Task, check, check_labels, make_row
+from synthset.core.task import digest
+from synthset.tasks.base import TokenTask, check, check_labels, make_row
 from synthset.tasks.grammars import GRAMMARS
 from synthset.tasks.vocab import Vocab
 
 
 @dataclass
 class LanoConfig:
-    """Args: grammar (``cfg3f``, ``cfg3j`` or ``cfg3k``)."""
+    """Args:
+        grammar: ``cfg3f``, ``cfg3j`` or ``cfg3k``.
+        prefix: the fraction of a sentence given as the prompt; the rest is the answer (any
+            completion the grammar derives is right). Rows are the same for every value.
+    """
 
     grammar: str = "cfg3f"
+    prefix: float = 0.5
 
     def validate(self) -> None:
         if self.grammar not in GRAMMARS:
             raise bad_choice("grammar", self.grammar, sorted(GRAMMARS))
+        if isinstance(self.prefix, bool) or not isinstance(self.prefix, (int, float)) \
+                or not 0 <= self.prefix < 1:
+            raise ConfigError(f"prefix must be a fraction in [0, 1), got {self.prefix!r}")
 
 
-class LanoTask(Task):
-    name = "lano"
+class LanoTask(TokenTask):
+    family = name = "lano"
+    summary = "sentences of a synthetic context-free grammar (hierarchical structure)"
     Config = LanoConfig
-    PRESETS = {"lano_cfg3f": {"grammar": "cfg3f"}, "lano_cfg3j": {"grammar": "cfg3j"},
-               "lano_cfg3k": {"grammar": "cfg3k"}}
+    decoding = "sample"
+    # Level: deeper grammars with longer sentences.
+    LEVELS = {lv: {"grammar": g} for lv, g in enumerate(
+        ["cfg3f"] * 4 + ["cfg3j"] * 3 + ["cfg3k"] * 3, 1)}
 
     def build_vocab(self) -> Vocab:
         return Vocab(3, ["<bos>"])
@@ -64,15 +76,12 @@ class LanoTask(Task):
             stack.extend(reversed(options[r]))
         return out
 
-    def generate_example(self, rng) -> dict:
+    def sample(self, rng) -> dict:
         s = self.sentence(rng)
         ids = [self.vocab["<bos>"], *s]
         return make_row(ids, [1] * len(ids), {"length": len(s)})
 
-    def answer_text(self, row: dict) -> None:
-        return None  # a sentence, trained on every token: no separate answer
-
-    def validate_example(self, example: dict) -> None:
+    def validate_row(self, example: dict) -> None:
         check_labels(example)
         ids = example["input_ids"]
         check(ids[0] == self.vocab["<bos>"], "the row does not start with <bos>")
@@ -84,13 +93,35 @@ class LanoTask(Task):
         """Whether the grammar derives ``sentence`` (a list of terminals)."""
         return _parser(self.config.grammar)(tuple(sentence))
 
-    def score(self, generated_ids) -> bool:
-        """A sampled sentence (tokens after ``<bos>``, up to the next ``<bos>``) parses."""
-        bos = self.vocab["<bos>"]
-        tokens = list(generated_ids)
-        if bos in tokens:
-            tokens = tokens[:tokens.index(bos)]
-        return bool(tokens) and all(t in (1, 2, 3) for t in tokens) and self.parses(tokens)
+    # -- the contract ----------------------------------------------------------------------
+    def split_point(self, row: dict) -> int:
+        """Index of the first answer token: ``<bos>`` and the prefix come before it."""
+        length = len(row["input_ids"]) - 1
+        return 1 + min(length - 1, max(1, int(length * self.config.prefix)))
+
+    def texts(self, row: dict) -> tuple[str, str]:
+        """Prompt: ``<bos>`` and the first ``prefix`` of the sentence. Answer: the rest."""
+        names = self.vocab.decode(row["input_ids"])
+        cut = self.split_point(row)
+        return " ".join(names[:cut]), " ".join(names[cut:])
+
+    def answer_spans(self, row: dict) -> list[list[int]]:
+        return [[self.split_point(row), len(row["input_ids"])]]
+
+    def _score(self, text: str, example: dict) -> float:
+        """The prompt's prefix followed by ``text`` is a sentence of the grammar (a trailing
+        ``<bos>`` or ``<eos>`` ends it)."""
+        words = text.split()
+        if words and words[-1] in ("<bos>", "<eos>"):
+            words.pop()
+        if not words or any(w not in ("1", "2", "3") for w in words):
+            return 0.0
+        prefix = example["input_ids"][1:self.split_point(example)]
+        return float(self.parses([*prefix, *map(int, words)]))
+
+    def dedup_key(self, example: dict) -> str:
+        """The whole sentence."""
+        return digest(" ".join(map(str, example["input_ids"])))
 
 
 @lru_cache(maxsize=None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from synthset.core.errors import bad_choice
 from synthset.core.rand import fast_randint
-from synthset.tasks.base import Task, check, check_labels, make_row, require_int
+from synthset.tasks.base import TokenTask, check, check_labels, make_row, require_int
 from synthset.tasks.vocab import Vocab
 
 OPS = ("+", "-", "*")
@@ -38,10 +38,12 @@ class ManoConfig:
             raise bad_choice("loss_on", self.loss_on, ["all", "answer"])
 
 
-class ManoTask(Task):
-    name = "mano"
+class ManoTask(TokenTask):
+    family = name = "mano"
+    summary = "value of a prefix expression mod 23 in one step (knowledge manipulation)"
     Config = ManoConfig
-    PRESETS = {"mano": {"L": 10}, "mano13": {"L": 13}, "mano16": {"L": 16}}
+    # Level: more operators.
+    LEVELS = {lv: {"L": L} for lv, L in enumerate([1, 2, 3, 4, 5, 6, 8, 10, 13, 16], 1)}
 
     def build_vocab(self) -> Vocab:
         c = self.config
@@ -49,7 +51,7 @@ class ManoTask(Task):
         return Vocab(c.modulus, ["<bos>", "<ans>", *OPS] + [f"<len_{i}>" for i in range(1, top + 1)],
                      first_content=0)
 
-    def generate_example(self, rng) -> dict:
+    def sample(self, rng) -> dict:
         c, voc = self.config, self.vocab
         randint = fast_randint(rng)
         length = c.fixed_len or (c.L if c.qa else randint(1, c.L))
@@ -99,7 +101,7 @@ class ManoTask(Task):
         check(pos == len(tokens), "tokens left after the expression")
         return value, count
 
-    def validate_example(self, example: dict) -> None:
+    def validate_row(self, example: dict) -> None:
         c, voc = self.config, self.vocab
         check_labels(example)
         ids, mask = example["input_ids"], example["loss_mask"]
@@ -117,6 +119,17 @@ class ManoTask(Task):
         want = [1] * len(ids) if c.loss_on == "all" else [0] * (len(ids) - 2) + [1, 1]
         check(list(mask) == want, f"loss_mask does not match loss_on={c.loss_on!r}")
 
-    def score(self, example: dict, predicted) -> bool:
-        """Answer accuracy: the model's argmax at the answer position (teacher-forced)."""
-        return predicted[len(example["input_ids"]) - 1] == example["input_ids"][-1]
+    # -- the contract ----------------------------------------------------------------------
+    def texts(self, row: dict) -> tuple[str, str]:
+        """Prompt: ``<bos> <len_l>``, the expression and ``<ans>``. Answer: the value."""
+        names = self.vocab.decode(row["input_ids"])
+        return " ".join(names[:-1]), names[-1]
+
+    def answer_spans(self, row: dict) -> list[list[int]]:
+        n = len(row["input_ids"])
+        return [[n - 1, n]]
+
+    def _score(self, text: str, example: dict) -> float:
+        """The expression re-evaluated from the prompt's tokens; the answer is its value."""
+        value, _ = self.evaluate(example["input_ids"][2:-2])
+        return float(int(text.strip()) == value)

@@ -7,7 +7,6 @@ hop) and the composed ``config.yaml`` into a timestamped run folder under ``outp
 from __future__ import annotations
 
 import csv
-import dataclasses
 import time
 from pathlib import Path
 
@@ -16,18 +15,19 @@ from synthset.core.errors import ConfigError
 
 def hop_task(base, k: int):
     """Depo at evaluation size (n = N) with every query asking k hops."""
-    return type(base)(dataclasses.replace(base.config, qa=True, fixed_k=k))
+    return base.with_config(qa=True, fixed_k=k)
 
 
 def hop_accuracy(model, base, hops, examples: int, seed: int, device: str) -> dict[int, float]:
-    from synthset.train.evaluate import depo_accuracy
-    from synthset.train.loop import _batched_logits
+    """Per k, the score of a fixed-k evaluation stream (teacher-forced answer-token
+    accuracy), through the task's own scorer."""
+    from synthset.train.evaluate import model_answers, score
 
     out = {}
     for k in hops:
         task = hop_task(base, k)
-        rows = task.take(seed, examples)
-        out[k] = depo_accuracy(task, rows, _batched_logits(model, rows, device))[k]
+        exs = task.take(seed, examples)
+        out[k] = score(task, exs, model_answers(model, task, exs, device))["score"]
     return out
 
 
@@ -41,9 +41,10 @@ def run_curves(cfg, log=print) -> Path:
 
     data = OmegaConf.to_container(cfg.dataset, resolve=True)
     name = data.pop("name", "depo")
-    if name != "depo":
-        raise ConfigError(f"hop curves need a Depo dataset, got dataset.name={name!r}")
-    base = T.get("depo", **data)
+    base = T.get(name, **data)
+    if base.family != "depo":
+        raise ConfigError(f"hop curves need a Depo task (depo, depo1, depo2), got "
+                          f"dataset.name={name!r}")
     hops = [int(h) for h in cfg.eval.hops]
     bad = [h for h in hops if h > base.config.K or h < 1]
     if bad:

@@ -1,20 +1,63 @@
-"""Per-task metrics from a model: teacher-forced accuracies, greedy/sampled decoding, bits.
+"""Scoring a model on any task through the task contract: the model writes an answer text,
+the task's own verifier (``score_answer``) judges it.
 
-Every metric has a pure function on logits or generated tokens (tested on hand-made inputs)
-and a driver that runs the model over an evaluation stream.
+How the answer text is read off the model is the task's ``decoding``: ``teacher_forced`` (one
+forward pass over the real row; the argmax at each answer position — the papers' answer-token
+accuracy), ``greedy`` (decoded after the prompt) or ``sample`` (temperature 1 after the
+prompt). Text tasks (no token vocabulary) are read as bytes. Nothing here asks which task it
+is running.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from synthset.core.deps import require
 
+BYTE_BOS = 256  # text tasks train on bytes 0..255 and this <bos>
+SEPARATOR = " # "  # between a problem and its answer in byte rows (as in *_raw.txt)
+
 
 def _torch():
     return require("torch", "train", "synthset train")
+
+
+# -- rows as the model sees them -------------------------------------------------------------
+def is_text_task(task) -> bool:
+    return getattr(task, "vocab", None) is None
+
+
+def vocab_size(task) -> int:
+    return BYTE_BOS + 1 if is_text_task(task) else len(task.vocab)
+
+
+def byte_row(row: dict) -> dict:
+    """A text row as bytes (+ <bos>), trained on every token."""
+    ids = [BYTE_BOS, *row["text"].encode("utf-8")]
+    return {"input_ids": ids, "loss_mask": [1] * len(ids), "labels": ids}
+
+
+def prompt_bytes(example: dict) -> list[int]:
+    """What a byte-level model is given: <bos>, the prompt (and the separator before an
+    answer, for problem/answer tasks)."""
+    tail = "" if "text" in example else SEPARATOR
+    return [BYTE_BOS, *(example["prompt"] + tail).encode("utf-8")]
+
+
+def model_row(task, row: dict) -> dict:
+    """A row as the model trains on it: token tasks as they are; text (Capo) as bytes with the
+    loss everywhere; problem/answer tasks as ``<bos> problem # answer <bos>`` in bytes with the
+    loss on the answer and the closing <bos>."""
+    if not is_text_task(task):
+        return row
+    if "text" in row:
+        return byte_row(row)
+    head = prompt_bytes(row)
+    tail = [*row["answer"].encode("utf-8"), BYTE_BOS]
+    ids = head + tail
+    mask = [0] * len(head) + [1] * len(tail)
+    return {"input_ids": ids, "loss_mask": mask,
+            "labels": [t if m else -100 for t, m in zip(ids, mask)]}
 
 
 def predictions(logits) -> np.ndarray:
@@ -40,92 +83,98 @@ def collate(rows, pad_id: int = 0):
     return ids, labels
 
 
-def logits_of(model, rows, device):
+def logits_of(model, rows, device, batch: int = 32) -> list:
     torch = _torch()
-    ids, _ = collate(rows)
-    with torch.no_grad():
-        return model(input_ids=ids.to(device)).logits.float().cpu()
-
-
-def depo_accuracy(task, rows, logits_batch) -> dict[int, float]:
-    """Answer-token accuracy per k (teacher-forced)."""
-    totals: dict[int, list[int]] = {}
-    for row, logits in zip(rows, logits_batch):
-        pred = predictions(logits[: len(row["input_ids"])])
-        for k, (c, t) in task.score(row, pred).items():
-            acc = totals.setdefault(k, [0, 0])
-            acc[0] += c
-            acc[1] += t
-    return {k: c / t for k, (c, t) in sorted(totals.items())}
-
-
-def mano_accuracy(task, rows, logits_batch) -> float:
-    hits = [task.score(row, predictions(lg[: len(row["input_ids"])]))
-            for row, lg in zip(rows, logits_batch)]
-    return float(np.mean(hits))
-
-
-def greedy_answer(model, task, row, device, max_new: int = 64) -> list[int]:
-    """Greedy decoding after ``<ans>`` (Brevo): the generated tokens up to ``<eos>``."""
-    torch = _torch()
-    ids = row["input_ids"]
-    prompt = ids[: ids.index(task.vocab["<ans>"]) + 1]
-    eos = task.vocab["<eos>"]
-    x = torch.tensor([prompt], device=device)
     out = []
+    for i in range(0, len(rows), batch):
+        ids, _ = collate(rows[i:i + batch])
+        with torch.no_grad():
+            out.extend(model(input_ids=ids.to(device)).logits.float().cpu())
+    return out
+
+
+# -- answers from a model --------------------------------------------------------------------
+def teacher_forced_answers(task, examples, logits_batch) -> list[str]:
+    return [task.answer_from_ids(ex, predictions(lg[: len(ex["input_ids"])]))
+            for ex, lg in zip(examples, logits_batch)]
+
+
+def continue_ids(model, prompt: list[int], device, max_new: int, stop: int | None,
+                 sample: bool = False, generator=None) -> list[int]:
+    """Tokens after ``prompt``: greedy, or sampled at temperature 1; up to ``stop``."""
+    torch = _torch()
+    x = torch.tensor([prompt], device=device)
+    out: list[int] = []
     with torch.no_grad():
         for _ in range(max_new):
-            nxt = int(model(input_ids=x).logits[0, -1].argmax())
+            logits = model(input_ids=x).logits[0, -1].float().cpu()
+            if sample:
+                nxt = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=generator))
+            else:
+                nxt = int(logits.argmax())
             out.append(nxt)
-            if nxt == eos:
+            if nxt == stop:
                 break
             x = torch.cat([x, torch.tensor([[nxt]], device=device)], dim=1)
     return out
 
 
-def brevo_exact(model, task, rows, device) -> float:
-    return float(np.mean([task.score(r, greedy_answer(model, task, r, device)) for r in rows]))
-
-
-def sample_sentences(model, task, n: int, device, max_len: int = 600, seed: int = 0):
-    """Sentences sampled at temperature 1 from ``<bos>``, each up to the next ``<bos>``."""
+def generated_answers(model, task, examples, device, sample: bool, seed: int = 0) -> list[str]:
+    """Each example's prompt continued by the model, as the answer text the task reads."""
     torch = _torch()
     gen = torch.Generator().manual_seed(seed)
-    bos = task.vocab["<bos>"]
-    x = torch.full((n, 1), bos, dtype=torch.long, device=device)
-    done = torch.zeros(n, dtype=torch.bool)
-    with torch.no_grad():
-        for _ in range(max_len):
-            probs = torch.softmax(model(input_ids=x).logits[:, -1].float().cpu(), -1)
-            nxt = torch.multinomial(probs, 1, generator=gen)
-            nxt[done] = bos
-            x = torch.cat([x, nxt.to(device)], dim=1)
-            done |= nxt[:, 0] == bos
-            if done.all():
-                break
-    return [row[1:].tolist() for row in x.cpu()]
+    texts = []
+    for ex in examples:
+        if is_text_task(task):
+            room = len(ex["answer"].encode("utf-8")) + 8
+            out = continue_ids(model, prompt_bytes(ex), device, room, BYTE_BOS, sample, gen)
+            text = bytes(b for b in out if b < 256).decode("utf-8", "replace")
+            texts.append(text[:len(ex["answer"])] if "text" in ex else text)
+            continue
+        start = task.answer_spans(ex)[0][0]
+        stop = task.vocab.stoi.get("<eos>", task.vocab.stoi.get("<bos>"))
+        room = len(ex["input_ids"]) - start + 8
+        out = continue_ids(model, ex["input_ids"][:start], device, room, stop, sample, gen)
+        texts.append(" ".join(task.vocab.decode(out)))
+    return texts
 
 
-def lano_parse_rate(task, sentences) -> float:
-    return float(np.mean([task.score(s) for s in sentences]))
+def model_answers(model, task, examples, device) -> list[str]:
+    if task.decoding == "teacher_forced" and not is_text_task(task):
+        return teacher_forced_answers(task, examples, logits_of(model, examples, device))
+    return generated_answers(model, task, examples, device, sample=task.decoding == "sample")
 
 
-def lano_kl(task, model, rows, device, prefix_len: int = 6) -> float:
-    """Mean KL(grammar || model) of the next terminal after short prefixes of real sentences
-    (the grammar's exact distribution, ``next_token_distribution``)."""
-    from synthset.tasks.lano import next_token_distribution
+def score(task, examples, answers) -> dict:
+    """``{"score": ..., "score_by_<group>": {...}}`` from the task's verifier: right units
+    over all units (for most tasks one unit per example; Depo counts answer tokens per k)."""
+    groups: dict = {}
+    for ex, text in zip(examples, answers):
+        for group, (right, total) in task.score_details(text, ex).items():
+            acc = groups.setdefault(group, [0.0, 0])
+            acc[0] += right
+            acc[1] += total
+    right = sum(r for r, _ in groups.values())
+    total = sum(t for _, t in groups.values())
+    out = {"score": right / total if total else 0.0}
+    named = {g: r / t for g, (r, t) in sorted(groups.items()) if g is not None and t}
+    if named:
+        out[f"score_by_{task.score_group}"] = named
+    return out
 
-    torch = _torch()
-    kls = []
-    for row in rows:
-        ids = row["input_ids"][: prefix_len + 1]  # <bos> and the prefix
-        exact = next_token_distribution(task.config.grammar, ids[1:])
-        with torch.no_grad():
-            logits = model(input_ids=torch.tensor([ids], device=device)).logits[0, -1]
-        logp = torch.log_softmax(logits.float().cpu(), -1)
-        q = {t: float(logp[task.vocab.content(t)]) for t in (1, 2, 3)}
-        kls.append(sum(p * (math.log(p) - q[t]) for t, p in exact.items() if p > 0))
-    return float(np.mean(kls))
+
+def evaluate(task, model, device: str = "cpu", examples: int = 64, seed: int = 99) -> dict:
+    """The task's score on held-out examples of its evaluation mode, plus any metric the task
+    derives from the model's losses (``metrics_from_losses``, e.g. Capo's capacity bits)."""
+    eval_task = task.evaluation_task()
+    exs = eval_task.take(seed, examples)
+    result = score(eval_task, exs, model_answers(model, eval_task, exs, device))
+    spans = [eval_task.loss_spans(ex) for ex in exs]
+    if any(spans):
+        losses = span_losses(model, eval_task, exs, spans, device)
+        params = sum(p.numel() for p in model.parameters())
+        result.update(eval_task.metrics_from_losses(losses, params))
+    return result
 
 
 def span_loss_nats(logits, ids, spans) -> float:
@@ -140,29 +189,19 @@ def span_loss_nats(logits, ids, spans) -> float:
     return total
 
 
-def capo_bits(model, task, people: int, device) -> tuple[float, float]:
-    """(bits, bits per parameter) of Capo over the first ``people`` people: p1 and p2 are the
-    summed name and value losses of one biography each, averaged, scaled to task.N people."""
-    from synthset.tasks.capo import capacity_bits
-    from synthset.train.loop import capo_row
-
+def span_losses(model, task, examples, spans, device) -> dict[str, float]:
+    """Per label, the summed loss over the labelled spans, averaged over examples. Spans are
+    character ranges for text tasks (bytes of ASCII text shift by the <bos>), token ranges
+    otherwise."""
     torch = _torch()
-    p1 = p2 = 0.0
-    import random
-
-    for person in range(people):
-        row = task.generate_example(random.Random(person), person=person)
-        tok = capo_row(row)
+    sums: dict[str, float] = {}
+    for ex, labelled in zip(examples, spans):
+        row = model_row(task, ex)
+        shift = 1 if is_text_task(task) else 0
         with torch.no_grad():
-            logits = model(input_ids=torch.tensor([tok["input_ids"]], device=device)).logits[0]
-        spans = row["meta"]["spans"]
-        p1 += span_loss_nats(logits.cpu(), tok["input_ids"], [_tok_span(spans["name"])])
-        p2 += span_loss_nats(logits.cpu(), tok["input_ids"],
-                             [_tok_span(v) for k, v in spans.items() if k != "name"])
-    bits = capacity_bits(p1 / people, p2 / people, task.config.N)
-    params = sum(p.numel() for p in model.parameters())
-    return bits, bits / params
-
-
-def _tok_span(span):  # byte tokens: a character span is a token span shifted by <bos>
-    return [span[0] + 1, span[1] + 1]
+            logits = model(input_ids=torch.tensor([row["input_ids"]], device=device)).logits[0]
+        for label, ranges in labelled.items():
+            moved = [[a + shift, b + shift] for a, b in ranges]
+            sums[label] = sums.get(label, 0.0) + span_loss_nats(logits.cpu(), row["input_ids"],
+                                                               moved)
+    return {label: total / len(examples) for label, total in sums.items()}

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from synthset.core.deps import require
 from synthset.core.errors import ConfigError
 from synthset.train import evaluate as E
+from synthset.train.evaluate import evaluate, model_row, vocab_size
 from synthset.train.models import ModelConfig, build_model
-
-CAPO_BOS = 256  # Capo trains on bytes 0..255 and this <bos>
 
 
 @dataclass
@@ -37,19 +36,9 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def capo_row(row: dict) -> dict:
-    """A Capo biography as bytes (+ <bos>), trained on every token."""
-    ids = [CAPO_BOS, *row["text"].encode("utf-8")]
-    return {"input_ids": ids, "loss_mask": [1] * len(ids), "labels": ids}
-
-
-def vocab_size(task) -> int:
-    return CAPO_BOS + 1 if task.name == "capo" else len(task.vocab)
-
-
 def rows_of(task, seed: int, count: int | None = None, start: int = 0, step: int = 1):
     for row in task.iter_examples(seed, count, start=start, step=step):
-        yield capo_row(row) if task.name == "capo" else row
+        yield model_row(task, row)
 
 
 def max_length(task, probe: int = 200) -> int:
@@ -126,41 +115,3 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
     model.train(False)  # evaluation mode
     result.metric = evaluate(task, model, device, eval_examples)
     return model, result
-
-
-def evaluate(task, model, device: str = "cpu", examples: int = 64, seed: int = 99) -> dict:
-    """The task's metric on a held-out evaluation stream (its evaluation mode)."""
-    import dataclasses
-
-    name = task.name
-    if name == "capo":
-        bits, per_param = E.capo_bits(model, task, min(examples, task.config.N), device)
-        return {"bits": bits, "bits_per_parameter": per_param}
-    eval_task = task
-    if "qa" in {f.name for f in dataclasses.fields(task.config)}:
-        eval_task = type(task)(dataclasses.replace(task.config, qa=True))
-    rows = eval_task.take(seed, examples)
-    if name == "depo":
-        return {"accuracy_per_k": E.depo_accuracy(eval_task, rows, _batched_logits(
-            model, rows, device))}
-    if name == "mano":
-        return {"answer_accuracy": E.mano_accuracy(eval_task, rows, _batched_logits(
-            model, rows, device))}
-    if name == "brevo":
-        return {"exact_answer_rate": E.brevo_exact(model, eval_task, rows[:examples], device)}
-    sentences = E.sample_sentences(model, task, min(examples, 16), device,
-                                   max_len=max(len(r["input_ids"]) for r in rows) + 50)
-    return {"parse_rate": E.lano_parse_rate(task, sentences),
-            "kl_next_token": E.lano_kl(task, model, rows[:16], device)}
-
-
-def _batched_logits(model, rows, device, batch: int = 32):
-    out = []
-    for i in range(0, len(rows), batch):
-        out.extend(E.logits_of(model, rows[i:i + batch], device))
-    return out
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    require("torch", "train", "synthset train").manual_seed(seed)

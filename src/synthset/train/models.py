@@ -2,7 +2,7 @@
 (recurrent) causal LM built from transformers' OLMo-2 decoder blocks.
 
 The recurrent model: a prelude of blocks, a recurrent stack applied ``loops`` times, a coda,
-then the LM head. Options (seed 004):
+then the LM head. Options:
 - ``inject_input_each_step``: add the input embedding to the loop state at every step;
 - ``random_init_loop_state``: the loop starts from Gaussian noise, not the prelude's output
   (the prelude output is then injected);
@@ -275,7 +275,3 @@ class _Output:
     mean_steps = None
     halting = None
     kl = None
-
-
-def count_parameters(model) -> int:
-    return sum(p.numel() for p in model.parameters())

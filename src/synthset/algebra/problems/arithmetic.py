@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from functools import reduce
 
 from synthset.algebra import terms as T
-from synthset.algebra.problems.base import PolyProblem
+from synthset.algebra.problems.base import PolyProblem, poly_levels
 
 
 @dataclass
 class PolySum(PolyProblem):
     """``k`` random polynomials; answer their sum."""
 
-    k: int = 2
+    k: int = 2  # how many polynomials
 
     def generate(self, rng):
         polys = self.sampler(rng).sample(self.k)
@@ -29,7 +29,7 @@ class PolySum(PolyProblem):
 class PolyProduct(PolyProblem):
     """``k`` random polynomials; answer their product."""
 
-    k: int = 2
+    k: int = 2  # how many polynomials
 
     def generate(self, rng):
         polys = self.sampler(rng).sample(self.k)
@@ -48,8 +48,10 @@ class PolyAddition(PolyProblem):
 
     symbols: str = "x0, x1, x2"
     field: str = "ZZ"
-    min_count: int = 3
+    min_count: int = 3  # the problem has min_count..max_count polynomials
     max_count: int = 6
+
+    LEVELS = poly_levels(("x0", "x1", "x2"))
 
     def generate(self, rng):
         polys = self.sampler(rng).sample(rng.randint(self.min_count, self.max_count))

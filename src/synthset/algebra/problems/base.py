@@ -1,27 +1,39 @@
-"""What every problem shares: its backend and ring, statistics, and string helpers."""
+"""What every problem shares: its backend and ring, statistics, string helpers, and the task
+contract (prompt/answer text, the verifier as a scorer, levels).
+
+A problem's record is CALT's ``(problem, answer)`` pair; its example's ``prompt`` and ``answer``
+are their ``*_raw.txt`` strings (list items joined with `` | ``, inner lists with `` || ``), and
+``meta`` keeps the nested strings the verifier reads.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import random
-from abc import ABC, abstractmethod
+import re
+from abc import abstractmethod
 from dataclasses import dataclass
 
-from synthset.algebra.backends import get_backend
+from synthset.algebra.backends import BACKENDS, get_backend
 from synthset.algebra.fields import parse_field, parse_order, parse_symbols
 from synthset.algebra.parse import parse_terms
+from synthset.core.nested import read_like
+from synthset.core.task import PairTask, check_level
+
 
 
 @dataclass
-class Problem(ABC):
-    """Base of the problems: ``backend`` names the algebra engine; subclasses add parameters,
-    ``generate(rng)``, and ``check(problem, answer)`` on the written strings."""
+class Problem(PairTask):
+    """Base of the problems: ``backend`` names the algebra engine; subclasses add parameters
+    (dataclass fields), ``generate(rng)``, and ``check(problem, answer)`` on the written
+    strings, independent of the backend that made them. ``LEVELS`` maps 1..10 to fields."""
 
     backend: str = "sympy"
 
-    name = "problem"
-
-    def __call__(self, seed: int):
-        return self.generate(random.Random(seed))
+    kind = "algebra"
+    LEVELS = {}  # level -> fields
+    # The backends the problem runs on; empty: it uses none (any backend name is accepted).
+    BACKENDS = ()
 
     @abstractmethod
     def generate(self, rng: random.Random):
@@ -30,6 +42,36 @@ class Problem(ABC):
     @abstractmethod
     def check(self, problem, answer) -> bool:
         ...
+
+    # -- the contract ----------------------------------------------------------------------
+    def sample(self, rng: random.Random):
+        return self.generate(rng)
+
+    def verifies(self, problem, answer) -> bool:
+        return self.check(problem, answer)
+
+    def _score(self, text: str, example: dict) -> float:
+        """The answer read back in the shape of the reference (`` | `` and `` || `` between
+        items, spaces around them optional) and judged by ``check`` on the problem."""
+        return float(self.accepts(example["meta"]["problem"],
+                                  read_like(text, example["meta"]["answer"])))
+
+    def accepts(self, problem, answer) -> bool:
+        """Whether ``answer`` is a right answer to ``problem`` (``check``, unless several
+        spellings of the answer are right)."""
+        return self.check(problem, answer)
+
+    def level_config(self, level: int) -> dict:
+        return dict(self.LEVELS[check_level(level)]) if self.LEVELS else {}
+
+    def config_fields(self) -> list[dict]:
+        docs = _field_docs(type(self))
+        return [{"name": f.name, "default": f.default, "value": getattr(self, f.name),
+                 "doc": docs.get(f.name, "")}
+                for f in dataclasses.fields(self) if f.name != "backend"]
+
+    def backends(self) -> list[str]:
+        return list(self.BACKENDS)
 
     def statistics(self, problem, answer) -> dict:
         return {"problem": self._stats(problem), "answer": self._stats(answer)}
@@ -45,16 +87,45 @@ class Problem(ABC):
         }
 
 
+def _field_docs(cls) -> dict[str, str]:
+    """Trailing ``# comments`` on a problem's field lines, as their docs."""
+    import inspect
+
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        try:
+            source = inspect.getsource(klass)
+        except (OSError, TypeError):
+            continue
+        for m in re.finditer(r"^\s+(\w+): [^=\n]+=[^#\n]*#\s*(.+)$", source, re.M):
+            docs[m.group(1)] = m.group(2).strip()
+    return docs
+
+
+def poly_levels(names=("x", "y", "z"), **fixed) -> dict[int, dict]:
+    """Levels of a polynomial problem: more variables, higher degree, more terms and larger
+    coefficients (ZZ/RR: max |c|; QQ: numerator and denominator bound; GF(p): unchanged)."""
+    table = [(1, 1, 2, 3), (1, 2, 3, 5), (2, 2, 3, 5), (2, 3, 4, 10), (2, 3, 5, 10),
+             (2, 4, 6, 20), (3, 4, 6, 20), (3, 5, 8, 50), (3, 6, 10, 100), (3, 7, 12, 100)]
+    return {lv: {"symbols": ", ".join(names[:v]), "max_degree": d, "max_num_terms": t,
+                 "coeff_bound": c, **fixed}
+            for lv, (v, d, t, c) in enumerate(table, 1)}
+
+
 @dataclass
 class PolyProblem(Problem):
     """A problem over one polynomial ring (the sampler's settings are its fields)."""
 
-    symbols: str = "x, y"
-    field: str = "GF(7)"
-    order: str = "grevlex"
-    max_degree: int = 3
-    max_num_terms: int = 5
-    min_degree: int = 0
+    symbols: str = "x, y"  # the ring's variables, e.g. "x, y, z"
+    field: str = "GF(7)"  # QQ, ZZ, RR or GF(p)
+    order: str = "grevlex"  # lex, grlex/deglex or grevlex/degrevlex
+    max_degree: int = 3  # total degree of each sampled polynomial at most
+    max_num_terms: int = 5  # terms of each sampled polynomial at most
+    min_degree: int = 0  # total degree at least
+    coeff_bound: int | None = None  # |coefficients| (ZZ, RR) or num/den bound (QQ); None: 10
+
+    LEVELS = poly_levels()
+    BACKENDS = BACKENDS
 
     def __post_init__(self):
         self._field = parse_field(self.field)
@@ -74,6 +145,9 @@ class PolyProblem(Problem):
             settings = dict(symbols=self._symbols, field_str=self._field, order=self._order,
                             max_degree=self.max_degree, max_num_terms=self.max_num_terms,
                             min_degree=self.min_degree)
+            if self.coeff_bound is not None:
+                settings["num_bound" if self._field.kind == "QQ" else "max_coeff"] = \
+                    self.coeff_bound
             settings.update(overrides)
             sampler = cache[key] = PolynomialSampler(**settings, backend=self.backend, rng=rng)
         sampler.rng = rng
@@ -91,8 +165,6 @@ class PolyProblem(Problem):
         """A written polynomial as a term dict (the verifiers' input)."""
         return parse_terms(text, self._symbols, self._field)
 
-    def terms_native(self, poly) -> dict:
-        return dict(get_backend(self.backend).terms(poly))
 
 
 def _flatten(obj):

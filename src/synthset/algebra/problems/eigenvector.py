@@ -12,9 +12,12 @@ from synthset.algebra.problems.base import Problem
 class Eigenvector(Problem):
     """CALT's eigenvector: a 3x3 symmetric PSD matrix; answer its top unit eigenvector."""
 
-    size: int = 3
-    bound: int = 3
-    decimals: int = 4
+    size: int = 3  # the matrix is B^T B for a size x size integer matrix B
+    bound: int = 3  # entries of B in [-bound, bound]
+    decimals: int = 4  # digits of the answer's entries
+
+    LEVELS = {lv: {"size": n, "bound": b} for lv, (n, b) in enumerate(
+        [(2, 1), (2, 2), (2, 3), (3, 2), (3, 3), (3, 5), (4, 3), (4, 5), (5, 5), (6, 9)], 1)}
 
     def generate(self, rng):
         import numpy as np

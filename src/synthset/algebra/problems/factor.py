@@ -20,8 +20,15 @@ class PolyFactor(PolyProblem):
     """Factorisation: a product of random polynomials; answer its irreducible factors."""
 
     field: str = "ZZ"
-    k: int = 2
+    k: int = 2  # the problem is the product of k random polynomials
     min_degree: int = 1
+
+    LEVELS = {lv: {"symbols": ", ".join("xyz"[:v]), "max_degree": d, "max_num_terms": t,
+                   "coeff_bound": c}
+              for lv, (v, d, t, c) in enumerate(
+                  [(1, 1, 2, 3), (1, 2, 2, 5), (1, 2, 3, 5), (2, 1, 2, 5), (2, 2, 3, 5),
+                   (2, 2, 3, 10), (2, 3, 4, 10), (3, 2, 3, 10), (3, 3, 4, 20),
+                   (3, 3, 5, 20)], 1)}
 
     def __post_init__(self):
         super().__post_init__()
@@ -45,7 +52,10 @@ class PolyFactor(PolyProblem):
         written = sorted((degree, eng.to_str(f)) for degree, f, e in parts for _ in range(e))
         return ([] if constant == 1 else [str(constant)]) + [text for _, text in written]
 
-    def check(self, problem, answer) -> bool:
+    def check(self, problem, answer, strict: bool = True) -> bool:
+        """The answer multiplies back to the problem and its factors are the irreducible ones
+        (with ``strict``: each normalised, as written by ``generate``; without: any associate,
+        the constant adjusted, in any order)."""
         fld, sym = self._field, self._symbols
         target = self.terms_of(problem)
         n = len(sym)
@@ -56,11 +66,35 @@ class PolyFactor(PolyProblem):
         if product != target:
             return False
         factors = [self.terms_of(p) for p in parts if T.total_degree(self.terms_of(p)) > 0]
-        if any(f != T.normalize(f, fld, self._order) for f in factors):
+        if strict and any(f != T.normalize(f, fld, self._order) for f in factors):
             return False
+        factors = [T.normalize(f, fld, self._order) for f in factors]
         if fld.kind == "GF" and n > 1:  # SymPy cannot factor these: count the factors only
             return all(T.total_degree(f) > 0 for f in factors)
         _, expected = sympy_poly(target, sym, fld).factor_list()
         want = sorted(sorted(T.normalize(poly_terms(f, fld), fld, self._order).items())
                       for f, e in expected for _ in range(e))
         return want == sorted(sorted(f.items()) for f in factors)
+
+    def accepts(self, problem, answer) -> bool:
+        """The scorer's check: the factors multiply back to the problem (in plain term
+        dicts) and, normalised, are the irreducible factors the problem's backend finds (any
+        order, any associate). ``check`` stays SymPy's, independent of the backends."""
+        fld, n = self._field, len(self._symbols)
+        parts = answer if isinstance(answer, list) else [answer]
+        product = T.one(n)
+        factors = []
+        for part in parts:
+            terms = self.terms_of(part)
+            product = T.mul(product, terms, fld)
+            if T.total_degree(terms) > 0:
+                factors.append(sorted(T.normalize(terms, fld, self._order).items()))
+        target = self.terms_of(problem)
+        if product != target:
+            return False
+        ring = self.ring()
+        eng = ring.backend
+        _, found = eng.factor_parts(ring.from_dict(target), ring)
+        want = sorted(sorted(T.normalize(dict(eng.terms(f)), fld, self._order).items())
+                      for _, f, e in found for _ in range(e))
+        return want == sorted(factors)

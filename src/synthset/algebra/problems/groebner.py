@@ -24,6 +24,11 @@ class GroebnerBackward(PolyProblem):
     field: str = "GF(7)"
     order: str = "lex"
     degree: int = 3  # deg h, the univariate generator
+    LEVELS = {lv: {"symbols": ", ".join("xyz"[:v]), "degree": d, "max_degree": 2,
+                   "max_num_terms": t}
+              for lv, (v, d, t) in enumerate(
+                  [(2, 1, 2), (2, 2, 2), (2, 2, 3), (2, 3, 3), (3, 2, 2), (3, 2, 3),
+                   (3, 3, 3), (3, 3, 4), (3, 4, 4), (3, 5, 4)], 1)}
     transform_degree: int = 1  # degrees of the entries of L and U
     transform_terms: int = 2
     max_degree: int = 2
@@ -87,6 +92,22 @@ class GroebnerBackward(PolyProblem):
                 row = T.add(row, T.mul(rand_entry(), UG[j], fld), fld)
             F.append(row)
         return [ring.from_dict(f) for f in F], [ring.from_dict(g) for g in G]
+
+    def _score(self, text: str, example: dict) -> float:
+        """The reduced lex Groebner basis of an ideal is unique: the answer is right when its
+        polynomials, made monic, are the reference basis's, in any order and spelling (the
+        reference itself is checked against a fresh Buchberger run by ``check``)."""
+        from synthset.core.nested import read_like
+
+        fld = self._field
+
+        def basis(polys):
+            return sorted(sorted(T.normalize(self.terms_of(p), fld, "lex").items())
+                          for p in polys)
+
+        got = read_like(text, example["meta"]["answer"])
+        got = got if isinstance(got, list) else [got]
+        return float(basis(got) == basis(example["meta"]["answer"]))
 
     def check(self, problem, answer) -> bool:
         import sympy

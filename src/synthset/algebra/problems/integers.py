@@ -13,8 +13,12 @@ from synthset.algebra.problems.base import Problem
 class IntegerSum(Problem):
     """CALT's README demo: random integers; answer their sum."""
 
-    count: int = 5
-    bound: int = 1000
+    count: int = 5  # how many integers
+    bound: int = 1000  # each in [-bound, bound]
+
+    LEVELS = {lv: {"count": c, "bound": b} for lv, (c, b) in enumerate(
+        [(2, 9), (2, 99), (3, 99), (3, 999), (4, 999), (5, 9999), (6, 9999), (8, 99999),
+         (10, 99999), (12, 999999)], 1)}
 
     def generate(self, rng):
         problem = [rng.randint(-self.bound, self.bound) for _ in range(self.count)]
@@ -32,8 +36,10 @@ class IntegerSum(Problem):
 class GF17Addition(Problem):
     """CALT's gf17_addition: numbers of GF(p); answer their cumulative sums mod p."""
 
-    max_length: int = 10
-    p: int = 17
+    max_length: int = 10  # the problem has 2..max_length numbers
+    p: int = 17  # the prime modulus
+
+    LEVELS = {lv: {"max_length": n} for lv, n in enumerate([2, 3, 4, 5, 6, 8, 10, 12, 16, 20], 1)}
 
     def generate(self, rng):
         values = [rng.randint(0, self.p - 1) for _ in range(rng.randint(2, self.max_length))]
@@ -67,8 +73,12 @@ def _primes_below(n: int) -> list[int]:
 class IntegerFactorization(Problem):
     """CALT's integer factorisation: a product of distinct primes; answer the primes."""
 
-    max_factors: int = 4
-    prime_bound: int = 1000
+    max_factors: int = 4  # 2..max_factors distinct primes
+    prime_bound: int = 1000  # every prime below this
+
+    LEVELS = {lv: {"max_factors": f, "prime_bound": b} for lv, (f, b) in enumerate(
+        [(2, 20), (2, 50), (3, 100), (3, 200), (4, 500), (4, 1000), (5, 2000), (5, 5000),
+         (6, 10000), (6, 20000)], 1)}
 
     def __post_init__(self):
         self._primes = _primes_below(self.prime_bound)

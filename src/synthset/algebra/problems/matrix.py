@@ -16,10 +16,16 @@ from synthset.algebra.problems.base import PolyProblem
 class UnimodularInverse(PolyProblem):
     """Inverse of a unimodular upper-triangular polynomial matrix."""
 
-    size: int = 3
-    density: float = 1.0
+    size: int = 3  # the matrix is size x size
+    density: float = 1.0  # the fraction of non-zero entries above the diagonal
     max_degree: int = 2
     max_num_terms: int = 3
+
+    LEVELS = {lv: {"symbols": ", ".join("xyz"[:v]), "size": n, "max_degree": d,
+                   "max_num_terms": t}
+              for lv, (v, n, d, t) in enumerate(
+                  [(1, 2, 1, 1), (1, 2, 1, 2), (1, 2, 2, 2), (2, 3, 1, 2), (2, 3, 2, 2),
+                   (2, 3, 2, 3), (2, 3, 3, 3), (2, 4, 2, 3), (3, 4, 3, 3), (3, 4, 3, 4)], 1)}
 
     def generate(self, rng):
         n = self.size

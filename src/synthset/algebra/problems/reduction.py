@@ -29,6 +29,13 @@ class PolyReduction(PolyProblem):
     max_num_terms: int = 3
     min_degree: int = 1  # a constant generator would make the ideal the whole ring
 
+    BACKENDS = ("sympy", "sagemath")
+    LEVELS = {lv: {"symbols": ", ".join("xyz"[:v]), "num_generators": g, "max_degree": d,
+                   "max_num_terms": t}
+              for lv, (v, g, d, t) in enumerate(
+                  [(2, 1, 1, 2), (2, 1, 2, 2), (2, 2, 2, 2), (2, 2, 2, 3), (3, 1, 2, 3),
+                   (3, 2, 2, 2), (3, 2, 2, 3), (3, 2, 3, 3), (3, 3, 2, 3), (3, 3, 3, 3)], 1)}
+
     def __post_init__(self):
         super().__post_init__()
         if self.backend == "flint":
@@ -43,6 +50,22 @@ class PolyReduction(PolyProblem):
         if any(eng.total_degree(b) == 0 and not eng.is_zero(b) for b in basis):
             raise DegenerateIdeal("g1..gk generate the whole ring (Groebner basis {1})")
         return [f, *gens], eng.reduce(f, basis)
+
+    def generate_example(self, rng) -> dict:
+        """As ``generate``, drawing again from ``rng`` while the ideal is the whole ring (the
+        engine instead lets ``on_error`` replace such a seed and counts it)."""
+        for _ in range(100):
+            try:
+                return self.example_of(self.generate(rng))
+            except DegenerateIdeal:
+                continue
+        raise DegenerateIdeal("100 draws in a row generated the whole ring")
+
+    def _score(self, text: str, example: dict) -> float:
+        """The normal form modulo a Groebner basis is unique: the answer is right when it is
+        the reference remainder, in any spelling (the reference itself is checked against a
+        fresh reduction by ``check``)."""
+        return float(self.terms_of(text.strip()) == self.terms_of(example["meta"]["answer"]))
 
     def check(self, problem, answer) -> bool:
         import sympy

@@ -1,0 +1,38 @@
+"""``{split}_raw.txt``: CALT's text format, one ``problem # answer`` line per sample.
+
+Lists are joined with `` | `` and `` || `` (``core.nested``); a task row is written as its
+``text``, or its ``input_ids`` joined by spaces. A line break inside a sample would split it
+across lines, so it is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from synthset.core.errors import FormatError
+from synthset.core.fs import as_path
+from synthset.core.nested import text_line
+from synthset.io.formats import StreamFormat
+
+
+class Text(StreamFormat):
+    name = "text"
+    shard_ext = "txt"
+    suffix = "_raw.txt"
+
+    encode = staticmethod(text_line)
+
+    @staticmethod
+    def encode_row(row: dict) -> str:
+        text = row["text"] if "text" in row else " ".join(map(str, row["input_ids"]))
+        if "\n" in text:
+            raise FormatError("a row's text contains a line break, which would split it "
+                              "across lines of the text file")
+        return text + "\n"
+
+    def read(self, save_dir, split: str) -> Iterator[str]:
+        """The lines of the split, without their newlines (the text form is not parsed back:
+        ``json`` keeps the nesting)."""
+        with (as_path(save_dir) / self.final_names(split)[0]).open("rb") as f:
+            for line in f:
+                yield line.decode("utf-8").rstrip("\n")

@@ -1,0 +1,136 @@
+"""The option declaration: every face reads it, so a bad value gets the same one-line error
+everywhere, and only the options that change bytes reach the fingerprint."""
+
+import json
+from dataclasses import fields
+
+import pytest
+
+from synthset import ConfigError, ResumeError
+from synthset.dataset import DatasetGenerator, DatasetPipeline
+from synthset.dataset.config import OPTIONS, RunOptions
+from tests import gens
+from tests.conftest import make_run
+
+BLOCK = {"save_dir": "unused", "num_train_samples": 6, "num_test_samples": 2, "batch_size": 5,
+         "n_jobs": 1, "root_seed": 42, "verbose": False}
+
+
+def test_every_option_is_declared_with_its_reason():
+    assert set(OPTIONS) == {f.name for f in fields(RunOptions)}
+    for key, declared in OPTIONS.items():
+        assert declared.why, key
+        assert declared.choices or (declared.accepts and declared.valid), key
+    assert {k for k, d in OPTIONS.items() if d.fingerprint} == {"root_seed", "formats",
+                                                                 "on_error", "timeout"}
+    assert {k for k, d in OPTIONS.items() if d.required} == {
+        "save_dir", "num_train_samples", "num_test_samples", "batch_size", "n_jobs", "root_seed"}
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("n_jobs", 0, "n_jobs must be -1 (all cores) or a positive integer, got 0"),
+    ("batch_size", 0, "batch_size must be a positive integer, got 0"),
+    ("on_error", "ignore", "on_error must be one of 'raise', 'skip', got 'ignore'"),
+    ("timeout", -1, "timeout must be a positive number of seconds or null, got -1"),
+    ("save_text", "yes", "save_text must be true or false, got 'yes'"),
+    ("formats", ["csv"], "formats must be one of 'text', 'json', 'parquet', 'pickle', got 'csv'"),
+    ("shard_size", 0, "shard_size must be a positive integer or null, got 0"),
+])
+def test_one_message_per_option_on_every_face(tmp_path, key, value, message):
+    seen = []
+    attempts = [
+        lambda: DatasetPipeline(gens.integer_sum, **{**BLOCK, key: value}),
+        lambda: DatasetPipeline.from_config({**BLOCK, key: value},
+                                            instance_generator=gens.integer_sum),
+    ]
+    if key == "n_jobs":  # DatasetGenerator takes it in its constructor
+        attempts.append(lambda: DatasetGenerator(n_jobs=value))
+    else:
+        attempts.append(lambda: make_run(tmp_path, gens.integer_sum, **{key: value}))
+    for attempt in attempts:
+        with pytest.raises(ConfigError) as info:
+            attempt()
+        seen.append(str(info.value))
+    assert seen == [message] * len(attempts)
+
+
+def test_unknown_argument_and_key_name_the_closest():
+    with pytest.raises(ConfigError, match="unknown DatasetPipeline key 'n_job' "
+                                          r"\(did you mean 'n_jobs'\?\)"):
+        DatasetPipeline(gens.integer_sum, n_job=2)
+    with pytest.raises(ConfigError, match=r"unknown DatasetGenerator.run key 'timeuot' "
+                                          r"\(did you mean 'timeout'\?\)"):
+        DatasetGenerator(verbose=False).run({"train": 1}, gens.integer_sum, timeuot=3)
+    with pytest.raises(ConfigError, match="missing required key.*root_seed"):
+        DatasetPipeline.from_config({k: v for k, v in BLOCK.items() if k != "root_seed"})
+
+
+def test_calt_positional_arguments_and_attributes(tmp_path):
+    pipeline = DatasetPipeline(gens.integer_sum, None, str(tmp_path), True, False, 6, 2, 5, 1)
+    assert (pipeline.save_json, pipeline.num_train_samples, pipeline.n_jobs) == (False, 6, 1)
+    assert pipeline.backend == "sympy" and pipeline.formats == ("text",)
+
+
+def test_rules_between_options():
+    with pytest.raises(ConfigError, match="either task or instance_generator"):
+        RunOptions(task="poly_sum", instance_generator=gens.integer_sum)
+    with pytest.raises(ConfigError, match="task_config is given without task"):
+        RunOptions(instance_generator=gens.integer_sum, task_config={"k": 2})
+    with pytest.raises(ConfigError, match="check is a verifier .* task 'poly_sum' has its own"):
+        RunOptions(task="poly_sum", check="tests.dataset.test_config:sum_check")
+    with pytest.raises(ConfigError, match="nothing to write"):
+        RunOptions(instance_generator=gens.integer_sum, save_text=False, save_json=False)
+    with pytest.raises(ConfigError, match="both 0: nothing to make"):
+        DatasetPipeline(gens.integer_sum, num_train_samples=0, num_test_samples=0)
+
+
+def test_formats_are_one_sorted_set_whatever_their_spelling():
+    a = RunOptions(instance_generator=gens.integer_sum, formats=["pkl", "parquet"])
+    b = RunOptions(instance_generator=gens.integer_sum, save_text=False, save_json=False,
+                   formats=["text", "jsonl", "pickle", "parquet", "txt"])
+    assert a.formats == b.formats == ("json", "parquet", "pickle", "text")
+
+
+def test_only_byte_changing_options_are_fingerprinted(tmp_path):
+    make_run(tmp_path, gens.integer_sum, batch_size=25)
+    before = json.loads((tmp_path / ".synthset" / "manifest.json").read_text())
+    assert set(before["config"]) == {"sizes", "instance_generator", "statistics_calculator",
+                                     "root_seed", "formats", "on_error", "timeout"}
+    # Spelled another way, with other batch size and shard size: the same run, resumed.
+    make_run(tmp_path, gens.integer_sum, batch_size=7, save_text=False, formats=["txt"],
+             shard_size=9)
+    with pytest.raises(ResumeError, match=r"on_error: 'raise' -> 'skip'"):
+        make_run(tmp_path, gens.integer_sum, on_error="skip")
+
+
+def sum_check(problem, answer) -> bool:
+    """A user's verifier of gens.integer_sum, on the strings a run writes."""
+    return sum(int(x) for x in problem) == int(answer)
+
+
+def test_check_is_resolved_and_recorded_for_a_user_generator(tmp_path):
+    cfg = {**BLOCK, "save_dir": str(tmp_path / "a"), "instance_generator": "tests.gens:integer_sum",
+           "check": "tests.dataset.test_config:sum_check"}
+    pipeline = DatasetPipeline.from_config(cfg)
+    assert pipeline.check is sum_check
+    pipeline.run()
+    DatasetPipeline.from_config({**cfg, "save_dir": str(tmp_path / "b"), "check": None}).run()
+    a, b = (json.loads((tmp_path / x / ".synthset" / "manifest.json").read_text())
+            for x in "ab")
+    assert a["task"] == {"check": "tests.dataset.test_config:sum_check"} and "task" not in b
+    assert a["fingerprint"] == b["fingerprint"]  # a verifier does not change the bytes
+    rows = [json.loads(line) for line in (tmp_path / "a" / "train_data.jsonl").open()]
+    assert all(pipeline.check(r["problem"], r["answer"]) for r in rows)
+    with pytest.raises(ConfigError, match="check: module 'tests.gens' has no 'nope'"):
+        DatasetPipeline.from_config({**cfg, "check": "tests.gens:nope"})
+
+
+def test_a_built_in_task_is_recorded_with_its_backend(tmp_path):
+    cfg = {**BLOCK, "save_dir": str(tmp_path), "task": "integer_sum",
+           "task_config": {"count": 3}}
+    pipeline = DatasetPipeline.from_config(cfg)
+    assert pipeline.check is None and pipeline.task == "integer_sum"
+    pipeline.run()
+    manifest = json.loads((tmp_path / ".synthset" / "manifest.json").read_text())
+    assert manifest["task"] == {"name": "integer_sum", "config": {"count": 3},
+                                "backend": "sympy"}

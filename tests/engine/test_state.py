@@ -1,0 +1,71 @@
+"""The one reader of a run's manifest: every way a folder can fail to be a run, one error."""
+
+import json
+
+import pytest
+
+from synthset.cli.main import main
+from synthset.engine.state import RunFolderError, read_manifest
+from synthset.io.readers import run_splits
+from tests import gens
+from tests.conftest import make_run
+
+
+@pytest.fixture
+def run(tmp_path):
+    make_run(tmp_path / "run", gens.integer_sum)
+    return tmp_path / "run"
+
+
+def test_reads_a_run(run):
+    manifest = read_manifest(run)
+    assert manifest["config"]["sizes"] == {"train": 60, "test": 17}
+    assert manifest["shard_size"] > 0 and len(manifest["fingerprint"]) == 16
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("missing", "does not exist: give the save_dir of a run"),
+    ("no manifest", "is not a synthset run folder (no .synthset/manifest.json)"),
+    ("corrupt", "manifest.json is corrupt"),
+    ("no shard_size", "manifest.json has no shard_size"),
+    ("no sizes", "manifest.json has no config.sizes"),
+])
+def test_every_reader_fails_the_same_way(run, tmp_path, capsys, damage, message):
+    manifest = run / ".synthset" / "manifest.json"
+    folder = run
+    if damage == "missing":
+        folder = tmp_path / "nowhere"
+    elif damage == "no manifest":
+        manifest.unlink()
+    elif damage == "corrupt":
+        manifest.write_text('{"fingerprint": ')
+    else:
+        data = json.loads(manifest.read_text())
+        data.pop("shard_size") if damage == "no shard_size" else data["config"].pop("sizes")
+        manifest.write_text(json.dumps(data))
+    with pytest.raises(RunFolderError) as info:
+        read_manifest(folder)
+    assert message in str(info.value) and str(folder) in str(info.value)
+    assert main(["status", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    if damage != "no manifest":  # a folder without one may be CALT's: readers use its files
+        with pytest.raises(RunFolderError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            run_splits(folder)
+    if damage not in ("missing", "no manifest"):  # a resume says the same, with what to do
+        with pytest.raises(RunFolderError, match="resume=false"):
+            make_run(folder, gens.integer_sum)
+
+
+def test_a_folder_calt_wrote_is_read_from_its_files(run):
+    (run / ".synthset" / "manifest.json").unlink()
+    assert read_manifest(run, missing_ok=True) is None
+    assert run_splits(run) == ["test", "train"]
+
+
+def test_resume_false_starts_over_from_a_corrupt_manifest(run, golden):
+    from tests.conftest import read_outputs
+
+    (run / ".synthset" / "manifest.json").write_text("not json")
+    make_run(run, gens.integer_sum, resume=False)
+    assert read_outputs(run) == read_outputs(golden / "integer_sum")

@@ -1,0 +1,198 @@
+"""The task contract, checked on every registered task and every backend its extra installs.
+
+A task added to the registry is covered here with no test edits.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import synthset
+from synthset import ValidationError
+
+# Small enough to keep the suite quick; every other field at the task's defaults.
+SMALL = {"capo": {"N": 300}}
+
+
+def _cases():
+    for name in synthset.list_tasks():
+        backends = synthset.get_task(name).describe()["backends"] or [None]
+        for backend in backends:
+            yield pytest.param(name, backend, id=f"{name}-{backend}" if backend else name)
+
+
+def _task(name, backend=None, **extra):
+    config = {**SMALL.get(name, {}), **extra}
+    return synthset.get_task(name, backend=backend, **config) if backend else \
+        synthset.get_task(name, **config)
+
+
+def _examples(task, count, seed=0):
+    rng = random.Random(seed)
+    return [task.generate_example(rng) for _ in range(count)]
+
+
+def test_every_builtin_is_registered_once():
+    names = synthset.list_tasks()
+    assert len(names) == len(set(names))
+    families = {synthset.get_task(n).describe()["family"] for n in names}
+    assert {"depo", "brevo", "mano", "lano", "capo"} <= families
+    algebra = [n for n in names if synthset.get_task(n).describe()["kind"] == "algebra"]
+    assert len(algebra) == 12
+
+
+@pytest.mark.parametrize("name, backend", list(_cases()))
+def test_contract(name, backend):
+    task = _task(name, backend)
+    # same seed, same example
+    assert task.generate_example(random.Random(5)) == task.generate_example(random.Random(5))
+    examples = _examples(task, 200)
+    for ex in examples:
+        assert isinstance(ex["prompt"], str) and isinstance(ex["answer"], str)
+        assert isinstance(ex["meta"], dict)
+        task.validate_example(ex)
+        assert task.score_answer(ex["answer"], ex) == 1.0
+        assert task.dedup_key(ex) == task.dedup_key(dict(ex))
+    # a corrupted example fails validation
+    victim = dict(examples[0])
+    other = next(e["answer"] for e in examples[1:] if e["answer"] != victim["answer"])
+    victim["answer"] = other
+    with pytest.raises(ValidationError):
+        task.validate_example(victim)
+    # another example's answer is wrong for >= 90% of 50 pairs (where the strings differ)
+    pairs = [(a, b) for a, b in zip(examples[:50], examples[50:100])
+             if a["answer"] != b["answer"]]
+    wrong = sum(task.score_answer(b["answer"], a) < 1 for a, b in pairs)
+    assert pairs and wrong >= 0.9 * len(pairs)
+    # garbage scores 0.0 and never raises
+    ex = examples[0]
+    for garbage in ["", "   ", "garbage", "<bos> <ans> | ||", "x" * 1_000_000,
+                    b"\xff\xfe\x00".decode("latin-1"), "\udcff\udcfe", "1 / 0", "(((((", None,
+                    42]:
+        assert task.score_answer(garbage, ex) == 0.0
+    # equal examples, equal keys; the key is a string
+    again = task.generate_example(random.Random(5))
+    assert task.dedup_key(again) == task.dedup_key(task.generate_example(random.Random(5)))
+    assert isinstance(task.dedup_key(again), str)
+
+
+@pytest.mark.parametrize("name, backend", list(_cases()))
+def test_levels_get_harder(name, backend):
+    means = {}
+    for level in (1, 10):
+        task = synthset.get_task(name, level=level, backend=backend) if backend else \
+            synthset.get_task(name, level=level)
+        assert task.describe()["level"] == level
+        means[level] = sum(len(e["prompt"]) for e in _examples(task, 30, seed=level)) / 30
+    assert means[10] > means[1], means
+
+
+def test_level_fields_are_documented_and_explicit_fields_win():
+    depo = synthset.get_task("depo", level=3)
+    described = depo.describe()
+    assert described["levels"][3] == {"N": 8, "K": 2}
+    assert described["config"]["N"] == 8
+    assert synthset.get_task("depo", level=3, N=20).config.N == 20
+    assert synthset.get_task("depo2", level=1).config.min_len == 5  # the preset's word shape
+    gcd = synthset.get_task("poly_gcd", level=1)
+    assert gcd.symbols == "x" and gcd.describe()["config"]["symbols"] == "x"
+    with pytest.raises(synthset.ConfigError, match="level must be an integer from 1 to 10"):
+        synthset.get_task("mano", level=11)
+
+
+def test_describe_names_fields_levels_and_backends():
+    d = synthset.get_task("poly_factor").describe()
+    assert d["name"] == "poly_factor" and d["kind"] == "algebra"
+    assert d["backends"] == ["sympy", "flint", "sagemath"]
+    assert {"symbols", "field", "k"} <= set(d["config"])
+    assert sorted(d["levels"]) == list(range(1, 11))
+    fields = {f["name"]: f for f in synthset.get_task("lano").describe()["fields"]}
+    assert fields["grammar"]["default"] == "cfg3f" and "cfg3k" in fields["grammar"]["doc"]
+
+
+def test_unknown_names_and_fields_are_one_line_errors():
+    with pytest.raises(synthset.ConfigError, match="task must be one of .*did you mean 'depo'"):
+        synthset.get_task("dep0")
+    with pytest.raises(synthset.ConfigError, match="unknown task 'poly_gcd' key 'degree'"):
+        synthset.get_task("poly_gcd", degree=3)
+    with pytest.raises(synthset.ConfigError, match="unknown depo config key 'Q'"):
+        synthset.get_task("depo", Q=1)
+
+
+def test_brevo_scores_any_topological_order():
+    task = synthset.get_task("brevo1", N=12)
+    ex = next(e for e in _examples(task, 100) if len(e["answer"].split()) >= 4)
+    _, parents, q = task._graph(ex)
+    # every valid order of the ancestors is right: try a different one when there is one
+    words = ex["answer"].split()
+    ancestors = words[:-1]
+    for i in range(len(ancestors) - 1):
+        swapped = ancestors[:i] + [ancestors[i + 1], ancestors[i]] + ancestors[i + 2:]
+        ids = [task.vocab.stoi[w] for w in swapped]
+        valid = task.is_correct_answer(parents, q, task._token_words(ids) + [q])
+        assert task.score_answer(" ".join(swapped + [words[-1]]), ex) == float(valid)
+    assert task.score_answer(" ".join(words[:-1]), ex) == 0.0  # the query is missing
+
+
+def test_depo_scores_the_fraction_of_answer_tokens_right():
+    task = synthset.get_task("depo", N=12, K=2, V=12, max_len=1)
+    ex = task.generate_example(random.Random(1))
+    answers = ex["answer"].split(" | ")
+    half = len(answers) // 2
+    guess = answers[:half] + ["0"] * (len(answers) - half)
+    assert task.score_answer(" | ".join(guess), ex) == pytest.approx(half / len(answers))
+
+
+def test_factorisation_accepts_associates_in_any_order():
+    task = synthset.get_task("poly_factor", symbols="x", field="QQ", k=2)
+    ex = next(e for e in _examples(task, 50) if len(e["meta"]["answer"]) >= 3)
+    constant, *factors = ex["meta"]["answer"]
+    # scale the first factor by 2 and the constant by 1/2: the same factorisation
+    from fractions import Fraction
+
+    scaled = f"2*({factors[0]})"
+    assert task.score_answer(" | ".join([constant, *reversed(factors)]), ex) == 1.0
+    doubled = [str(Fraction(constant) / 2)] + [
+        " + ".join(f"{2 * Fraction(c)}*{m}" if m else str(2 * Fraction(c))
+                   for c, m in _terms(factors[0]))] + factors[1:]
+    assert task.score_answer(" | ".join(doubled), ex) == 1.0, (doubled, scaled)
+    assert task.score_answer(" | ".join([constant, factors[0]]), ex) == 0.0
+
+
+def _terms(poly: str):
+    """(coefficient, monomial) pairs of a univariate QQ polynomial string like '3/2*x^2 - x + 1'."""
+    out = []
+    for term in poly.replace(" - ", " + -").split(" + "):
+        term = term.strip()
+        sign = -1 if term.startswith("-") else 1
+        term = term.lstrip("-")
+        if "*" in term:
+            c, m = term.split("*", 1)
+        elif "x" in term:
+            c, m = "1", term
+        else:
+            c, m = term, ""
+        out.append((str(sign * __import__("fractions").Fraction(c)), m))
+    return out
+
+
+def test_user_generator_is_a_task():
+    from synthset.tasks.user import UserTask
+
+    def gen(seed):
+        rng = random.Random(seed)
+        xs = [rng.randint(0, 9) for _ in range(3)]
+        return xs, sum(xs)
+
+    plain = UserTask(gen)
+    ex = plain.generate_example(random.Random(0))
+    assert ex["prompt"].count(" | ") == 2
+    assert plain.score_answer(f"  {ex['answer']} ", ex) == 1.0
+    assert plain.score_answer(ex["answer"] + "0", ex) == 0.0
+
+    checked = UserTask(gen, check=lambda p, a: sum(map(int, p)) == int(a))
+    assert checked.score_answer(ex["answer"], ex) == 1.0
+    assert checked.score_answer("-1", ex) == 0.0
+    assert checked(123) == gen(123)  # the engine's view is the generator itself
