@@ -3,9 +3,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-# The test run installs the ray, hf and sage extras too: executors, loaders and the Sage backend
-# are tested for real (passagemath installs in ~20 s here, 1.3 GB).
-TEST_EXTRAS ?= test,ray,hf,sage
+# The test run installs the ray, hf, sage and rl extras too: executors, loaders, the Sage backend
+# and the GRPO example are tested for real (passagemath, with
+# `sage.all`: ~3 min here, ~3.6 GB).
+TEST_EXTRAS ?= test,ray,hf,sage,rl
 
 .PHONY: demo test bench clean peers
 
@@ -37,11 +38,23 @@ bench: $(VENV)/.test peers
 
 # Peers for bench/ (never dependencies of synthset): calt-x in its own git-ignored venv.
 # torch is pinned first: unpinned, pip pulls a 5.8 GB CUDA build.
-peers: bench/.peers/calt/bin/python
-bench/.peers/calt/bin/python:
-	$(PYTHON) -m venv bench/.peers/calt
-	bench/.peers/calt/bin/pip install --quiet torch==2.13.0
-	bench/.peers/calt/bin/pip install --quiet calt-x==1.5.0
+# calt-x's Sage backend runs on the modular passagemath wheels (the version the Sage golden
+# files in tests/golden/ were made with, and synthset's test venv holds): calt-x imports
+# `sage.all`, which those wheels provide as `sage.all__sagemath_singular`, so the peer venv
+# (only it) gets bench/sage_all_shim.py as its `sage/all.py`.
+PASSAGEMATH ?= 10.8.13
+PEER = bench/.peers/calt
+peers: $(PEER)/bin/python $(PEER)/.sage
+$(PEER)/bin/python:
+	$(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/pip install --quiet torch==2.13.0
+	$(PEER)/bin/pip install --quiet calt-x==1.5.0
+$(PEER)/.sage: bench/sage_all_shim.py | $(PEER)/bin/python
+	$(PEER)/bin/pip install --quiet passagemath-singular==$(PASSAGEMATH) \
+		passagemath-flint==$(PASSAGEMATH)
+	cp bench/sage_all_shim.py "$$($(PEER)/bin/python -c 'import os, sage.all__sagemath_singular as m; print(os.path.dirname(m.__file__))')/all.py"
+	$(PEER)/bin/python -c "from sage.all import PolynomialRing, ZZ; import calt.dataset.sagemath"
+	touch $@
 
 clean:
 	rm -rf $(VENV) datasets build src/*.egg-info

@@ -1,7 +1,13 @@
 """Generators built on the PolynomialSampler — CALT's when this runs under calt-x (to make the
 golden files in tests/golden/), synthset's otherwise. Same code, same seeds: the outputs must be
-byte-identical."""
+byte-identical.
 
+The ``sage_*`` generators are written as CALT's Sage examples are: they seed Python's
+``random`` and Sage's random state, sample with the sagemath face's PolynomialSampler (which
+draws from Sage's state) and import what else they need from ``sage.all``.
+"""
+
+import math
 import os
 import random
 
@@ -11,6 +17,13 @@ try:  # under calt-x, for the golden files
     from calt.dataset.sympy import PolynomialSampler
 except ImportError:
     from synthset.dataset.sympy import PolynomialSampler
+
+try:  # calt-x's Sage sampler imports Sage now; synthset's when the first sampler is made
+    from calt.dataset.sagemath.utils.polynomial_sampler import \
+        PolynomialSampler as SagePolynomialSampler
+except ImportError:
+    from synthset.dataset.sagemath.utils.polynomial_sampler import \
+        PolynomialSampler as SagePolynomialSampler
 
 
 def sampled_product_gf7(seed):
@@ -45,3 +58,94 @@ def sampled_matrix(seed):
                           max_degree=2)
     M = s.sample(1, size=(2, 3), density=0.6)[0]
     return [[p for p in row] for row in M.tolist()], "ok"
+
+
+# -- Sage (the sagemath face; golden files made with calt-x 1.5.0's Sage backend) -----------
+SAGE_GENERATORS = ["sage_addition_zz", "sage_factor_zz", "sage_factor_qq", "sage_product_gf7",
+                   "sage_reduction_gf31", "sage_matrix_dense"]
+
+
+def _seed_sage(seed):
+    from sage.misc.randstate import set_random_seed
+
+    random.seed(seed)
+    set_random_seed(seed)
+
+
+def sage_addition_zz(seed):
+    """CALT's polynomial addition: 3-6 polynomials of ZZ[x0, x1, x2] -> their cumulative sums."""
+    _seed_sage(seed)
+    length = random.randint(3, 6)
+    sampler = SagePolynomialSampler(symbols="x0, x1, x2", field_str="ZZ", order="grevlex",
+                                    max_num_terms=3, max_degree=3, min_degree=1)
+    polys = sampler.sample(length)
+    return polys, [sum(polys[:i]) for i in range(1, len(polys) + 1)]
+
+
+def sage_factor_zz(seed):
+    """CALT's integer factorisation: a product of three polynomials of ZZ[x] -> its factors."""
+    from sage.all import factor, set_random_seed  # from sage.all, as CALT's example
+
+    set_random_seed(seed)
+    sampler = SagePolynomialSampler(symbols="x", field_str="ZZ", order="grevlex",
+                                    max_num_terms=4, max_degree=4, min_degree=1)
+    p = math.prod(sampler.sample(num_samples=3))
+    return p, factor(p)
+
+
+def sage_factor_qq(seed):
+    """A product of two polynomials of QQ[x, y] (lex) -> its factorisation."""
+    _seed_sage(seed)
+    sampler = SagePolynomialSampler(symbols="x, y", field_str="QQ", order="lex",
+                                    max_num_terms=3, max_degree=2, min_degree=1, num_bound=5)
+    f, g = sampler.sample(2)
+    return [f, g], (f * g).factor()
+
+
+def sage_product_gf7(seed):
+    """f * g in GF(7)[x, y, z]: fixed degree and terms, zero coefficients allowed, not strict."""
+    _seed_sage(seed)
+    sampler = SagePolynomialSampler(symbols="x, y, z", field_str="GF(7)", order="deglex",
+                                    max_num_terms=4, max_degree=3, degree_sampling="fixed",
+                                    term_sampling="fixed", nonzero_coeff=False,
+                                    strictly_conditioned=False)
+    f, g = sampler.sample(2)
+    return [f, g], f * g
+
+
+def sage_reduction_gf31(seed):
+    """[f, g1, g2] -> the normal form of f modulo a Groebner basis of (g1, g2), GF(31)."""
+    _seed_sage(seed)
+    sampler = SagePolynomialSampler(symbols="x, y, z", field_str="GF(31)", order="grevlex",
+                                    max_num_terms=3, max_degree=2, min_degree=1)
+    g1, g2 = sampler.sample(2)
+    f = SagePolynomialSampler(ring=sampler.get_ring(), order=None, max_num_terms=6,
+                              max_degree=4, min_degree=3).sample(1)[0]
+    basis = sampler.get_ring().ideal([g1, g2]).groebner_basis()
+    return [f, g1, g2], f.reduce(basis)
+
+
+def sage_matrix_dense(seed):
+    """The other branches: every monomial (both dense ways), RR, a univariate QQ ring, a
+    one-variable ring given as ring=, a unimodular matrix with density < 1."""
+    from sage.all import GF, PolynomialRing
+
+    _seed_sage(seed)
+    dense = SagePolynomialSampler(symbols="a, b", field_str="ZZ", order="grevlex",
+                                  max_num_terms=None, max_degree=2, degree_sampling="fixed",
+                                  max_coeff=3)
+    graded = SagePolynomialSampler(symbols="a, b", field_str="GF(5)", order="lex",
+                                   max_num_terms=None, max_degree=3, min_degree=2)
+    real = SagePolynomialSampler(symbols="u, v", field_str="RR", order="grevlex",
+                                 max_num_terms=2, max_degree=2, max_coeff=2)
+    univariate = SagePolynomialSampler(symbols="t", field_str="QQ", order="grevlex",
+                                       max_num_terms=3, max_degree=5, nonzero_coeff=False,
+                                       strictly_conditioned=False, num_bound=3)
+    one_var = SagePolynomialSampler(ring=PolynomialRing(GF(5), 1, "s"), order=None,
+                                    max_num_terms=3, max_degree=4)
+    M = SagePolynomialSampler(symbols="x, y", field_str="GF(5)", order="grevlex",
+                              max_num_terms=2, max_degree=2).sample(
+        1, size=(3, 3), density=0.6, matrix_type="unimodular_upper_triangular")[0]
+    polys = [dense.sample(1)[0], graded.sample(1)[0], real.sample(1)[0],
+             univariate.sample(1)[0], one_var.sample(1)[0]]
+    return polys, [[str(e) for e in row] for row in M.rows()]

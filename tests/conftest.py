@@ -65,6 +65,28 @@ def task_config(path: Path, save_dir, task: str, train: int, test: int, **extra)
     return path
 
 
+def stopped_run(save_dir, stop_at=("train", 55), **kwargs):
+    """A run of integer_sum (make_run's defaults: shards train [0, 25), [25, 50), [50, 60),
+    test [0, 17)) stopped by a failing sample, leaving finished shards behind; returns a
+    function that resumes it (the generator's identity stays the same: only a closure cell
+    changes)."""
+    from synthset import GenerationError
+    from synthset.core.seeding import derive_seed
+    from tests import gens
+
+    failing = {"seed": derive_seed(42, *stop_at)}
+
+    def gen(seed):
+        if seed == failing["seed"]:
+            raise RuntimeError("stopped here")
+        return gens.integer_sum(seed)
+
+    with pytest.raises(GenerationError):
+        make_run(save_dir, gen, **kwargs)
+    failing["seed"] = None
+    return lambda: make_run(save_dir, gen, **kwargs)
+
+
 @pytest.fixture
 def golden():
     return GOLDEN

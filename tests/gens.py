@@ -101,3 +101,44 @@ def dies_in_workers(seed):
     if multiprocessing.parent_process() is not None and seed % 5 == 0:
         os._exit(3)
     return integer_sum(seed)
+
+
+class _NoStr:
+    pass
+
+
+class _BadStr:
+    def __str__(self):
+        raise RuntimeError("__str__ failed")
+
+
+# Samples that cannot be written as one unambiguous line of *_raw.txt: every third seed.
+AMBIGUOUS = {
+    "carriage return": "a\rb",
+    "line separator": "a\u2028b",
+    "paragraph separator": "a\u2029b",
+    "form feed": "a\x0cb",
+    "text separator": "x # y",
+    "list separator": "x | y",
+    "memory address": _NoStr(),
+    "failing __str__": _BadStr(),
+}
+
+
+def ambiguous(kind):
+    def gen(seed):
+        rng = random.Random(seed)
+        value = rng.randint(0, 99)
+        if value % 3 == 0:
+            return [str(value), AMBIGUOUS[kind]], value
+        return [str(value)], value
+    return gen
+
+
+def held(seed):
+    """integer_sum, but waits while the file named by $SYNTHSET_TEST_HOLD exists: a test keeps
+    a run open (and its folder locked) until it removes the file."""
+    hold = os.environ.get("SYNTHSET_TEST_HOLD")
+    while hold and os.path.exists(hold):
+        time.sleep(0.005)
+    return integer_sum(seed)

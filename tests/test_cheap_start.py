@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 HEAVY = ["sympy", "torch", "ray", "dask", "distributed", "pyarrow", "numpy", "sage", "flint",
-         "transformers", "omegaconf", "yaml", "joblib", "loky"]
+         "transformers", "omegaconf", "yaml", "joblib", "loky", "matplotlib"]
 
 CHECK = """
 import sys
@@ -35,4 +35,34 @@ def test_help_is_cheap():
             "import contextlib, io\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    try:\n        main(['--help'])\n    except SystemExit:\n        pass")
+    assert _loaded(code) == []
+
+
+def test_the_calt_module_tree_is_cheap():
+    assert _loaded("import synthset.dataset.sagemath, synthset.dataset.sympy\n"
+                   "import synthset.dataset.utils.dataset_writer\n"
+                   "import synthset.dataset.utils.statistics_calculator\n"
+                   "import synthset.dataset.sympy.utils.polynomial_sampler\n"
+                   "from synthset.dataset import get_backend_classes\n"
+                   "get_backend_classes('sagemath')") == []
+
+
+def test_the_sage_face_imports_sage_when_a_sampler_samples():
+    code = ("from synthset.dataset.sagemath import PolynomialSampler\n"
+            "s = PolynomialSampler(symbols='x, y', field_str='GF(7)', order='grevlex')\n"
+            "print('BUILT=' + str('sage' in sys.modules))\n"
+            "from sage.misc.randstate import set_random_seed\n"
+            "set_random_seed(0)\n"
+            "s.sample(1)")
+    out = subprocess.run([sys.executable, "-c", CHECK.format(code=code, heavy=HEAVY)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "BUILT=False" in out  # made, not yet sampled: no Sage
+    assert "sage" in out.split("LOADED=")[-1].strip().split(",")  # sampled: Sage
+
+
+def test_check_help_is_cheap():
+    code = ("from synthset.cli.main import main\n"
+            "import contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(['check', '--help'])\n    except SystemExit:\n        pass")
     assert _loaded(code) == []

@@ -196,3 +196,61 @@ def test_user_generator_is_a_task():
     assert checked.score_answer(ex["answer"], ex) == 1.0
     assert checked.score_answer("-1", ex) == 0.0
     assert checked(123) == gen(123)  # the engine's view is the generator itself
+
+
+def test_rewards_judge_completions_like_score_answer():
+    from synthset.export import to_hf_dataset
+    from synthset.rewards import reward_function
+
+    ds = to_hf_dataset("depo", prompts=True, count=30, seed=3,
+                       task_config={"N": 8, "K": 2, "V": 10, "max_len": 1})
+    assert set(ds.column_names) == {"prompt", "answer", "example", "index"}
+    task = synthset.get_task("depo", N=8, K=2, V=10, max_len=1)
+    assert ds["prompt"] == [e["prompt"] for e in task.take(3, 30)]  # one seed rule
+    reward = reward_function("depo", N=8, K=2, V=10, max_len=1)
+    assert reward.__name__ == "synthset_depo"
+    right = reward(prompts=ds["prompt"], completions=ds["answer"], example=ds["example"])
+    assert right == [1.0] * 30
+    chat = [[{"role": "assistant", "content": a}] for a in ds["answer"]]
+    assert reward(prompts=ds["prompt"], completions=chat, example=ds["example"]) == right
+    garbage = ["", None, 7, "x" * 1_000_000, "\udcff", [{"content": "1 | 2"}]] * 5
+    wrong = reward(prompts=ds["prompt"], completions=garbage, example=ds["example"])
+    assert wrong == [0.0] * 30
+    with pytest.raises(synthset.ConfigError, match="no 'example' column"):
+        reward(prompts=ds["prompt"], completions=ds["answer"])
+
+
+def test_reward_of_a_run_with_a_user_check_and_a_time_limit(tmp_path):
+    import yaml
+
+    from synthset.cli.main import main
+    from synthset.export import export_hf
+    from synthset.rewards import reward_function
+
+    (tmp_path / "usergen.py").write_text(
+        "import random\n"
+        "def gen(seed):\n"
+        "    r = random.Random(seed)\n"
+        "    xs = [r.randint(0, 9) for _ in range(3)]\n"
+        "    return xs, sum(xs)\n"
+        "def check(problem, answer):\n"
+        "    if answer == '999':\n"
+        "        while True:\n"
+        "            pass\n"
+        "    return sum(map(int, problem)) == int(answer)\n")
+    cfg = {"dataset": {"save_dir": str(tmp_path / "run"), "num_train_samples": 20,
+                       "num_test_samples": 5, "batch_size": 10, "n_jobs": 1, "root_seed": 1,
+                       "verbose": False, "instance_generator": "usergen:gen",
+                       "check": "usergen:check"}}
+    (tmp_path / "data.yaml").write_text(yaml.safe_dump(cfg))
+    assert main(["generate", str(tmp_path / "data.yaml")]) == 0
+    export_hf(tmp_path / "run", tmp_path / "hf", prompts=True)
+    import datasets
+
+    ds = datasets.load_dataset("parquet", data_dir=str(tmp_path / "hf"))["train"]
+    reward = reward_function(tmp_path / "run", timeout=0.2)
+    answers = [str(int(a) + (i % 2)) for i, a in enumerate(ds["answer"])]
+    got = reward(prompts=ds["prompt"], completions=answers, example=ds["example"])
+    assert got == [1.0 if i % 2 == 0 else 0.0 for i in range(20)]
+    # a check that never returns is cut at the time limit and scores 0.0
+    assert reward(completions=["999"], example=ds["example"][:1]) == [0.0]

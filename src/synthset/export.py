@@ -25,6 +25,12 @@ from synthset.core.nested import text_field
 
 CHUNK = 20_000
 DEFAULT_TEMPLATE = "{problem} # {answer}\n"
+# The characters task ids are spelled with in meta.pkl (nanoGPT's tools read one character per
+# id): id i is the i-th of the 94 printable ASCII characters ! .. ~, then the CJK Unified
+# Ideographs block (U+4E00..U+9FFF), then Hangul syllables (U+AC00..U+D7A3): single code points
+# that no normaliser splits or joins. 32,258 ids at most.
+TASK_ALPHABET = "".join(map(chr, [*range(33, 127), *range(0x4E00, 0xA000),
+                                  *range(0xAC00, 0xD7A4)]))
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -38,15 +44,22 @@ class Source:
         self.name = str(source)
         path = Path(str(source))
         if path.is_dir():
+            from synthset.engine.state import RunFolderError, RunState, read_manifest
+
             self.folder = path
             self.splits = readers.run_splits(path)
+            manifest = read_manifest(path, missing_ok=True) or {}
+            unfinished = [s for s in self.splits if manifest and not RunState(path).is_merged(s)]
+            if unfinished:
+                raise RunFolderError(
+                    f"{path} holds a run that is not finished (split "
+                    f"{', '.join(unfinished)} not complete): run the same `synthset generate` "
+                    "command again to finish it (`synthset status` shows what is left), then "
+                    "export")
             info = readers.run_task(path)
             self.task = _make_task(info["name"], info.get("config") or {},
                                    info.get("backend") or backend) \
                 if info and info.get("name") else None
-            from synthset.engine.state import read_manifest
-
-            manifest = read_manifest(path, missing_ok=True) or {}
             self.sizes = manifest.get("config", {}).get("sizes", {})
             self.fingerprint = manifest.get("fingerprint")
         else:
@@ -59,6 +72,33 @@ class Source:
             self.sizes = {"train": count}
             self.seed = seed
             self.fingerprint = f"task:{source}:{task_config or {}}:seed={seed}:count={count}"
+
+    def contract_task(self, with_check: bool = False):
+        """The task that turns this source's records into examples (prompt and answer text)
+        and scores answers: the built-in task, or the run's own generator seen as a task —
+        with the verifier its data.yaml named (``check:``) when ``with_check`` (importing it
+        runs the user's module, so only when asked)."""
+        if self.task is not None:
+            return self.task
+        from synthset.tasks.user import UserTask
+
+        check = None
+        if with_check and self.folder is not None:
+            from synthset.io.readers import run_task
+
+            info = run_task(self.folder) or {}
+            if info.get("check"):
+                from synthset.dataset.identity import resolve_callable
+
+                check = resolve_callable(info["check"], "check",
+                                         [self.folder, self.folder.parent, "."])
+        return UserTask(_stored_only, check=check, name=Path(self.name).name)
+
+    def examples(self, split: str) -> Iterator[tuple[dict, object]]:
+        """``(example, record)`` of every sample of ``split``, in index order."""
+        task = self.contract_task()
+        for record in self.samples(split):
+            yield task.example_of(record), record
 
     def lines(self, split: str) -> Iterator[bytes] | None:
         """Raw JSONL lines of a run folder's split (None for a generated source)."""
@@ -87,6 +127,31 @@ class Source:
         return sum(1 for _ in self.samples(split))
 
 
+def _stored_only(seed):
+    raise ConfigError("this run's generator is not loaded: only its stored samples are read")
+
+
+def record_json(record) -> str:
+    """A record as the JSON the prompt datasets carry: ``{"problem", "answer"}`` for a
+    (problem, answer) pair, the row itself for a task row."""
+    import json
+
+    if isinstance(record, dict):
+        return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    problem, answer = record
+    return json.dumps({"problem": problem, "answer": answer}, separators=(",", ":"),
+                      ensure_ascii=False)
+
+
+def record_from_json(text: str):
+    import json
+
+    data = json.loads(text)
+    if isinstance(data, dict) and set(data) == {"problem", "answer"}:
+        return data["problem"], data["answer"]
+    return data
+
+
 def _make_task(name: str, config: dict, backend: str):
     from synthset.tasks.registry import get_task
 
@@ -105,7 +170,9 @@ class Encoder(ABC):
 
 
 def _texts(samples, task, template) -> tuple[list[str], list | None]:
-    """Texts of samples, and per-sample character masks for task rows."""
+    """Texts of samples, and per-sample character masks: for task rows the trained tokens'
+    characters; for problem/answer samples the answer and what follows it in the template (its
+    end marker, a newline by default) — a trainer's loss on the answer only."""
     from synthset.tasks.tokenize import render
 
     texts, masks = [], None
@@ -126,7 +193,14 @@ def _texts(samples, task, template) -> tuple[list[str], list | None]:
         elif isinstance(s, dict):
             texts.append(s["text"] + "\n")
         else:
-            texts.append(template.format(problem=text_field(s[0]), answer=text_field(s[1])))
+            head, _, _ = template.partition("{answer}")
+            text = template.format(problem=text_field(s[0]), answer=text_field(s[1]))
+            start = len(head.format(problem=text_field(s[0])))
+            masks = [] if masks is None else masks
+            cmask = np.zeros(len(text), dtype=np.uint8)
+            cmask[start:] = 1
+            masks.append(cmask)
+            texts.append(text)
     return texts, masks
 
 
@@ -218,8 +292,16 @@ class TaskEncoder(Encoder):
         return ids, starts, mask
 
     def meta(self) -> dict:
-        itos = self.task.vocab.itos
-        return {"stoi": {n: i for i, n in enumerate(itos)}, "itos": dict(enumerate(itos))}
+        """nanoGPT's ``stoi``/``itos`` map every id to ONE character (``TASK_ALPHABET``), so
+        its character-level encode/decode round-trip; the readable names are kept under
+        ``token_names`` (and in meta.json) for synthset's inspector and decoders."""
+        names = self.task.vocab.itos
+        if len(names) > len(TASK_ALPHABET):
+            raise ConfigError(f"the task's {len(names)} token ids exceed the {len(TASK_ALPHABET)}"
+                              " single characters of meta.pkl's alphabet")
+        chars = TASK_ALPHABET[:len(names)]
+        return {"stoi": {c: i for i, c in enumerate(chars)}, "itos": dict(enumerate(chars)),
+                "token_names": list(names)}
 
 
 class HFEncoder(Encoder):
@@ -339,9 +421,18 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         "source": src.name, "source_fingerprint": src.fingerprint,
         "task": getattr(src.task, "name", None), "template": template,
         "splits": stats, "seconds": round(time.perf_counter() - started, 3),
+        # Where val's samples come from, so that a trainer can score its answers with the
+        # source's task: split `split` of the source, from index `start` on.
+        "val_from": {"split": val_split, "start": 0} if val_split is not None else
+        {"split": "train", "start": stats["train"]["samples"]},
+        "source_spec": ({"run": str(Path(src.folder).resolve())} if src.folder is not None
+                        else {"task": src.name, "count": src.sizes["train"], "seed": src.seed,
+                              "task_config": task_config or {}, "backend": backend}),
     }
     meta_pkl = {"vocab_size": enc.vocab_size, **enc.meta(), "dtype": dtype.name,
                 "tokenizer": enc.name}
+    if "token_names" in meta_pkl:
+        meta_json["token_names"] = meta_pkl["token_names"]
     write_meta(folder, meta_pkl, meta_json)
     return meta_json
 
@@ -357,9 +448,14 @@ def _chunks(iterable, size: int):
 
 # -- Hugging Face ----------------------------------------------------------------------------
 def export_hf(source, out, count: int | None = None, seed: int = 0,
-              task_config: dict | None = None, backend: str = "sympy") -> list[str]:
+              task_config: dict | None = None, backend: str = "sympy",
+              prompts: bool = False) -> list[str]:
     """Write ``out/data/{split}-00000-of-000NN.parquet`` for every split (explicit schema,
-    split names kept), loadable by ``datasets.load_dataset("parquet", data_dir=out)``."""
+    split names kept), loadable by ``datasets.load_dataset("parquet", data_dir=out)``.
+
+    With ``prompts``, the columns are what a prompting or RL trainer reads: ``prompt`` and
+    ``answer`` (the task contract's text), ``example`` (the sample's record as JSON, what
+    ``synthset.rewards`` scores against) and ``index``."""
     from synthset.io import parquet
 
     src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
@@ -371,9 +467,14 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
     try:
         for split in src.splits:
             parts, total = [], 0
-            for k, block in enumerate(_chunks(src.samples(split), CHUNK)):
+            samples = src.examples(split) if prompts else src.samples(split)
+            for k, block in enumerate(_chunks(samples, CHUNK)):
                 part = tmp / f"{split}-{k:05d}.parquet"
-                if isinstance(block[0], dict):
+                if prompts:
+                    parquet.write_rows_part(part, [
+                        {"prompt": ex["prompt"], "answer": ex["answer"],
+                         "example": record_json(rec)} for ex, rec in block], total)
+                elif isinstance(block[0], dict):
                     parquet.write_rows_part(part, block, total)
                 else:
                     parquet.write_part(part, [text_field(p) for p, _ in block],
@@ -381,6 +482,10 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
                 parts.append(part)
                 total += len(block)
             written += parquet.merge_parts(parts, out, split, total)
+        if src.folder is not None:  # the run's dataset card, its configs on these files
+            from synthset.io.card import export_card
+
+            export_card(src.folder, out)
     finally:
         import shutil
 
@@ -388,18 +493,21 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
     return written
 
 
-def to_hf_dataset(source, split: str = "train", **kwargs):
-    """A ``datasets.Dataset`` of one split of a run folder (or of an exported folder)."""
+def to_hf_dataset(source, split: str = "train", prompts: bool = False, **kwargs):
+    """A ``datasets.Dataset`` of one split of a run folder (or of an exported folder, or of
+    a task by name with ``count=``). With ``prompts``: the columns ``prompt``, ``answer``,
+    ``example`` and ``index`` that ``synthset.rewards.reward_function`` scores against."""
     from synthset.core.deps import require
 
     datasets = require("datasets", "hf", "to_hf_dataset")
     folder = Path(str(source))
-    files = sorted((folder / "data").glob(f"{split}-*.parquet")) if folder.is_dir() else []
+    files = sorted((folder / "data").glob(f"{split}-*.parquet")) \
+        if folder.is_dir() and not prompts else []
     if not files:
         import tempfile
 
         out = Path(tempfile.mkdtemp(prefix="synthset-hf-"))
-        export_hf(source, out, **kwargs)
+        export_hf(source, out, prompts=prompts, **kwargs)
         files = sorted((out / "data").glob(f"{split}-*.parquet"))
         if not files:
             raise ConfigError(f"no split {split!r} in {source}")

@@ -30,7 +30,9 @@ def _run(tmp_path, name, backend, task_config=None, n=40, **extra):
            "batch_size": 15, "n_jobs": 1, "root_seed": 42, "verbose": False,
            "backend": backend, "task": name, "task_config": task_config or {},
            "on_error": "skip" if name == "poly_reduction" else "raise", **extra}
-    stats = DatasetPipeline.from_config(cfg).run()
+    pipeline = DatasetPipeline.from_config(cfg)
+    assert pipeline.run() is None  # as calt-x's; the statistics stay on the pipeline
+    stats = pipeline.statistics
     rows = [json.loads(line) for line in (tmp_path / "train_data.jsonl").read_text().splitlines()]
     return stats, rows
 

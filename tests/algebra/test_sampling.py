@@ -39,9 +39,13 @@ def test_sympy_and_flint_print_the_same_polynomial(field, order):
 
 
 def test_sympy_and_sage_make_the_same_polynomial():
+    # The backend-independent sampler on Sage (the sagemath face draws from Sage's own state).
     pytest.importorskip("sage.all__sagemath_singular")
-    from synthset.dataset.sagemath import PolynomialSampler as SageSampler
+    from functools import partial
 
+    from synthset.algebra.sampling import PolynomialSampler
+
+    SageSampler = partial(PolynomialSampler, backend="sagemath")
     for seed in range(40):
         got = []
         for cls in (SympySampler, SageSampler):
@@ -152,10 +156,10 @@ def test_samplers_pickle_for_process_workers():
 
 def test_sage_sampler_accepts_a_sage_ring():
     sage = pytest.importorskip("sage.all__sagemath_singular")
-    from synthset.dataset.sagemath import PolynomialSampler as SageSampler
+    from synthset.algebra.sampling import PolynomialSampler
 
     R = sage.PolynomialRing(sage.GF(5), 2, ["a", "b"], order="lex")
-    s = SageSampler(ring=R, max_degree=3, rng=random.Random(8))
+    s = PolynomialSampler(ring=R, max_degree=3, backend="sagemath", rng=random.Random(8))
     (p,) = s.sample(1)
     assert p.parent() is R and s.get_ring() is R
     assert s.field_str == "GF(5)" and s.order == "lex"

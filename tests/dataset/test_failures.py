@@ -148,3 +148,16 @@ def test_fsspec_save_dir_gives_the_same_bytes_and_resumes():
             {"train": 60, "test": 17}, gens.integer_sum, save_dir=url, batch_size=25)
     with pytest.raises(ConfigError, match="memory:// filesystem lives in one process"):
         make_run("memory://synthset-test/other", gens.integer_sum, backend="loky", n_jobs=2)
+
+
+@pytest.mark.parametrize("kind", sorted(gens.AMBIGUOUS))
+def test_values_a_text_line_cannot_hold_are_sample_errors(tmp_path, kind):
+    gen = gens.ambiguous(kind)
+    with pytest.raises(GenerationError, match=r"sample \d+ of split 'train' \(seed \d+\)"):
+        make_run(tmp_path / "raise", gen)
+    assert not (tmp_path / "raise" / "train_raw.txt").exists()
+    stats = make_run(tmp_path / "skip", gen, on_error="skip")
+    lines = (tmp_path / "skip" / "train_raw.txt").read_text(encoding="utf-8").split("\n")
+    assert len(lines) == 61 and lines[-1] == ""  # 60 samples, one line each, nothing split
+    assert all(line.count(" # ") == 1 for line in lines[:-1])
+    assert stats["train"]["skipped"] == stats["train"]["errors"] > 0

@@ -1,11 +1,15 @@
 """Every executor writes the bytes of the serial run; Ray and Dask on local clusters."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from synthset.core.errors import ConfigError
 from synthset.engine.executors import get_executor
 from tests import gens
-from tests.conftest import make_run, read_outputs, strip_timing
+from tests.conftest import ROOT, make_run, read_outputs, strip_timing
 
 
 def _square(x):
@@ -64,3 +68,18 @@ def test_a_dead_worker_is_an_error_not_a_hang(tmp_path, name):
     # What finished is kept; a serial resume completes the run.
     make_run(tmp_path, gens.dies_in_workers, sizes={"train": 400}, batch_size=10)
     assert len((tmp_path / "train_raw.txt").read_text().splitlines()) == 400
+
+
+def test_ray_runs_the_readme_example_from_any_folder(tmp_path):
+    """The generator sits next to the config, not on the workers' path, and save_dir is
+    relative: Ray's workers get the driver's folders through the task's runtime environment."""
+    pytest.importorskip("ray")
+    synthset = str(Path(sys.executable).parent / "synthset")
+    config = str(Path(ROOT) / "examples" / "integer_sum" / "configs" / "data.yaml")
+    common = ["num_train_samples=300", "num_test_samples=30", "verbose=false"]
+    for executor, out in (("ray", "by_ray"), ("serial", "serial")):
+        proc = subprocess.run([synthset, "generate", config, f"executor={executor}", "n_jobs=2",
+                               f"save_dir={out}", *common], cwd=tmp_path, capture_output=True,
+                              text=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    assert read_outputs(tmp_path / "by_ray") == read_outputs(tmp_path / "serial")

@@ -95,8 +95,29 @@ def test_task_vocabulary_and_mask_sidecar(tmp_path):
     assert ids.tolist() == [t for r in rows[:30] for t in r["input_ids"]]
     assert mask.tolist() == [m for r in rows[:30] for m in r["loss_mask"]]
     assert meta["vocab_size"] == len(task.vocab) and meta["splits"]["train"]["mask"]
-    itos = pickle.loads((tmp_path / "d" / "meta.pkl").read_bytes())["itos"]
-    assert [itos[int(i)] for i in ids[:3]] == task.decode(rows[0]["input_ids"][:3])
+    names = pickle.loads((tmp_path / "d" / "meta.pkl").read_bytes())["token_names"]
+    assert [names[int(i)] for i in ids[:3]] == task.decode(rows[0]["input_ids"][:3])
+    assert json.loads((tmp_path / "d" / "meta.json").read_text())["token_names"] == names
+
+
+def test_nanogpt_sample_py_encode_decode_round_trips_a_task_export(tmp_path):
+    """nanoGPT's sample.py, as written there: meta.pkl's stoi/itos, one character per id."""
+    export_nanogpt("depo1", "d", out=tmp_path, tokenizer="task", count=40,
+                   task_config={"N": 12})
+    with open(tmp_path / "d" / "meta.pkl", "rb") as f:
+        meta = pickle.load(f)
+    stoi, itos = meta["stoi"], meta["itos"]
+    encode = lambda s: [stoi[c] for c in s]  # noqa: E731  (nanoGPT's own lines)
+    decode = lambda l: "".join([itos[i] for i in l])  # noqa: E731
+    assert len(stoi) == len(itos) == meta["vocab_size"]
+    assert all(len(c) == 1 for c in stoi)
+    for split in ("train", "val"):
+        ids = np.memmap(tmp_path / "d" / f"{split}.bin", dtype=np.uint16, mode="r").tolist()
+        text = decode(ids)
+        assert len(text) == len(ids) and encode(text) == ids
+    # A prompt that starts a sample, typed as sample.py's --start: the <bos> character.
+    bos = itos[meta["token_names"].index("<bos>")]
+    assert encode(bos) == [meta["token_names"].index("<bos>")]
 
 
 @pytest.mark.parametrize("name, tokenizer", [("depo1", "task"), ("integer_sum", "char")])
@@ -238,3 +259,14 @@ def test_an_existing_export_is_replaced_only_with_overwrite(tmp_path, capsys):
     assert (tmp_path / "m" / "train.bin").read_bytes() == before
     assert main([*argv, "--seed", "1", "--overwrite"]) == 0
     assert (tmp_path / "m" / "train.bin").read_bytes() != before
+
+
+def test_exporting_an_unfinished_run_says_it_is_unfinished(tmp_path, capsys):
+    from tests.conftest import stopped_run
+
+    stopped_run(tmp_path / "run")  # split test is complete, train is not
+    assert main(["export", "nanogpt", str(tmp_path / "run"), "--name", "x",
+                 "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds a run that is not finished (split train not complete): run the same " \
+           "`synthset generate` command again" in err and "save_json" not in err

@@ -28,13 +28,13 @@ def _hash(rows) -> str:
 GOLDEN = {
     "depo1": "75803942d2ddf839",
     "depo2": "9bce83b7d6bc14e4",
-    "brevo1": "fea3af705f7edb6e",
-    "brevo2": "7c2a1823413f55e1",
+    "brevo1": "c7815e3bd35b080f",
+    "brevo2": "81171aca0ba54eae",
     "mano10": "eaa7f522d6f34c13",
     "lano_cfg3f": "02cd5140f124d96b",
     "lano_cfg3j": "860c1d3cb6f1d74d",
     "lano_cfg3k": "915ab2cbd7a37944",
-    "capo": "96cff6b17314a7ab",
+    "capo": "faf36d66efb6e98f",  # real value lists, 50 templates, leading spaces
 }
 
 
@@ -266,3 +266,80 @@ def test_vocabulary_names_and_decoder():
 def test_bad_configs(call, message):
     with pytest.raises(ConfigError, match=message):
         call()
+
+
+def _roots_first_rate(reference_query: bool, count: int = 10_000):
+    """Brevo1 N=70 answers: the share that lists every root before every other ancestor, and
+    the mean answer length (ancestors + the query), with the reference generator's query (the
+    last node of the hidden order) or synthset's (uniform among the last quarter's nodes with
+    parents)."""
+    from synthset.core.rand import fast_randint
+    from synthset.tasks.base import difficulty_weights
+    from synthset.tasks.brevo import _random_dag, random_topological_order
+
+    population, cum = difficulty_weights(70)
+    first, lengths = [], []
+    for seed in range(count):
+        rng = random.Random(seed)
+        randint = fast_randint(rng)
+        n = rng.choices(population, cum_weights=cum)[0]
+        parents = _random_dag(n, rng, randint)
+        last = [n - 1] if reference_query else [
+            v for v in range(n - n // 4 - (n % 4 > 0), n) if parents[v]]
+        last = [v for v in last if parents[v]]
+        if not last:
+            continue
+        q = last[randint(0, len(last) - 1)]
+        order = random_topological_order(parents, q, randint)
+        kinds = [bool(parents[v]) for v in order[:-1]]  # False: a root
+        first.append(kinds == sorted(kinds))
+        lengths.append(len(order))
+    return sum(first) / len(first), sum(lengths) / len(lengths)
+
+
+def test_brevo_answer_order_is_a_random_topological_order_like_the_reference():
+    rate, length = _roots_first_rate(reference_query=True)
+    assert abs(rate - 0.551) <= 0.03, rate  # the reference generator: 55.1% roots first
+    assert 13.0 <= length <= 14.5, length  # the reference: 13.98
+    ours, _ = _roots_first_rate(reference_query=False)
+    assert 0.5 <= ours <= 0.65, ours
+    # Every answer is still a valid order, and orders vary for the same graph.
+    task = T.get("brevo1", N=12)
+    for row in task.iter_examples(0, 300):
+        task.validate_example(row)
+
+
+def test_mano_augment_draws_each_spelling_half_the_time_and_scores_like_the_plain_form():
+    from collections import Counter
+
+    plain = T.get("mano", L=4)
+    task = T.get("mano", L=4, augment=True)
+    assert plain.vocab.itos == task.vocab.itos[:len(plain.vocab)]  # plain ids unchanged
+    seen = Counter()
+    for row in task.take(3, 3000):
+        task.validate_example(row)
+        assert task.score_answer(row["answer"], row) == 1.0
+        assert task.score_answer(str((int(row["answer"]) + 1) % 23), row) == 0.0
+        names = task.decode(row["input_ids"])
+        seen["bos'"] += names[0] == "<bos'>"
+        seen["len'"] += names[1].endswith("'>")
+        seen["ans'"] += names[-2].endswith("'>")
+        seen["ans_l"] += names[-2].startswith(f"<ans_{names[1][5:].rstrip(chr(39) + '>')}")
+        ops = [n for n in names if n in ("+", "-", "*", "+'", "-'", "*'")]
+        seen["ops"] += len(ops)
+        seen["ops'"] += sum(n.endswith("'") for n in ops)
+    for key in ("bos'", "len'", "ans'"):
+        assert abs(seen[key] / 3000 - 0.5) < 0.03, (key, seen[key])
+    assert seen["ans_l"] == 3000  # the marker names the expression's length
+    assert abs(seen["ops'"] / seen["ops"] - 0.5) < 0.02
+    ids = [task.vocab["<ans>"], *row["input_ids"][1:]]
+    broken = dict(row, input_ids=ids, labels=[ids[0], *row["labels"][1:]])
+    with pytest.raises(ValidationError, match="does not start with <bos>"):
+        task.validate_row(broken)
+
+
+def test_depo_evaluation_hops_are_the_reference_sets():
+    assert T.get("depo", K=8).eval_hops() == [1, 2, 4, 8]
+    assert T.get("depo", K=12).eval_hops() == [1, 2, 4, 8, 12]
+    assert T.get("depo", K=16, V=4, min_len=5, max_len=7, N=75).eval_hops() == [1, 2, 4, 8, 16]
+    assert T.get("depo", K=32).eval_hops() == [1, 2, 4, 8, 16, 24, 32]

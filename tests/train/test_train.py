@@ -247,3 +247,18 @@ def test_bucketed_batches_hold_the_same_rows_with_less_padding():
     assert [next(again) for _ in range(8)] == bucketed  # seeded: the same batches again
     with pytest.raises(ConfigError, match=r"train.bucket must be an integer >= 1 .*got 0"):
         batches(rows, 8, bucket=0)
+
+
+def test_curricula_move_the_level_during_training():
+    task = T.get("mano", level=1)
+    _, res = train(task, TINY, steps=6, batch_size=4, eval_examples=2, log=None, device="cpu",
+                   curriculum="step:1,2,4:8")
+    assert res.levels == [1, 2, 2, 4, 4, 4]  # the level of the next example after each step
+    _, res = train(task, TINY, steps=5, batch_size=4, eval_examples=2, log=None, device="cpu",
+                   curriculum="adaptive:1:0.001")  # any accuracy above 0 raises the level
+    assert res.levels == sorted(res.levels) and res.levels[-1] > 1
+
+
+def test_a_curriculum_over_vocabularies_that_disagree_is_refused():
+    with pytest.raises(ConfigError, match="brevo at level 1 numbers its tokens differently"):
+        train(T.get("brevo"), TINY, steps=1, log=None, device="cpu", curriculum="linear:1:3:9")

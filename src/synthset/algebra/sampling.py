@@ -297,6 +297,27 @@ def as_ring(R) -> Ring:
     return ring
 
 
+def check_sampling_options(sampler) -> None:
+    """The checks every polynomial sampler makes when it is made (this one and the Sage face's):
+    the sampling modes, the degrees and attempts as integers, min <= max degree, and
+    ``max_num_terms`` a positive integer or None."""
+    for key in ("degree_sampling", "term_sampling"):
+        if getattr(sampler, key) not in SAMPLING:
+            raise bad_choice(key, getattr(sampler, key), SAMPLING)
+    for key in ("max_degree", "min_degree", "max_attempts"):
+        value = getattr(sampler, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < (
+                1 if key == "max_attempts" else 0):
+            raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")
+    if sampler.min_degree > sampler.max_degree:
+        raise ConfigError(f"min_degree ({sampler.min_degree}) > max_degree "
+                          f"({sampler.max_degree})")
+    terms = sampler.max_num_terms
+    if terms is not None and (isinstance(terms, bool) or not isinstance(terms, int)
+                              or terms < 1):
+        raise ConfigError(f"max_num_terms must be a positive integer or None, got {terms!r}")
+
+
 # -- the sampler -----------------------------------------------------------------------------
 class PolynomialSampler:
     """Random polynomials (or matrices of them) with a degree and term budget (seed 002).
@@ -355,21 +376,9 @@ class PolynomialSampler:
         self._coeff = coeff_spec(self.field, self._non_zero_coeff, **self._coeff_options())
 
     def _check(self) -> None:
-        for key in ("degree_sampling", "term_sampling"):
-            if getattr(self, key) not in SAMPLING:
-                raise bad_choice(key, getattr(self, key), SAMPLING)
-        for key in ("max_degree", "min_degree", "max_attempts"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (
-                    1 if key == "max_attempts" else 0):
-                raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")
-        if self.min_degree > self.max_degree:
-            raise ConfigError(f"min_degree ({self.min_degree}) > max_degree ({self.max_degree})")
+        check_sampling_options(self)
         n = len(self.symbols)
         if self.max_num_terms is not None:
-            if not isinstance(self.max_num_terms, int) or self.max_num_terms < 1:
-                raise ConfigError(f"max_num_terms must be a positive integer or None, got "
-                                  f"{self.max_num_terms!r}")
             available = math.comb(self.max_degree + n, n)
             if self.term_sampling == "fixed" and self.max_num_terms > available:
                 raise ConfigError(

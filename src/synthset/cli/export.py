@@ -34,6 +34,9 @@ def add_parsers(sub) -> None:
     hf = kinds.add_parser("hf", help="a datasets-loadable Parquet folder")
     hf.add_argument("source")
     hf.add_argument("out")
+    hf.add_argument("--prompts", action="store_true",
+                    help="columns prompt, answer, example (JSON) and index, for prompting and "
+                         "RL trainers (synthset.rewards scores against them)")
     _source_args(hf)
 
     data = sub.add_parser("data", help="scaffold or prepare a nanoGPT data folder")
@@ -88,7 +91,7 @@ def run_export(args) -> str:
                 f"{meta['tokenizer']}); train {sp['train']['samples']:,} samples / "
                 f"{sp['train']['tokens']:,} tokens, val {sp['val']['samples']:,} samples / "
                 f"{sp['val']['tokens']:,} tokens in {meta['seconds']:.2f} s")
-    files = export_hf(args.source, args.out, **common)
+    files = export_hf(args.source, args.out, prompts=args.prompts, **common)
     return f"wrote {len(files)} Parquet file(s) under {Path(args.out) / 'data'}"
 
 

@@ -8,6 +8,7 @@ no traceback. ``--help`` imports nothing heavy (docs/design.md, invariant 5).
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 
 from synthset import __version__
@@ -58,8 +59,27 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
 
+    ev = sub.add_parser(
+        "eval", help="score a model's answers on a run's split (eval.json, eval.png)",
+        description="Judge answers with the run's own task: from a predictions file (JSON "
+                    "Lines: {\"index\": i, \"answer\": \"...\"}) or a local checkpoint.")
+    ev.add_argument("run", help="the run folder")
+    ev.add_argument("--split", default="test", help="the split to score (default: test)")
+    source = ev.add_mutually_exclusive_group(required=True)
+    source.add_argument("--predictions", help="a JSON Lines file of answers by index")
+    source.add_argument("--model", help="a local checkpoint folder (extra train)")
+    ev.add_argument("--out", help="where eval.json and eval.png go (default: the run folder)")
+    ev.add_argument("--device", default="cpu")
+
+    from synthset.cli.check import add_parser as add_check
+
+    add_check(sub)
+
     status = sub.add_parser("status", help="show which shards of a run folder are done")
     status.add_argument("save_dir", help="the run folder (the dataset's save_dir)")
+    status.add_argument("--verify", action="store_true",
+                        help="also check every finished shard's files (size, rows, hash) and "
+                             "the final files; exit 1 if any is damaged")
     return parser
 
 
@@ -98,18 +118,32 @@ def main(argv: list[str] | None = None) -> int:
             from synthset.cli.tasks import list_tasks
 
             print(list_tasks(verbose=args.verbose))
-        elif args.command == "status":
-            from synthset.cli.status import status
+        elif args.command == "eval":
+            from synthset.evaluation import evaluate_run, table
 
-            print(status(args.save_dir))
+            print(table(evaluate_run(args.run, args.split, args.predictions, args.model,
+                                     args.out, args.device)))
+        elif args.command == "check":
+            from synthset.cli.check import run_check
+
+            return run_check(args)
+        elif args.command == "status":
+            from synthset.cli.status import status_report
+
+            text, damaged = status_report(args.save_dir, verify=args.verify)
+            print(text)
+            if damaged:
+                return 1
     except SynthsetError as exc:
         from synthset.core.errors import GenerationError
 
         print(f"synthset {args.command}: error: {exc}", file=sys.stderr)
-        return 1 if isinstance(exc, GenerationError) else 2
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"synthset {args.command}: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
-        return 2
+        # An error may say its own status (a worker that died making a shard: 1).
+        return getattr(exc, "exit_code", None) or (1 if isinstance(exc, GenerationError) else 2)
+    except OSError as exc:
+        message, code = os_error(exc)
+        print(f"synthset {args.command}: error: {message}", file=sys.stderr)
+        return code
     except ImportError as exc:  # a missing optional package: the message carries the fix
         print(f"synthset {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -118,6 +152,26 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     return 0
+
+
+# Exit statuses: 2 for configuration and usage, 1 for a failed sample, 3 for input/output.
+USAGE_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG}
+
+
+def os_error(exc: OSError) -> tuple[str, int]:
+    """One line and an exit status for an operating-system error: a path that cannot be what
+    it is asked to be (2), or a file system that refuses to read or write (3)."""
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"no space left on device writing{where}; free space and run the same "
+                "command to resume", 3)
+    if exc.errno == errno.EROFS:
+        return f"read-only file system:{where}; choose a writable folder", 3
+    if exc.errno in USAGE_ERRNOS:
+        return f"{exc.strerror}:{where}", 2
+    if isinstance(exc, PermissionError):
+        return f"permission denied:{where}", 3
+    return f"{exc.strerror or exc}:{where} (errno {exc.errno})", 3
 
 
 def entry() -> None:

@@ -1,35 +1,80 @@
-"""``synthset status SAVE_DIR``: which shards of which split are done."""
+"""``synthset status SAVE_DIR [--verify]``: which shards of which split are done.
+
+``--verify`` also checks every finished shard's files against its completion marker (size,
+row count and blake2b hash) and every merged split's final files (present, same size), and
+names each damaged one; the command then exits with status 1. A damaged shard is set aside
+(its marker removed, unless a run is using the folder), so the next run makes it again.
+"""
 
 from __future__ import annotations
 
+from synthset.engine.executors.local import previous_crash
 from synthset.engine.plan import plan_shards
-from synthset.engine.state import RunState, read_manifest
+from synthset.engine.state import RunLock, RunState, read_manifest
 
 
-def status(save_dir: str) -> str:
+def status(save_dir: str, verify: bool = False) -> str:
+    return status_report(save_dir, verify)[0]
+
+
+def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
+    """The report, and how many shards or splits ``verify`` found damaged."""
     manifest = read_manifest(save_dir)
     state = RunState(save_dir)
     sizes = manifest["config"]["sizes"]
     shards = plan_shards(sizes, manifest["shard_size"])
     lines = [f"run folder {save_dir}  (fingerprint {manifest['fingerprint']}, "
              f"shard size {manifest['shard_size']})"]
+    owner = RunLock(save_dir).owner()
+    if owner:
+        lines.append(f"in use by a run: pid {owner.get('pid', '?')} on host "
+                     f"{owner.get('host', '?')}, started {owner.get('started', '?')}")
+    crash = previous_crash(save_dir)  # a serial run killed by its generator
+    if crash:
+        lines.append(f"the last run's {crash}")
+    count_rows = None
+    if verify:
+        from synthset.dataset.run import part_rows as count_rows
     complete = True
+    damaged = []
     for split, count in sizes.items():
         mine = [s for s in shards if s.split == split]
-        done = [s for s in mine if state.is_done(s)]
-        samples = sum(s.size for s in done)
         merged = state.is_merged(split)
+        if verify and merged:
+            damage = state.merged_damage(split)
+            if damage:
+                damaged.append(f"split {split}: {damage}")
+        if verify and not merged:
+            done = []
+            for shard in mine:
+                summary, damage = state.check_shard(shard, count_rows, verify=True)
+                if summary is not None:
+                    done.append(shard)
+                elif damage:
+                    damaged.append(f"shard {shard.key}: {damage}")
+                    if not owner:
+                        state.unmark(shard)
+        else:  # a merged split's shards are all done (their files were merged)
+            done = mine if merged else [s for s in mine if state.is_done(s)]
+        samples = sum(s.size for s in done)
         complete &= merged
         label = "complete" if merged else ("generated, not merged" if len(done) == len(mine)
                                            else "in progress" if done else "not started")
         lines.append(f"  {split:<12} {len(done):>5}/{len(mine):<5} shards  "
                      f"{samples:>10}/{count:<10} samples  {label}")
-        missing = [s.number for s in mine if not state.is_done(s)]
+        finished = set(done)
+        missing = [s.number for s in mine if s not in finished]
         if missing and done:
             lines.append(f"  {'':<12} shards to do: {_ranges(missing)}")
-    lines.append("the run is complete" if complete else
+    lines.extend(f"damaged: {what}" for what in damaged)
+    if damaged:
+        lines.append(f"{len(damaged)} damaged: run the same command again to make "
+                     f"{'them' if len(damaged) > 1 else 'it'} again")
+    elif verify:
+        lines.append("verified: every finished shard and final file matches its record")
+    lines.append("the run is complete" if complete and not damaged else
                  "the run is not complete: run the same command again to resume it")
-    return "\n".join(lines)
+    return "\n".join(lines), len(damaged)
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -92,3 +92,20 @@ def _empty_mappings(node, prefix: str = "") -> set[str]:
         for k, v in node.items():
             out |= _empty_mappings(v, f"{prefix}.{k}" if prefix else str(k))
     return out
+
+
+def numbers(cfg, ints=(), floats=()) -> dict:
+    """The config's numeric settings, checked: one ConfigError naming the key otherwise."""
+    from omegaconf import OmegaConf
+
+    out = {}
+    for keys, kind in ((ints, int), (floats, float)):
+        for key in keys:
+            value = OmegaConf.select(cfg, key)
+            ok = not isinstance(value, bool) and isinstance(value, (int, float) if kind is float
+                                                             else int)
+            if not ok:
+                raise ConfigError(f"{key} must be {'a number' if kind is float else 'an integer'}"
+                                  f", got {value!r}")
+            out[key] = kind(value)
+    return out

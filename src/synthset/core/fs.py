@@ -172,6 +172,11 @@ def atomic_open(path, mode: str = "w") -> Iterator[IO]:
     try:
         yield f.file
         f.commit()
+    except OSError as exc:
+        f.abort()
+        if exc.filename is None and exc.errno:  # a failed write: say which file it was
+            raise OSError(exc.errno, exc.strerror or str(exc), str(f.path)) from None
+        raise
     except BaseException:
         f.abort()
         raise

@@ -27,6 +27,19 @@ def _poly_element_str(obj) -> str:
     return _MOD.sub("", str(obj)).replace("**", "^")
 
 
+# object.__repr__'s form, which str() falls back to: a memory address, different in every run.
+_ADDRESS = re.compile(r"^<.* at 0x[0-9A-Fa-f]+>$", re.S)
+
+
+def _checked_str(obj) -> str:
+    text = str(obj)
+    if text.startswith("<") and _ADDRESS.match(text):
+        raise FormatError(f"a {type(obj).__name__} prints as {text!r}, a memory address that "
+                          "changes from run to run: return strings, numbers or objects with a "
+                          "__str__ of their own")
+    return text
+
+
 def _is_sympy_poly_element(tp: type) -> bool:
     return any(
         c.__name__ == "PolyElement" and c.__module__ == "sympy.polys.rings" for c in tp.__mro__
@@ -43,7 +56,7 @@ def leaf_str(obj) -> str:
     if printer is None:
         return obj
     if printer is False:
-        printer = _LEAF[tp] = _poly_element_str if _is_sympy_poly_element(tp) else str
+        printer = _LEAF[tp] = _poly_element_str if _is_sympy_poly_element(tp) else _checked_str
     return printer(obj)
 
 
@@ -108,15 +121,37 @@ def json_field(obj) -> str:
     ) + "]"
 
 
+def _leaves(obj):
+    if type(obj) is str:
+        yield obj
+        return
+    for item in obj:
+        if type(item) is str:
+            yield item
+        else:
+            yield from item
+
+
+def check_line(text: str, what: str) -> None:
+    """Refuse a line break of any kind (``\\n``, ``\\r``, ``\\u2028``... every boundary
+    ``str.splitlines`` knows): it would turn one line of a text file into two."""
+    if len(text.splitlines()) > 1 or text.endswith(("\n", "\r", "\x0b", "\x0c", "\x1c",
+                                                      "\x1d", "\x1e", "\x85", "\u2028",
+                                                      "\u2029")):
+        raise FormatError(f"{what} contains a line break ({text[:60]!r}...), which would split "
+                          "the sample across lines of the text file")
+
+
 def text_line(problem, answer) -> str:
-    """One line of ``*_raw.txt``, with its newline."""
-    line = f"{text_field(problem)} # {text_field(answer)}\n"
-    if line.count("\n") != 1:
-        raise FormatError(
-            "a problem or answer contains a line break, which would split the sample across "
-            "lines of the text file"
-        )
-    return line
+    """One line of ``*_raw.txt``, with its newline. A separator (`` # ``, `` | ``) or a line
+    break inside a problem or answer would make the line impossible to read back: refused."""
+    for leaf in (*_leaves(problem), *_leaves(answer)):
+        if " # " in leaf or " | " in leaf:
+            raise FormatError(f"{leaf[:80]!r} contains the separator ' # ' or ' | ' of the "
+                              "text file, which would make its line impossible to split back")
+    line = f"{text_field(problem)} # {text_field(answer)}"
+    check_line(line, "a problem or answer")
+    return line + "\n"
 
 
 def json_line(problem, answer) -> str:

@@ -15,6 +15,7 @@ merged with Chan's formula), which is cheaper on the per-sample path.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from fractions import Fraction
 from typing import Any
 
@@ -179,6 +180,20 @@ class RunningStats:
         self.count, self.mean, self.M2 = state[0], float(state[1]), float(state[2])
         self.min_val, self.max_val = float(state[3]), float(state[4])
         return self
+
+
+class BaseStatisticsCalculator(ABC):
+    """CALT's base class of per-sample statistics calculators.
+
+    A subclass implements ``__call__(problem, answer)`` and returns
+    ``{"problem": {name: number, ...}, "answer": {name: number, ...}}``; an instance is then a
+    ``statistics_calculator`` like any function of that shape (the run summarises each number
+    as ``problem_stats`` / ``answer_stats`` in ``{split}_stats.yaml``).
+    """
+
+    @abstractmethod
+    def __call__(self, problem: Any, answer: Any) -> dict[str, dict[str, int | float]]:
+        """The statistics of one sample: ``{"problem": {...}, "answer": {...}}``."""
 
 
 class MemoryEfficientStatisticsCalculator:

@@ -118,6 +118,10 @@ class Task(ABC):
         """``{group: (right, total)}`` behind the score; one unit per example by default."""
         return {None: (self.score_answer(text, example), 1)}
 
+    def buckets(self, example: dict) -> dict[str, int]:
+        """Sizes an evaluation reports success per (e.g. ``{"n": 12}``); none by default."""
+        return {}
+
     def evaluation_task(self):
         """The task as evaluated (its evaluation mode where it has one)."""
         return self

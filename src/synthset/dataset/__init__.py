@@ -10,11 +10,13 @@ from __future__ import annotations
 import importlib
 
 _NAMES = {
+    "BaseStatisticsCalculator": "synthset.core.stats",
     "DatasetGenerator": "synthset.dataset.generator",
     "DatasetPipeline": "synthset.dataset.pipeline",
     "DatasetWriter": "synthset.dataset.writer",
     "IncrementalStatistics": "synthset.core.stats",
     "MemoryEfficientStatisticsCalculator": "synthset.core.stats",
+    "get_backend_classes": "synthset.dataset.backends",
 }
 
 __all__ = sorted(_NAMES)

@@ -89,6 +89,13 @@ def _seconds(value) -> bool:
                              and value > 0)
 
 
+def _license(value) -> bool:
+    import re
+
+    return value is None or (isinstance(value, str) and
+                             re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+\-]{0,63}", value) is not None)
+
+
 CALLABLE = "written as 'module:function', or a callable"
 TF = "true or false"
 
@@ -135,6 +142,9 @@ class RunOptions:
     timeout: float | None = option(
         None, "a sample taking longer is a failure", accepts="a positive number of seconds "
         "or null", valid=_seconds, fingerprint=True)
+    verify_determinism: int = option(
+        16, "how many samples, spread over the splits, are made again at the end of a split and "
+        "compared with what was written (0: none)", accepts="an integer >= 0", valid=_int(0))
     resume: bool = option(
         True, "keep the finished shards of the same run (false: start again)", accepts=TF,
         valid=_bool)
@@ -159,6 +169,10 @@ class RunOptions:
     task_config: Mapping | None = option(
         None, "the built-in task's parameters", accepts="a mapping of the task's parameters",
         valid=lambda v: v is None or isinstance(v, Mapping))
+    license: str | None = option(
+        None, "the license the run's dataset card (README.md) names; not in the fingerprint",
+        accepts="a license identifier such as apache-2.0, mit or cc-by-4.0 (letters, digits, "
+        "'.', '-', '+'), or null", valid=_license)
 
     def __post_init__(self) -> None:
         for key, declared in OPTIONS.items():

@@ -1,9 +1,9 @@
-"""synthset.dataset.flint: the FLINT-backend (python-flint, extra ``flint``) sampler classes, and the
-shared CALT face, for code that imported ``calt.dataset.sympy``."""
+"""synthset.dataset.flint: the FLINT-backend (python-flint, extra ``flint``) face, for code that
+imported ``calt.dataset.sympy``: the same classes and draws, polynomials from python-flint."""
 
 from synthset.algebra.sampling import PolynomialSampler as _Base
 from synthset.algebra.sampling import SinglePolynomialSampler
-from synthset.core.stats import MemoryEfficientStatisticsCalculator
+from synthset.core.stats import BaseStatisticsCalculator, MemoryEfficientStatisticsCalculator
 from synthset.dataset.generator import DatasetGenerator
 from synthset.dataset.writer import DatasetWriter
 
@@ -13,5 +13,5 @@ class PolynomialSampler(_Base):
     backend_name = "flint"
 
 
-__all__ = ["DatasetGenerator", "DatasetWriter", "MemoryEfficientStatisticsCalculator",
-           "PolynomialSampler", "SinglePolynomialSampler"]
+__all__ = ["BaseStatisticsCalculator", "DatasetGenerator", "DatasetWriter",
+           "MemoryEfficientStatisticsCalculator", "PolynomialSampler", "SinglePolynomialSampler"]

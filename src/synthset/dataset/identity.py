@@ -12,20 +12,26 @@ from synthset.core.errors import ConfigError
 
 
 def callable_identity(fn) -> str | None:
-    """``module:qualname@hash`` for functions (the hash covers the bytecode and constants, so an
-    edited generator is noticed); a hash of the pickled bytes for other callables."""
+    """``qualname@hash``: the hash covers a function's bytecode and constants *and* the source
+    of the module that defines it, so an edited generator — or a changed module constant or
+    helper beside it — is noticed; for other callables (task objects), their pickled bytes and
+    their class's module source. The module's name is not part of it: the same code is the
+    same generator whether it ran as ``__main__`` or was imported as ``generator``."""
     if fn is None:
         return None
     code = getattr(fn, "__code__", None)
     h = hashlib.sha256()
     if code is not None:
         _hash_code(code, h)
-        return f"{callable_name(fn)}@{h.hexdigest()[:12]}"
+        _hash_source(code.co_filename, h)
+        return f"{getattr(fn, '__qualname__', '?')}@{h.hexdigest()[:12]}"
     try:
         h.update(pickle.dumps(fn, protocol=4))
     except Exception:
         h.update(repr(fn).encode())
-    return f"{type(fn).__module__}:{type(fn).__qualname__}@{h.hexdigest()[:12]}"
+    module = sys.modules.get(type(fn).__module__)
+    _hash_source(getattr(module, "__file__", None), h)
+    return f"{type(fn).__qualname__}@{h.hexdigest()[:12]}"
 
 
 def _hash_code(code, h) -> None:
@@ -36,6 +42,22 @@ def _hash_code(code, h) -> None:
             _hash_code(const, h)
         else:
             h.update(repr(const).encode())
+
+
+def _hash_source(filename: str | None, h) -> None:
+    """Add the source of the module in ``filename``: the file's bytes, or what linecache holds
+    for code without a file (a notebook cell); nothing for ``-c`` code or a REPL line."""
+    if not filename:
+        return
+    try:
+        with open(filename, "rb") as f:
+            h.update(f.read())
+        return
+    except OSError:
+        pass
+    import linecache
+
+    h.update("".join(linecache.getlines(filename)).encode())
 
 
 def resolve_callable(spec: str, key: str, search_dirs=()):

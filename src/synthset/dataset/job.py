@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import sha256
 
-from synthset.core.errors import FormatError, GenerationError
+from synthset.core.errors import GenerationError
 from synthset.core.fs import atomic_write_text
 from synthset.core.nested import to_strings
 from synthset.core.seeding import replacement_seed
@@ -44,13 +44,49 @@ class SampleJob:
     save_dir: str
     on_error: str = "raise"
     timeout: float | None = None
+    # split -> the indices whose samples the completion marker keeps, for the determinism
+    # re-check at the end of the run (``remake``)
+    checks: dict | None = None
+    attempt: str = ""  # which invocation of the run made the shard (for working time)
 
     def __call__(self, shard: Shard) -> dict:
+        """Make the shard and write its files; returns the summary its marker records."""
+        formats, items, stats, counters, started_at, elapsed = self.make(shard)
         state = RunState(self.save_dir)
+        stats_file = state.stats_file(shard)
+        stats_file.parent.mkdir(parents=True, exist_ok=True)
+        state.shard_file(shard, formats[0].shard_ext).parent.mkdir(parents=True, exist_ok=True)
+        files: dict[str, int | None] = {}  # name in the state folder -> its rows
+        for fmt, encoded in zip(formats, items):
+            path = state.shard_file(shard, fmt.shard_ext)
+            fmt.write_shard(path, encoded, shard.start)
+            files[state.name(path)] = len(encoded)
+        atomic_write_text(stats_file, json.dumps(stats.to_state()))
+        files[state.name(stats_file)] = None
+        summary = {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
+                   "finished_at": time.time(), "worker": WORKER, "attempt": self.attempt,
+                   **counters, "files": files}
+        kept = [i for i in (self.checks or {}).get(shard.split, ())
+                if shard.start <= i < shard.stop]
+        if kept and not counters["timeouts"]:  # a timed-out call may not time out again
+            column = items[check_format(formats)]
+            summary["checks"] = {str(i): shown(column[i - shard.start]) for i in kept}
+        return summary
+
+    def remake(self, split: str, index: int) -> str | None:
+        """Sample ``index`` of ``split`` made again, as a completion marker keeps it (None
+        when a call timed out: timing is not part of what must be deterministic)."""
+        formats, items, _, counters, *_ = self.make(Shard(split, -1, index, index + 1))
+        return None if counters["timeouts"] else shown(items[check_format(formats)][0])
+
+    def make(self, shard: Shard):
+        """Every sample of ``shard``, encoded for every format (in memory), its statistics,
+        counters, start time and duration."""
         formats = [get_format(name) for name in self.formats]
         items: list[list] = [[] for _ in formats]  # each format's encoded samples
-        pairs = [(f.encode, out.append) for f, out in zip(formats, items)]
-        rows = [(f.encode_row, out.append) for f, out in zip(formats, items)]
+        adds = [out.append for out in items]
+        pair_encoders = [f.encode for f in formats]
+        row_encoders = [f.encode_row for f in formats]
         stats = MemoryEfficientStatisticsCalculator()
         runtime = stats.runtime_stats.update
         calc = self.statistics_calculator
@@ -66,52 +102,46 @@ class SampleJob:
         try:
             for index in range(shard.start, shard.stop):
                 seed = int.from_bytes(sha256(f"{prefix}{index}".encode()).digest()[:16], "big")
-                t0 = clock()
+                # A sample is made whole or not at all: the call, its statistics and its
+                # encoding in every format. Whatever fails in any of them (an exception, a
+                # timeout, a value no format can hold) is a sample error for on_error.
                 try:
+                    t0 = clock()
                     if limit:
-                        with limit:
+                        with limit(index):  # names the call for the pool's hang watch
                             out = gen(seed)
                     else:
                         out = gen(seed)
-                    if type(out) is not dict:  # a row is a dict; else a (problem, answer)
+                    took = clock() - t0
+                    if type(out) is dict:  # a task row
+                        sample_stats = calc(out) if calc is not None else None
+                        encoded = [encode(out) for encode in row_encoders]
+                    else:  # a (problem, answer) pair
                         problem, answer = out
+                        sample_stats = calc(problem, answer) if calc is not None else None
+                        problem = to_strings(problem)
+                        answer = to_strings(answer)
+                        encoded = [encode(problem, answer) for encode in pair_encoders]
                 except (Exception, SampleTimeout) as exc:
-                    out, seed, t0 = self._replace(shard.split, index, seed, exc, counters, limit)
-                runtime(clock() - t0)
-                try:
-                    if type(out) is dict:
-                        if calc is not None:
-                            sample_stats = calc(out)
-                            if sample_stats is not None:
-                                stats.update_sample(sample_stats)
-                        for encode, add in rows:
-                            add(encode(out))
-                        continue
-                    problem, answer = out
-                    if calc is not None:
-                        sample_stats = calc(problem, answer)
-                        if sample_stats is not None:
-                            stats.update_sample(sample_stats)
-                    problem = to_strings(problem)
-                    answer = to_strings(answer)
-                    for encode, add in pairs:
-                        add(encode(problem, answer))
-                except (FormatError, TypeError) as exc:
-                    raise GenerationError(shard.split, index, seed, _describe(exc)) from None
+                    encoded, sample_stats, took = self._replace(
+                        shard.split, index, seed, exc, counters, limit, formats)
+                runtime(took)
+                if sample_stats is not None:
+                    try:  # a calculator's wrong shape is a bug in it, not a sample to skip
+                        stats.update_sample(sample_stats)
+                    except TypeError as exc:
+                        raise GenerationError(shard.split, index, seed, _describe(exc)) \
+                            from None
+                for add, item in zip(adds, encoded):
+                    add(item)
         finally:
             if limit:
                 limit.uninstall()
-        elapsed = clock() - started
-        state.stats_file(shard).parent.mkdir(parents=True, exist_ok=True)
-        state.shard_file(shard, formats[0].shard_ext).parent.mkdir(parents=True, exist_ok=True)
-        for fmt, encoded in zip(formats, items):
-            fmt.write_shard(state.shard_file(shard, fmt.shard_ext), encoded, shard.start)
-        atomic_write_text(state.stats_file(shard), json.dumps(stats.to_state()))
-        return {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
-                "finished_at": time.time(), "worker": WORKER, **counters}
+        return formats, items, stats, counters, started_at, clock() - started
 
-    def _replace(self, split, index, seed, exc, counters, limit):
-        """Handle a failed call: raise GenerationError, or (on_error=skip) draw replacements."""
+    def _replace(self, split, index, seed, exc, counters, limit, formats):
+        """Handle a failed sample: raise GenerationError, or (on_error=skip) make replacements
+        from derived seeds until one is whole; returns its encodings, statistics and time."""
         attempt = 0
         while True:
             timed_out = isinstance(exc, SampleTimeout)
@@ -127,25 +157,52 @@ class SampleJob:
                 ) from None
             counters["skipped"] += 1
             seed = replacement_seed(self.root_seed, split, index, attempt)
-            t0 = time.perf_counter()
+            if limit:
+                limit(index, attempt)  # the call _sample makes, for the pool's hang watch
             try:
-                if limit:
-                    with limit:
-                        out = self.generator(seed)
-                else:
-                    out = self.generator(seed)
-                if type(out) is not dict:
-                    _problem, _answer = out
-                return out, seed, t0
+                return self._sample(seed, limit, formats)
             except (Exception, SampleTimeout) as again:
                 exc = again
 
+    def _sample(self, seed, limit, formats):
+        """One whole sample (the loop in ``__call__`` is this, written out for speed)."""
+        t0 = time.perf_counter()
+        if limit:
+            with limit:
+                out = self.generator(seed)
+        else:
+            out = self.generator(seed)
+        took = time.perf_counter() - t0
+        calc = self.statistics_calculator
+        if type(out) is dict:
+            return [f.encode_row(out) for f in formats], calc(out) if calc else None, took
+        problem, answer = out
+        sample_stats = calc(problem, answer) if calc is not None else None
+        problem, answer = to_strings(problem), to_strings(answer)
+        return [f.encode(problem, answer) for f in formats], sample_stats, took
+
     def _cause(self, exc) -> str:
-        if isinstance(exc, SampleTimeout):
-            return f"timed out after {self.timeout} s (timeout)"
+        if isinstance(exc, SampleTimeout):  # its message says how, when not by the timer
+            how = f"; {exc}" if str(exc) else ""
+            return f"timed out after {self.timeout} s (timeout{how})"
         if isinstance(exc, (TypeError, ValueError)) and "unpack" in str(exc):
             return f"the generator must return a (problem, answer) pair ({exc})"
         return _describe(exc)
+
+
+# The format whose encoding of a sample the determinism re-check compares, by preference.
+CHECK_ORDER = ("json", "text", "parquet", "pickle")
+
+
+def check_format(formats) -> int:
+    """The position, in ``formats``, of the one the determinism re-check compares."""
+    rank = {name: i for i, name in enumerate(CHECK_ORDER)}
+    return min(range(len(formats)), key=lambda i: rank.get(formats[i].name, len(rank)))
+
+
+def shown(item) -> str:
+    """An encoded sample as a completion marker keeps it (JSON-safe, comparable)."""
+    return item if type(item) is str else repr(item)
 
 
 def _describe(exc: BaseException) -> str:

@@ -38,7 +38,8 @@ class DatasetPipeline:
         *args, **options: CALT's arguments in CALT's order (save_dir, save_text, save_json,
             num_train_samples, num_test_samples, batch_size, n_jobs, root_seed, verbose,
             backend), and by keyword every other field of ``RunOptions`` (executor, address,
-            on_error, timeout, formats, resume, shard_size, check, task, task_config).
+            on_error, timeout, verify_determinism, formats, resume, shard_size, check, task,
+            task_config).
             ``backend`` defaults to ``sympy``.
 
     Usually built with ``from_config(cfg.dataset, instance_generator=...)``. The options read
@@ -78,6 +79,7 @@ class DatasetPipeline:
     def _setup(self, options: RunOptions, search: list) -> None:
         """Resolve what the options name; every failure here is a ConfigError naming its key."""
         self.options = options
+        self.statistics = None  # each split's statistics, once run() has run
         self.sizes = options.split_sizes()
         self.statistics_calculator = options.resolved("statistics_calculator", search)
         self.check = options.resolved("check", search)
@@ -100,11 +102,12 @@ class DatasetPipeline:
             return getattr(self.options, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def run(self) -> dict[str, dict]:
-        """Generate the splits; returns each split's statistics."""
+    def run(self) -> None:
+        """Generate the splits. Returns None, as calt-x's does; each split's statistics (what
+        ``{split}_stats.yaml`` holds) are then in ``self.statistics``."""
         if self.options.backend != "sympy":  # sympy is only needed by generators that use it
             from synthset.algebra.backends import get_backend
 
             get_backend(self.options.backend)  # a missing Sage or FLINT: one error, the extra
-        return execute(RunSpec(self.options, self.sizes, self.instance_generator,
-                               self.statistics_calculator, self.task_info))
+        self.statistics = execute(RunSpec(self.options, self.sizes, self.instance_generator,
+                                          self.statistics_calculator, self.task_info))

@@ -7,31 +7,41 @@ Formats come from the table in ``io/formats.py``: nothing below knows one format
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import socket
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from synthset import __version__
-from synthset.core.errors import ConfigError
+from synthset.core.errors import ConfigError, GenerationError, SynthsetError
 from synthset.core.fs import as_path
+from synthset.core.seeding import derive_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.dataset.config import RunOptions
-from synthset.dataset.identity import callable_identity
+from synthset.dataset.identity import callable_identity, callable_name
 from synthset.dataset.job import SampleJob
 from synthset.engine.executors import get_executor
+from synthset.engine.executors.local import previous_crash
+from synthset.engine.executors.base import cpu_count
 from synthset.engine.plan import (
     DEFAULT_SHARD_SIZE,
     MIN_SHARD_SIZE,
     Shard,
+    check_shard_count,
     check_split_names,
-    plan_shards,
+    split_shards,
 )
-from synthset.engine.runner import run_shards
-from synthset.engine.state import RunState
-from synthset.io.formats import get_format
+from synthset.engine.runner import run_shards, sort_out
+from synthset.engine.state import RunLock, RunState, flush_markers
+from synthset.io.formats import DamagedPart, get_format
 from synthset.io.stats_yaml import read_stats, write_stats
+
+# More workers than this many per core only compete for the cores (and each holds a shard).
+WORKERS_PER_CORE = 4
 
 
 @dataclass
@@ -60,62 +70,178 @@ def final_files(split: str, formats, num_samples: int) -> list[str]:
 
 
 def execute(spec: RunSpec) -> dict[str, dict]:
-    """Run (or resume) ``spec``; returns each split's statistics as written to its YAML."""
+    """Run (or resume) ``spec``; returns each split's statistics as written to its YAML.
+
+    The run folder is locked for the whole run (``RunLock``): a second run on it is refused
+    naming the first, and ``resume: false`` never clears a folder another run is using.
+    """
     check_split_names(spec.sizes)
     opts = spec.options
+    workers = _workers(opts)
+    check_shard_count(spec.sizes, opts.shard_size or auto_shard_size(spec, workers))
     save_dir = as_path(opts.save_dir)
     save_dir.mkdir(parents=True, exist_ok=True)
+    with RunLock(save_dir):
+        return _execute(spec, save_dir, workers)
+
+
+def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
+    opts = spec.options
     state = RunState(save_dir)
-    executor = get_executor(opts.executor, opts.n_jobs, opts.address)
     shard_size = state.open(spec.manifest_config(),
-                            opts.shard_size or auto_shard_size(spec, executor.workers),
+                            opts.shard_size or auto_shard_size(spec, workers),
                             opts.resume,
                             {"synthset": __version__},
-                            {"task": spec.task} if spec.task else None)
-    shards = plan_shards(spec.sizes, shard_size)
-    by_split: dict[str, list[Shard]] = {s: [] for s in spec.sizes}
-    for shard in shards:
-        by_split[shard.split].append(shard)
+                            # informational: which module:function to import to check the run
+                            {"generator": callable_name(spec.generator),
+                             **({"task": spec.task} if spec.task else {})})
+
+    crash = previous_crash(save_dir, forget=True)  # a serial run killed by its generator
+    if crash:
+        print(f"synthset: the previous run's {crash}", file=sys.stderr)
 
     results: dict[str, dict] = {}
     todo_splits = []
     for split in spec.sizes:
-        names = final_files(split, opts.formats, spec.sizes[split])
-        if state.is_merged(split) and all((save_dir / n).exists() for n in names):
+        damage = state.merged_damage(split) if state.is_merged(split) else "not merged"
+        if damage is None:
             state.discard_shard_files(split)  # a kill between marker and clean-up
             results[split] = read_stats(save_dir / f"{split}_stats.yaml")
         else:
-            if state.is_merged(split):
-                state.unmark_split(split)  # final files were removed: make them again
+            if state.is_merged(split):  # final files removed or damaged: make them again
+                print(f"synthset: making split {split!r} again: {damage}", file=sys.stderr)
+                state.unmark_split(split)
             todo_splits.append(split)
 
-    job = SampleJob(spec.generator, spec.statistics_calculator, opts.root_seed, opts.formats,
-                    str(save_dir), opts.on_error, opts.timeout)
+    shards = {split: split_shards(split, spec.sizes[split], shard_size) for split in todo_splits}
     # Largest shards first, so the short remainder shards fill the gaps at the end.
-    pending = sorted((s for split in todo_splits for s in by_split[split]),
-                     key=lambda s: -s.size)
-    if executor.needs_pickle and any(not state.is_done(s) for s in pending):
-        ensure_picklable(job, executor)
-
-    bars = _Progress(spec.sizes, todo_splits) if opts.verbose else None
-    summaries: dict[str, dict[int, dict]] = {split: {} for split in todo_splits}
+    pending = sorted((s for split in todo_splits for s in shards[split]), key=lambda s: -s.size)
+    done, todo = sort_out(pending, state, part_rows)
+    checks = determinism_checks(spec.sizes, opts.verify_determinism)
+    job = SampleJob(spec.generator, spec.statistics_calculator, opts.root_seed, opts.formats,
+                    str(save_dir), opts.on_error, opts.timeout, checks,
+                    f"{socket.gethostname()}:{os.getpid()}:{time.time()}")
+    # Never more workers than shards to make.
+    executor = get_executor(opts.executor, opts.n_jobs if len(todo) >= workers
+                            else max(1, len(todo)), opts.address)
+    bars = None
     try:
-        for shard, summary in run_shards(pending, job, executor, state):
-            summaries[shard.split][shard.number] = summary
+        if executor.needs_pickle and todo:
+            ensure_picklable(job, executor)
+        bars = _Progress(spec.sizes, todo_splits) if opts.verbose else None
+        tallies = {split: SplitTally() for split in todo_splits}
+        for shard, summary in run_shards(done, todo, job, executor, state):
+            tally = tallies[shard.split]
+            tally.add(summary)
             if bars:
                 bars.update(shard.split, summary["samples"])
-            if len(summaries[shard.split]) == len(by_split[shard.split]):
-                results[shard.split] = merge_split(
-                    state, shard.split, by_split[shard.split], opts.formats,
-                    summaries[shard.split])
+            if tally.shards == len(shards[shard.split]):
+                verify_determinism(job, shard.split, checks.get(shard.split, ()), tally)
+                results[shard.split] = merge_split(state, shard.split, shards[shard.split],
+                                                   opts.formats, tally)
     finally:
         executor.close()
         if bars:
             bars.close()
+        error = flush_markers()
+        if error is not None:
+            print(f"synthset: a finished shard could not be marked done ({error}); a resume "
+                  "makes it again", file=sys.stderr)
     results = {split: results[split] for split in spec.sizes}
+    from synthset.io.card import write_card  # README.md: the dataset card, after the merges
+
+    write_card(save_dir, results, license=opts.license, generator=spec.generator)
     if opts.verbose:
         print(summary_table(results, save_dir), file=sys.stderr)
     return results
+
+
+def _workers(opts: RunOptions) -> int:
+    """How many workers ``n_jobs`` asks for; warns when that is far more than the cores."""
+    cores = cpu_count()
+    workers = cores if opts.n_jobs == -1 else opts.n_jobs
+    if opts.executor != "serial" and opts.address is None \
+            and workers > WORKERS_PER_CORE * cores:
+        print(f"synthset: n_jobs={workers} is more than {WORKERS_PER_CORE} times the {cores} "
+              "cores here: the workers only compete for them, each holding a shard in memory "
+              "(n_jobs=-1 uses every core)", file=sys.stderr)
+    return workers
+
+
+def part_rows(path) -> int:
+    """Samples in a shard's part file (by its extension: txt, jsonl, parquet, pkl)."""
+    return get_format(path.name.rsplit(".", 1)[-1]).count_rows(path)
+
+
+class ShardDamaged(SynthsetError):
+    """A finished shard's files do not add up when its split is merged."""
+
+
+class SplitTally:
+    """What the driver keeps of a split's finished shards: their number, counters, working
+    time and kept samples — not the summaries (memory independent of the number of shards)."""
+
+    COUNTERS = ("errors", "timeouts", "skipped")
+
+    def __init__(self):
+        self.shards = 0
+        self.counters = dict.fromkeys(self.COUNTERS, 0)
+        self.spans: dict = {}  # invocation -> (first shard start, last shard end)
+        self.checks: dict[str, str] = {}
+
+    def add(self, summary: dict) -> None:
+        self.shards += 1
+        for counter in self.COUNTERS:
+            self.counters[counter] += summary[counter]
+        attempt = summary.get("attempt")
+        start, end = self.spans.get(attempt, (summary["started_at"], summary["finished_at"]))
+        self.spans[attempt] = (min(start, summary["started_at"]),
+                               max(end, summary["finished_at"]))
+        self.checks.update(summary.get("checks") or {})
+
+    @property
+    def working_time(self) -> float:
+        """The split's time across invocations: each invocation's span from its first shard
+        of the split starting to its last one finishing, summed (time between invocations
+        does not count)."""
+        return sum(end - start for start, end in self.spans.values())
+
+
+def determinism_checks(sizes: dict[str, int], count: int) -> dict[str, list[int]]:
+    """About ``count`` indices to make again: each split gets a share in proportion to its
+    size (at least one), spread evenly over the split."""
+    if count <= 0:
+        return {}
+    total = sum(sizes.values())
+    checks = {}
+    for split, n in sizes.items():
+        k = min(n, max(1, round(count * n / total)))
+        checks[split] = sorted({(2 * j + 1) * n // (2 * k) for j in range(k)})
+    return checks
+
+
+# How much of a sample a determinism error shows.
+SHOWN = 300
+
+
+def verify_determinism(job: SampleJob, split: str, indices, tally: SplitTally) -> None:
+    """Make ``indices`` of ``split`` again and compare them with what the shards' markers
+    kept; raises GenerationError naming the index and both values when they differ."""
+    for index in indices:
+        first = tally.checks.get(str(index))
+        if first is None:  # made by an invocation that kept other samples
+            continue
+        again = job.remake(split, index)
+        if again is not None and again != first:
+            raise GenerationError(
+                split, index, derive_seed(job.root_seed, split, index),
+                f"the generator is not deterministic: made again from the same seed it gave "
+                f"{_clip(again)!r}, the first time {_clip(first)!r}; take all randomness from "
+                "the seed (verify_determinism: 0 turns this check off)")
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= SHOWN else text[:SHOWN] + "..."
 
 
 def auto_shard_size(spec: RunSpec, workers: int) -> int:
@@ -128,31 +254,46 @@ def auto_shard_size(spec: RunSpec, workers: int) -> int:
 
 
 def merge_split(state: RunState, split: str, shards: list[Shard], formats,
-                summaries: dict) -> dict:
+                tally: SplitTally) -> dict:
     """Concatenate a split's shard files into its final files, write its statistics.
 
-    ``total_time`` is the wall-clock span from the first of the split's shards starting to the
-    last one finishing (across resumes, the span of the invocations' shard times).
+    Each shard's part must hold its shard's samples: a part that does not is unmarked (the
+    next run makes it again) and the run stops with ShardDamaged. ``total_time`` is the
+    split's working time (``SplitTally.working_time``).
     """
     save_dir = state.save_dir
     num_samples = sum(s.size for s in shards)
+    rows = [s.size for s in shards]
     for name in formats:
         fmt = get_format(name)
-        fmt.merge([state.shard_file(s, fmt.shard_ext) for s in shards], save_dir, split,
-                  num_samples)
+        parts = [state.shard_file(s, fmt.shard_ext) for s in shards]
+        try:
+            fmt.merge(parts, save_dir, split, num_samples, rows)
+        except DamagedPart as exc:
+            _set_aside(state, [s for s, p in zip(shards, parts) if str(p) == str(exc.path)]
+                       or shards, f"merging split {split!r}: {exc}")
     calc = MemoryEfficientStatisticsCalculator()
     for shard in shards:  # in index order, so categories appear in order of first sight
-        part = json.loads(state.stats_file(shard).read_text())
-        calc.merge(MemoryEfficientStatisticsCalculator.from_state(part))
-    done = [summaries[s.number] for s in shards]
-    total_time = max(d["finished_at"] for d in done) - min(d["started_at"] for d in done)
-    stats = calc.get_overall_statistics(total_time, num_samples)
-    for counter in ("errors", "timeouts", "skipped"):
-        stats[counter] = sum(summaries[s.number][counter] for s in shards)
+        try:
+            part = json.loads(state.stats_file(shard).read_text())
+            calc.merge(MemoryEfficientStatisticsCalculator.from_state(part))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            _set_aside(state, [shard], f"merging split {split!r}: the statistics of shard "
+                                       f"{shard.key} are unreadable ({exc})")
+    stats = calc.get_overall_statistics(tally.working_time, num_samples)
+    stats.update(tally.counters)
     write_stats(save_dir / f"{split}_stats.yaml", stats)
     state.mark_merged(split, final_files(split, formats, num_samples))
     state.discard_shard_files(split)
     return stats
+
+
+def _set_aside(state: RunState, shards: list[Shard], what: str):
+    flush_markers()  # a marker still on its way must not come back after the unmark
+    for shard in shards:
+        state.unmark(shard)
+    raise ShardDamaged(f"{what}; the shard is set aside: run the same command again to make "
+                       "it again")
 
 
 def ensure_picklable(job: SampleJob, executor) -> None:

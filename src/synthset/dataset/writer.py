@@ -12,6 +12,7 @@ format table (``io/formats.py``), so a writer's files equal a run's.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from synthset.core.errors import FormatError
@@ -21,6 +22,37 @@ from synthset.io.formats import get_format
 from synthset.io.stats_yaml import write_stats
 
 logger = logging.getLogger(__name__)
+
+# CALT's aliases for what a writer takes and gives back.
+StatisticsDict = dict[str, dict[str, int | float]]
+"""Statistics by category: ``{"runtime": {"mean": 0.5, "std": 0.1}, ...}``."""
+StringProblemOrAnswer = str | list[str] | list[list[str]] | list[str | list[str]]
+"""A problem or answer as strings: one, a list, or a list mixing strings and lists of them."""
+StringSample = tuple[StringProblemOrAnswer, StringProblemOrAnswer]
+"""One ``(problem, answer)`` pair of strings."""
+StringSampleList = list[StringSample]
+"""A list of ``(problem, answer)`` pairs of strings."""
+
+
+def timedelta_representer(dumper, data: timedelta):
+    """YAML for a ``timedelta``: its total seconds, as a float (CALT's)."""
+    return dumper.represent_float(data.total_seconds())
+
+
+def __getattr__(name: str):
+    # CALT's YAML dumper that writes timedeltas as seconds; made on first use, so importing
+    # the writer does not import PyYAML.
+    if name == "TimedeltaDumper":
+        import yaml
+
+        class TimedeltaDumper(yaml.SafeDumper):
+            """PyYAML's SafeDumper, writing a ``timedelta`` as its total seconds."""
+
+        TimedeltaDumper.__module__ = __name__
+        TimedeltaDumper.add_representer(timedelta, timedelta_representer)
+        globals()[name] = TimedeltaDumper
+        return TimedeltaDumper
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class DatasetWriter:

@@ -13,11 +13,15 @@ from synthset.core.errors import ConfigError
 # a fast generator a shard of 10k samples still costs a few ms of bookkeeping at most.
 DEFAULT_SHARD_SIZE = 10_000
 MIN_SHARD_SIZE = 100
+# The most shards one run is cut into: the driver holds a few hundred bytes per shard still to
+# make (the executors' queues), so this bounds its memory (~ a few hundred MB at worst) whatever
+# the sample counts. 10**10 samples at the default shard size; more need a larger shard_size.
+MAX_SHARDS = 1_000_000
 
 _SPLIT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Shard:
     """Samples ``[start, stop)`` of one split; ``number`` is its position in the split."""
 
@@ -52,16 +56,30 @@ def check_split_names(sizes: dict) -> None:
             )
 
 
+def check_shard_count(sizes: dict[str, int], shard_size: int) -> None:
+    """Refuse a plan of more than MAX_SHARDS shards, before anything is made."""
+    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size <= 0:
+        raise ConfigError(f"shard_size must be a positive integer, got {shard_size!r}")
+    count = sum(-(-n // shard_size) for n in sizes.values())
+    if count > MAX_SHARDS:
+        total = sum(sizes.values())
+        raise ConfigError(
+            f"{total:,} samples in shards of {shard_size:,} make {count:,} shards, more than "
+            f"the {MAX_SHARDS:,} one run can track: set shard_size (and batch_size) to at "
+            f"least {-(-total // MAX_SHARDS):,}, or make fewer samples")
+
+
+def split_shards(split: str, count: int, shard_size: int) -> list[Shard]:
+    """The shards of one split, in index order (the last one may be shorter)."""
+    return [Shard(split, number, start, min(start + shard_size, count))
+            for number, start in enumerate(range(0, count, shard_size))]
+
+
 def plan_shards(sizes: dict[str, int], shard_size: int) -> list[Shard]:
     """Cut every split into shards of ``shard_size`` samples (the last one may be shorter)."""
     check_split_names(sizes)
-    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size <= 0:
-        raise ConfigError(f"shard_size must be a positive integer, got {shard_size!r}")
-    shards = []
-    for split, count in sizes.items():
-        for number, start in enumerate(range(0, count, shard_size)):
-            shards.append(Shard(split, number, start, min(start + shard_size, count)))
-    return shards
+    check_shard_count(sizes, shard_size)
+    return [s for split, count in sizes.items() for s in split_shards(split, count, shard_size)]
 
 
 def fingerprint(obj) -> str:

@@ -1,11 +1,14 @@
-"""Run shards: skip the done ones, map the rest over an executor, mark each one done.
+"""Run shards: sort out the finished ones, map the rest over an executor, mark each one done.
 
 The marker is written by the worker right after the shard's own files (``ShardTask``), so a
-driver killed mid-run loses nothing a worker finished.
+driver killed mid-run loses nothing a worker finished. A finished shard is trusted only when
+its files still match its marker (``RunState.check_shard``): a damaged one is named on stderr
+and made again.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 
 from synthset.engine.executors.base import Executor
@@ -22,20 +25,32 @@ class ShardTask:
 
     def __call__(self, shard: Shard) -> tuple[Shard, dict]:
         summary = self.work(shard)
-        RunState(self.save_dir).mark_done(shard, summary)
-        return shard, summary
+        return shard, RunState(self.save_dir).mark_done(shard, summary)
 
 
-def run_shards(
-    shards: list[Shard], work: Callable[[Shard], dict], executor: Executor, state: RunState
-) -> Iterator[tuple[Shard, dict]]:
-    """Yield ``(shard, summary)`` for every shard: done ones first (from their markers), then
-    the others as the executor completes them."""
-    todo = []
+def sort_out(shards, state: RunState, count_rows: Callable | None = None
+             ) -> tuple[list[tuple[Shard, dict]], list[Shard]]:
+    """``(done, todo)``: the finished shards with their markers' summaries, and the shards to
+    make — damaged finished ones included, each named on stderr and unmarked."""
+    done, todo = [], []
     for shard in shards:
-        if state.is_done(shard):
-            yield shard, state.summary(shard)
-        else:
-            todo.append(shard)
+        summary, damage = state.check_shard(shard, count_rows)
+        if summary is not None:
+            done.append((shard, summary))
+            continue
+        if damage:
+            print(f"synthset: shard {shard.key} is damaged ({damage}): making it again",
+                  file=sys.stderr)
+            state.unmark(shard)
+        todo.append(shard)
+    return done, todo
+
+
+def run_shards(done: list[tuple[Shard, dict]], todo: list[Shard],
+               work: Callable[[Shard], dict], executor: Executor, state: RunState
+               ) -> Iterator[tuple[Shard, dict]]:
+    """Yield ``(shard, summary)`` for every shard: the done ones first, then the others as the
+    executor completes them."""
+    yield from done
     if todo:
         yield from executor.map_unordered(ShardTask(work, str(state.save_dir)), todo)

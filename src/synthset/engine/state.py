@@ -2,30 +2,44 @@
 
 Layout (under ``save_dir/.synthset``):
 
+    lock                         the run that owns the folder now: pid, host, start time
     manifest.json                the run's configuration, fingerprint, shard size, versions
     shards/<split>/<n>.<ext>     a shard's output files, until its split is merged
     stats/<split>/<n>.json       a shard's statistics partial
-    completions/<split>/<n>      written last: the shard is done (holds its counters as JSON)
-    merged/<split>               the split's final files are complete
+    completions/<split>/<n>      written last: the shard is done (its counters, and the size,
+                                 row count and blake2b hash of each of its files)
+    merged/<split>               the split's final files are complete (their names and sizes)
 
-A marker is written only after the files it vouches for, and a shard's file names depend
-only on the shard, so a rerun overwrites whatever a killed one left. The manifest refuses a
-resume whose configuration differs; ``read_manifest`` is the one reader of it, for the engine,
-the readers of ``io`` and ``synthset status`` alike.
+A marker is written only after the files it vouches for are on disk (fsynced, with their
+folders), and a shard's file names depend only on the shard, so a rerun overwrites whatever a
+killed one left. A resume checks every finished shard's files against its marker and makes a
+damaged shard again. The manifest refuses a resume whose configuration differs;
+``read_manifest`` is the one reader of it, for the engine, the readers of ``io`` and
+``synthset status`` alike. The lock (``RunLock``) gives the folder one owner at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import queue
+import socket
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from synthset.core.errors import ResumeError, SynthsetError
-from synthset.core.fs import as_path, atomic_write_text, remove_stale_tmp, rmtree
+from synthset.core.fs import RemotePath, as_path, atomic_write_text, remove_stale_tmp, rmtree
 from synthset.engine.plan import Shard, fingerprint
 
 STATE_DIR = ".synthset"
 MANIFEST = f"{STATE_DIR}/manifest.json"
+LOCK_NAME = "lock"
+LOCK = f"{STATE_DIR}/{LOCK_NAME}"
 # What every reader of a manifest relies on; a manifest without one of them is refused whole.
 MANIFEST_KEYS = ("fingerprint", "config", "shard_size")
 
@@ -68,6 +82,217 @@ def read_manifest(save_dir, missing_ok: bool = False) -> dict | None:
     return manifest
 
 
+class RunFolderBusy(SynthsetError):
+    """Another live process owns the run folder (its lock names it)."""
+
+
+def _describe_owner(owner: dict) -> str:
+    return (f"pid {owner.get('pid', '?')} on host {owner.get('host', '?')}, started "
+            f"{owner.get('started', '?')}")
+
+
+def _pid_alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, TypeError, OverflowError):
+        return True  # someone else's process, or a lock we cannot read: assume it lives
+    return True
+
+
+class RunLock:
+    """One owner at a time for a run folder: ``.synthset/lock``, holding the owner's pid, host
+    and start time.
+
+    On a local file system the owner holds an exclusive ``flock`` on the file for as long as it
+    runs, so the kernel releases it when the process dies however it dies: a lock file whose
+    lock is free was left by a killed run, and is taken over with a message. On an fsspec
+    file system (no flock) a lock of this host whose pid is gone is stale; one of another
+    host cannot be checked, and the message says to delete it if that run is over.
+    """
+
+    def __init__(self, save_dir):
+        self.save_dir = as_path(save_dir)
+        self.path = self.save_dir / LOCK
+        self.fd: int | None = None
+        self.held = False
+
+    @staticmethod
+    def _record() -> dict:
+        return {"pid": os.getpid(), "host": socket.gethostname(),
+                "started": time.strftime("%Y-%m-%d %H:%M:%S %z"), "started_at": time.time()}
+
+    def _busy(self, owner: dict, hint: str = "") -> RunFolderBusy:
+        return RunFolderBusy(f"{self.save_dir} is in use by another synthset run "
+                             f"({_describe_owner(owner)}): wait for it to finish or use "
+                             f"another save_dir{hint}")
+
+    @staticmethod
+    def _parse(blob: bytes) -> dict:
+        try:
+            owner = json.loads(blob)
+        except ValueError:
+            return {}
+        return owner if isinstance(owner, dict) else {}
+
+    def _took_over(self, blob: bytes) -> None:
+        if blob.strip():
+            print(f"synthset: taking over the lock of {self.save_dir}: its owner "
+                  f"({_describe_owner(self._parse(blob))}) is no longer running",
+                  file=sys.stderr)
+
+    def acquire(self) -> RunLock:
+        """Own the folder; raises RunFolderBusy (naming the owner) when a live run owns it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(self.path, RemotePath):
+            return self._acquire_remote()
+        import fcntl
+
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner = self._parse(os.pread(fd, 65536, 0))
+                os.close(fd)
+                raise self._busy(owner) from None
+            # The previous owner unlinks the file when it is done: make sure the file locked
+            # is still the one the folder names, else try again on the new one.
+            try:
+                current = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                break
+            os.close(fd)
+        self._took_over(os.pread(fd, 65536, 0))
+        record = json.dumps(self._record()).encode() + b"\n"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, record, 0)
+        self.fd, self.held = fd, True
+        return self
+
+    def _acquire_remote(self) -> RunLock:
+        if self.path.exists():
+            blob = self.path.read_bytes()
+            owner = self._parse(blob)
+            if owner.get("host") != socket.gethostname() or _pid_alive(owner.get("pid")):
+                raise self._busy(owner, f" (if that run is over, delete {self.path})")
+            self._took_over(blob)
+        atomic_write_text(self.path, json.dumps(self._record()) + "\n")
+        self.held = True
+        return self
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()  # before the flock goes: no one finds an owned, unlocked file
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def owner(self) -> dict | None:
+        """The record of the live run that owns the folder, or None."""
+        try:
+            blob = self.path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if isinstance(self.path, RemotePath):
+            owner = self._parse(blob)
+            return owner if owner.get("host") != socket.gethostname() or \
+                _pid_alive(owner.get("pid")) else None
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return self._parse(blob)
+        finally:
+            os.close(fd)
+        return None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def file_digest(path, sync: bool = False) -> tuple[int, str]:
+    """Size and blake2b hash (128 bits) of a file, read in 1 MiB blocks; with ``sync``, the
+    file is also fsynced (local files)."""
+    h = hashlib.blake2b(digest_size=16)
+    size = 0
+    with as_path(path).open("rb") as f:
+        while block := f.read(1 << 20):
+            size += len(block)
+            h.update(block)
+        if sync and not isinstance(path, RemotePath):
+            os.fsync(f.fileno())
+    return size, h.hexdigest()
+
+
+def _fsync_folder(folder) -> None:
+    if isinstance(folder, RemotePath):
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _MarkerWriter:
+    """One thread per process that hashes and fsyncs finished shards and writes their
+    markers, in the order the shards finished."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.queue: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+        threading.Thread(target=self._run, name="synthset-markers", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            state, shard, summary = self.queue.get()
+            try:
+                state.write_marker(shard, summary)
+            except FileNotFoundError:
+                pass  # its split was merged meanwhile: the shard files are gone, as they should
+            except BaseException as exc:  # the shard stays unmarked: a resume makes it again
+                self.error = exc
+            finally:
+                self.queue.task_done()
+
+
+_WRITER: _MarkerWriter | None = None
+
+
+def _marker_writer() -> _MarkerWriter:
+    global _WRITER
+    if _WRITER is None or _WRITER.pid != os.getpid():  # none yet, or a forked copy
+        _WRITER = _MarkerWriter()
+    return _WRITER
+
+
+def flush_markers() -> BaseException | None:
+    """Wait until every shard this process finished is marked; returns what stopped one from
+    being marked (that shard is made again by a resume), if anything did."""
+    writer = _WRITER
+    if writer is None or writer.pid != os.getpid():
+        return None
+    writer.queue.join()
+    error, writer.error = writer.error, None
+    return error
+
+
 class RunState:
     """The ``.synthset`` folder of one run folder."""
 
@@ -87,6 +312,10 @@ class RunState:
 
     def merged_file(self, split: str) -> Path:
         return self.root / "merged" / split
+
+    def name(self, path) -> str:
+        """A path of the state folder as a marker names it (relative to the folder)."""
+        return str(path)[len(str(self.root)) + 1:]
 
     # -- manifest -------------------------------------------------------------------------
     def open(self, config: dict, shard_size: int, resume: bool, versions: dict,
@@ -124,19 +353,91 @@ class RunState:
         return shard_size
 
     def reset(self) -> None:
-        rmtree(self.root)
+        """Forget the run, keeping the lock of the run that asked."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.iterdir():
+            if path.name == LOCK_NAME:
+                continue
+            if path.is_dir():
+                rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
 
     # -- shards ---------------------------------------------------------------------------
     def is_done(self, shard: Shard) -> bool:
         return self.completion_file(shard).exists()
 
-    def mark_done(self, shard: Shard, summary: dict) -> None:
+    def mark_done(self, shard: Shard, summary: dict) -> dict:
+        """Mark the shard done, in this process's marker thread (``write_marker``), so that
+        hashing and fsync overlap the next shard; returns ``summary`` at once. A process that
+        dies first leaves the shard unmarked: it is made again, never trusted half-synced."""
+        _marker_writer().queue.put((self, shard, summary))
+        return summary
+
+    def write_marker(self, shard: Shard, summary: dict) -> None:
+        """Write the shard's completion marker: ``summary`` with, for each of its files (given
+        as ``summary["files"]``: a name relative to the state folder -> its row count, or None
+        for a file without rows), the size, row count and blake2b hash — once the files and
+        their folders are fsynced."""
+        names = summary["files"]
+        records = {}
+        folders = set()
+        for name, rows in names.items():
+            path = self.root / name
+            size, digest = file_digest(path, sync=True)
+            records[name] = {"size": size, "rows": rows, "blake2b": digest}
+            folders.add(path.parent)
+        for folder in folders:
+            _fsync_folder(folder)
         path = self.completion_file(shard)
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(summary) + "\n")
+        atomic_write_text(path, json.dumps({**summary, "files": records}) + "\n")
 
     def summary(self, shard: Shard) -> dict:
         return json.loads(self.completion_file(shard).read_text())
+
+    def check_shard(self, shard: Shard, count_rows: Callable | None = None,
+                    verify: bool = False) -> tuple[dict | None, str | None]:
+        """``(summary, None)`` for a finished shard whose files match its marker (size, and
+        row count through ``count_rows(path)`` when given; the hash too with ``verify``);
+        ``(None, what is wrong)`` for a damaged one; ``(None, None)`` for one not finished."""
+        try:
+            text = self.completion_file(shard).read_bytes()
+        except FileNotFoundError:
+            return None, None
+        try:
+            summary = json.loads(text)
+            files = summary["files"]
+            checks = [(name, rec["size"], rec["rows"], rec["blake2b"])
+                      for name, rec in files.items()]
+        except Exception:  # garbage, or a marker of an older synthset: not trusted
+            return None, f"its completion marker {self.completion_file(shard)} is unreadable"
+        for name, size, rows, digest in checks:
+            path = self.root / name
+            try:
+                if verify:
+                    found, found_digest = file_digest(path)
+                else:
+                    found, found_digest = _size(path), digest
+                if found != size:
+                    return None, f"{path} has {found} bytes, its marker says {size}"
+                if rows is not None and count_rows is not None:
+                    found = count_rows(path)
+                    if found != rows:
+                        return None, f"{path} has {found} rows, its marker says {rows}"
+            except FileNotFoundError:
+                return None, f"{path} is missing"
+            except Exception as exc:
+                return None, f"{path} is unreadable ({type(exc).__name__}: " \
+                             f"{' '.join(str(exc).split())})"
+            if found_digest != digest:
+                return None, f"{path} does not hash to what its marker says (blake2b)"
+        return summary, None
+
+    def unmark(self, shard: Shard) -> None:
+        """Forget that a shard was finished (it is made again)."""
+        self.completion_file(shard).unlink(missing_ok=True)
 
     def unmark_split(self, split: str) -> None:
         """Forget a split's shards (its final files were removed after it was merged)."""
@@ -147,13 +448,38 @@ class RunState:
     def is_merged(self, split: str) -> bool:
         return self.merged_file(split).exists()
 
+    def merged_damage(self, split: str) -> str | None:
+        """What is wrong with a merged split's final files (missing, or another size than
+        when they were written), or None."""
+        try:
+            files = json.loads(self.merged_file(split).read_text())["files"]
+        except Exception:
+            return f"its merged marker {self.merged_file(split)} is unreadable"
+        for name, size in (files.items() if isinstance(files, dict) else
+                           ((name, None) for name in files)):
+            try:
+                found = _size(self.save_dir / name)
+            except FileNotFoundError:
+                return f"{self.save_dir / name} is missing"
+            if size is not None and found != size:
+                return f"{self.save_dir / name} has {found} bytes, it had {size} when written"
+        return None
+
     def mark_merged(self, split: str, files: list[str]) -> None:
+        """Write the split's merged marker, with the size of each of its final files."""
         path = self.merged_file(split)
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps({"files": files}) + "\n")
+        sizes = {name: _size(self.save_dir / name) for name in files}
+        atomic_write_text(path, json.dumps({"files": sizes}) + "\n")
 
     def discard_shard_files(self, split: str) -> None:
         rmtree(self.root / "shards" / split)
+
+
+def _size(path) -> int:
+    if isinstance(path, RemotePath):
+        return path.fs.size(path.path)
+    return os.stat(path).st_size
 
 
 def _describe_change(save_dir, old: dict, new: dict) -> str:

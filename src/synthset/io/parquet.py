@@ -21,7 +21,7 @@ from pathlib import Path
 
 from synthset.core.fs import as_path, atomic_open
 from synthset.core.nested import text_field
-from synthset.io.formats import Format
+from synthset.io.formats import Format, counted_rows, rows_differ, unreadable
 
 DATA_DIR = "data"
 ROWS_PER_FILE = 1_000_000
@@ -59,7 +59,19 @@ class Parquet(Format):
     def final_names(self, split: str, num_samples: int) -> list[str]:
         return file_names(split, num_samples)
 
-    def merge(self, parts: list, save_dir, split: str, num_samples: int) -> list[str]:
+    def count_rows(self, path) -> int:
+        import pyarrow.parquet as pq
+
+        with as_path(path).open("rb") as f:
+            return pq.ParquetFile(f).metadata.num_rows
+
+    def merge(self, parts: list, save_dir, split: str, num_samples: int,
+              rows: list[int] | None = None) -> list[str]:
+        if rows is not None:  # the re-cut below trusts the parts' row counts: check them
+            for part, want in zip(parts, rows):
+                found = counted_rows(self, part)
+                if found != want:
+                    raise rows_differ(part, found, want)
         return merge_parts(parts, as_path(save_dir), split, num_samples)
 
     def read(self, save_dir, split: str) -> Iterator[dict]:
@@ -147,26 +159,34 @@ def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
     import pyarrow.parquet as pq
 
     names = file_names(split, num_rows, rows_per_file)
+    expected = num_rows
     (save_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
     with as_path(parts[0]).open("rb") as f:
         sch = pq.read_schema(f).remove_metadata()  # problem/answer or task-row columns
     def batches_of(part):
-        with as_path(part).open("rb") as f:
-            yield from pq.ParquetFile(f).iter_batches(row_group_size)
+        try:
+            with as_path(part).open("rb") as f:
+                yield from pq.ParquetFile(f).iter_batches(row_group_size)
+        except (OSError, pa.ArrowException) as exc:
+            raise unreadable(part, exc) from None
 
     batches = (b for part in parts for b in batches_of(part))
     pending: list = []  # record batches not yet written, fewer than row_group_size rows
     pending_rows = 0
+    seen = 0  # rows read from the parts: they must add up to the split's size
     for name in names:
         target = min(rows_per_file, num_rows)
         num_rows -= target
-        with atomic_open(save_dir / name, "wb") as f:
-            writer = pq.ParquetWriter(f, sch, compression=COMPRESSION)
+        with atomic_open(save_dir / name, "wb") as f, \
+                pq.ParquetWriter(f, sch, compression=COMPRESSION) as writer:
             written = 0
             while written < target:
                 want = min(row_group_size, target - written)
                 while pending_rows < want:
-                    batch = next(batches)
+                    batch = next(batches, None)
+                    if batch is None:
+                        raise rows_differ(f"the parts of split {split!r}", seen, expected)
+                    seen += batch.num_rows
                     pending.append(batch)
                     pending_rows += batch.num_rows
                 table = pa.Table.from_batches(pending, sch)
@@ -175,5 +195,7 @@ def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
                 pending = rest.to_batches() if rest.num_rows else []
                 pending_rows = rest.num_rows
                 written += want
-            writer.close()
+    seen += sum(b.num_rows for b in batches)
+    if seen != expected:
+        raise rows_differ(f"the parts of split {split!r}", seen, expected)
     return names

@@ -64,8 +64,20 @@ class Pickle(StreamFormat):
     header = HEADER
     footer = FOOTER
 
+    lines = False
+
     encode = staticmethod(encode_sample)
     encode_row = staticmethod(encode_row)
+
+    def count_rows(self, path) -> int:
+        """Samples of a shard's part (its list items, loaded without running code)."""
+        blob = HEADER + as_path(path).read_bytes() + FOOTER
+        try:
+            return len(_NoGlobals(io.BytesIO(blob)).load())
+        except FormatError:
+            raise
+        except Exception as exc:
+            raise FormatError(f"{path} is not a readable pickle part: {exc}") from None
 
     def read(self, save_dir, split: str) -> list:
         """The whole list at once: a pickle is one object."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from synthset.core.errors import FormatError
 from synthset.core.fs import as_path
-from synthset.core.nested import text_line
+from synthset.core.nested import check_line, text_line
 from synthset.io.formats import StreamFormat
 
 
@@ -25,9 +24,7 @@ class Text(StreamFormat):
     @staticmethod
     def encode_row(row: dict) -> str:
         text = row["text"] if "text" in row else " ".join(map(str, row["input_ids"]))
-        if "\n" in text:
-            raise FormatError("a row's text contains a line break, which would split it "
-                              "across lines of the text file")
+        check_line(text, "a row's text")
         return text + "\n"
 
     def read(self, save_dir, split: str) -> Iterator[str]:

@@ -39,6 +39,7 @@ class TokenTask(Task):
     kind = "reasoning"
     Config: type = None
     LEVELS: dict[int, dict] = {}
+    BUCKETS: tuple[str, ...] = ()  # meta fields an evaluation reports success per
     # How a model's answer is read off in evaluation: "teacher_forced" (argmax at the answer
     # positions of the real row), "greedy" (decoded after the prompt) or "sample" (temperature 1).
     decoding = "teacher_forced"
@@ -108,12 +109,11 @@ class TokenTask(Task):
     def validate_row(self, row: dict) -> None:
         """The row's own invariants (tokens, labels, mask, the answer's correctness)."""
 
-    def prompt_length(self, row: dict) -> int:
-        """How many of the row's tokens form the prompt (what a model is given)."""
-        return len(self.texts(row)[0].split())
-
     def decode(self, ids) -> list[str]:
         return self.vocab.decode(ids)
+
+    def buckets(self, example: dict) -> dict[str, int]:
+        return {name: example["meta"][name] for name in self.BUCKETS}
 
     def answer_from_ids(self, row: dict, predicted) -> str:
         """The answer text a teacher-forced model gives: ``predicted[i]`` is its guess for
@@ -152,12 +152,15 @@ class TokenTask(Task):
                 "labels": new["labels"], "meta": row["meta"]}
 
     def iterable(self, seed: int, num_examples: int | None = None,
-                 context_length: int | None = None):
+                 context_length: int | None = None, level=None):
         """A ``torch.utils.data.IterableDataset`` of this task's rows (worker- and
-        rank-aware); with ``context_length``, rows packed into windows of that many tokens."""
+        rank-aware); with ``context_length``, rows packed into windows of that many tokens;
+        with ``level`` (a ``synthset.tasks.curriculum`` schedule or its string form), example
+        i drawn at the schedule's level for i (``stream.report(accuracy)`` for adaptive)."""
+        from synthset.tasks.curriculum import parse
         from synthset.tasks.stream import TaskStream
 
-        return TaskStream(self, seed, num_examples, context_length)
+        return TaskStream(self, seed, num_examples, context_length, schedule=parse(level))
 
     def pack(self, examples, context_length: int) -> Iterator[dict]:
         """Pack rows into windows of ``context_length`` tokens, left-aligned, every window
@@ -256,6 +259,7 @@ def check_labels(example: dict) -> None:
     ids, mask, labels = example["input_ids"], example["loss_mask"], example["labels"]
     check(len(ids) == len(mask) == len(labels), "input_ids, loss_mask and labels differ in length")
     for i, (t, m, lab) in enumerate(zip(ids, mask, labels)):
-        check(m in (0, 1), f"loss_mask[{i}] is {m}, not 0 or 1")
-        check(lab == (t if m else IGNORE), f"labels[{i}] is {lab}, expected "
-                                           f"{t if m else IGNORE} (loss_mask {m})")
+        if m not in (0, 1) or lab != (t if m else IGNORE):  # messages only when it fails
+            check(m in (0, 1), f"loss_mask[{i}] is {m}, not 0 or 1")
+            check(lab == (t if m else IGNORE), f"labels[{i}] is {lab}, expected "
+                                               f"{t if m else IGNORE} (loss_mask {m})")

@@ -53,6 +53,7 @@ class BrevoTask(TokenTask):
     summary = "every ancestor of a node in a random DAG, in topological order (breadth)"
     Config = BrevoConfig
     decoding = "greedy"
+    BUCKETS = ("n", "num_ancestors")
     # Level: more nodes (larger graphs, more ancestors to list).
     LEVELS = {lv: {"N": n} for lv, n in enumerate([4, 6, 8, 12, 16, 24, 32, 48, 60, 70], 1)}
 
@@ -83,8 +84,7 @@ class BrevoTask(TokenTask):
         words = self._words(rng, randint, n)  # words[v] names hidden-order node v
         edges = [(p, v) for v in range(n) for p in parents[v]]
         rng.shuffle(edges)
-        ancestors = _ancestors(parents, q)
-        order = sorted(ancestors)  # the hidden order is a topological order
+        order = random_topological_order(parents, q, randint)  # the ancestors, then q
         ids = [voc["<bos>"]]
         for p, v in edges:
             ids.extend(words[p])
@@ -94,11 +94,11 @@ class BrevoTask(TokenTask):
         ids.append(voc["<ans>"])
         mask = [0] * (len(ids) - 1) + [1]
         start = len(ids)
-        for v in [*order, q]:
+        for v in order:
             ids.extend(words[v])
         ids.append(voc["<eos>"])
         mask.extend([1] * (len(ids) - start))
-        return make_row(ids, mask, {"n": n, "num_ancestors": len(order),
+        return make_row(ids, mask, {"n": n, "num_ancestors": len(order) - 1,
                                     "answer_span": [start, len(ids) - 1]})
 
     # -- checking --------------------------------------------------------------------------
@@ -255,6 +255,32 @@ def _random_dag(n, rng, randint) -> list[list[int]]:
             out_deg[u] += 1
         parents[v] = chosen
     return parents
+
+
+def random_topological_order(parents, q, randint) -> list[int]:
+    """The ancestors of ``q`` and then ``q``, in a random topological order (every parent
+    before its children), drawn as the reference generator draws it: Kahn's algorithm from
+    ``q`` towards the roots, each step taking a uniformly random node among those whose
+    children in the ancestor graph are all taken, then reversed. Never the hidden generation
+    order, which would put every root first."""
+    pending: dict = {q: 0}  # per node: its children among q and its ancestors not yet taken
+    stack = [q]
+    while stack:
+        for p in parents[stack.pop()]:
+            if p not in pending:
+                pending[p] = 0
+                stack.append(p)
+            pending[p] += 1
+    ready, order = [q], []
+    while ready:
+        v = ready.pop(randint(0, len(ready) - 1))
+        order.append(v)
+        for p in parents[v]:
+            pending[p] -= 1
+            if not pending[p]:
+                ready.append(p)
+    order.reverse()
+    return order
 
 
 def _ancestors(parents, q) -> set:

@@ -62,6 +62,7 @@ class DepoTask(TokenTask):
     family = name = "depo"
     summary = "k-th successor of a word on a random cycle (reasoning depth)"
     score_group = "k"
+    BUCKETS = ("n",)
     Config = DepoConfig
     # Level: more nodes and more hops.
     LEVELS = {lv: {"N": n, "K": k} for lv, (n, k) in enumerate(
@@ -74,8 +75,11 @@ class DepoTask(TokenTask):
         return Vocab(2 * c.V, specials)
 
     def eval_hops(self) -> list[int]:
+        """The k of evaluation queries: powers of two up to K, and K; for K = 32 also 24, as
+        the reference generator's evaluation set has it."""
         K = self.config.K
-        return sorted({2 ** i for i in range(K.bit_length()) if 2 ** i <= K} | {K})
+        extra = {24} if K == 32 else set()
+        return sorted({2 ** i for i in range(K.bit_length()) if 2 ** i <= K} | {K} | extra)
 
     def sample(self, rng) -> dict:
         c, voc = self.config, self.vocab
@@ -164,14 +168,16 @@ class DepoTask(TokenTask):
 
     def _split_words(self, tokens) -> list[tuple]:
         c, words, cur = self.config, [], []
+        offset, top = self.vocab.offset, 2 * c.V  # vocab.value, inlined: a hot loop
         for t in tokens:
-            v = self.vocab.value(t)
-            if not 1 <= v <= 2 * c.V:
+            v = t - offset
+            if not 1 <= v <= top:
                 raise ValidationError(f"token {t} is not a word piece")
             cur.append(v)
             if v > c.V:
-                check(c.min_len <= len(cur) <= c.max_len,
-                      f"word {tuple(cur)} has {len(cur)} tokens, not {c.min_len}..{c.max_len}")
+                if not c.min_len <= len(cur) <= c.max_len:  # the message only when it fails
+                    raise ValidationError(f"word {tuple(cur)} has {len(cur)} tokens, not "
+                                          f"{c.min_len}..{c.max_len}")
                 words.append(tuple(cur))
                 cur = []
         check(not cur, "the edge list ends inside a word")
@@ -181,7 +187,8 @@ class DepoTask(TokenTask):
         c, cur = self.config, []
         while pos < len(ids):
             v = self.vocab.value(ids[pos])
-            check(1 <= v <= 2 * c.V, f"token {pos} is not a word piece")
+            if not 1 <= v <= 2 * c.V:
+                raise ValidationError(f"token {pos} is not a word piece")
             cur.append(v)
             pos += 1
             if v > c.V:
@@ -190,11 +197,18 @@ class DepoTask(TokenTask):
 
     # -- the contract ----------------------------------------------------------------------
     def texts(self, row: dict) -> tuple[str, str]:
-        """Prompt: the tokens up to the first ``<ans>``. Answer: every answer word in query
-        order, `` | `` between answers."""
+        """Prompt: ``<bos>``, the edges, every query (``<query_k>`` and its word) in order, then
+        one ``<ans>``. Answer: every answer word in query order, `` | `` between answers. (A
+        row interleaves queries and answers; a prompt asks them all at once.)"""
         names = self.vocab.decode(row["input_ids"])
         spans = row["meta"]["answer_spans"]
-        return (" ".join(names[:spans[0][0]]),
+        first = self.vocab["<query_1>"]  # query ids follow every content id
+        start = next(i for i, t in enumerate(row["input_ids"]) if t >= first)
+        asked, prev = [], start
+        for a, b in spans:
+            asked.extend(names[prev:a - 1])  # <query_k> and its word, without the <ans>
+            prev = b
+        return (" ".join([*names[:start], *asked, "<ans>"]),
                 " | ".join(" ".join(names[a:b]) for a, b in spans))
 
     def answer_spans(self, row: dict) -> list[list[int]]:

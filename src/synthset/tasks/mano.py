@@ -16,18 +16,30 @@ from synthset.tasks.base import TokenTask, check, check_labels, make_row, requir
 from synthset.tasks.vocab import Vocab
 
 OPS = ("+", "-", "*")
+# The reference generator's "knowledge augment" surface forms (``augment: true``): a second
+# spelling of <bos>, of each operator, of each <len_l>, and a length-dependent answer marker in
+# two spellings, each drawn per occurrence with probability 1/2. Same values, other tokens.
+ALT_OPS = ("+'", "-'", "*'")
 
 
 @dataclass
 class ManoConfig:
-    """Args: L (most operators), modulus (23), qa (l = L), fixed_len (l), loss_on
-    (``all`` or ``answer``)."""
+    """Args:
+        L: the most operators (training l is uniform in 1..L).
+        modulus: values are taken modulo this (23).
+        qa: evaluation mode (l = L).
+        fixed_len: every expression has this many operators.
+        loss_on: ``all`` tokens (the paper's choice) or the ``answer`` only.
+        augment: the reference's two spellings of <bos>, each operator and each <len_l>, and a
+            length-dependent answer marker <ans_l> / <ans_l'>, each drawn at random.
+    """
 
     L: int = 10
     modulus: int = 23
     qa: bool = False
     fixed_len: int | None = None
     loss_on: str = "all"
+    augment: bool = False
 
     def validate(self) -> None:
         require_int("L", self.L, 1)
@@ -36,26 +48,41 @@ class ManoConfig:
             require_int("fixed_len", self.fixed_len, 1)
         if self.loss_on not in ("all", "answer"):
             raise bad_choice("loss_on", self.loss_on, ["all", "answer"])
+        if not isinstance(self.augment, bool):
+            from synthset.core.errors import ConfigError
+
+            raise ConfigError(f"augment must be true or false, got {self.augment!r}")
 
 
 class ManoTask(TokenTask):
     family = name = "mano"
     summary = "value of a prefix expression mod 23 in one step (knowledge manipulation)"
     Config = ManoConfig
+    BUCKETS = ("l",)
     # Level: more operators.
     LEVELS = {lv: {"L": L} for lv, L in enumerate([1, 2, 3, 4, 5, 6, 8, 10, 13, 16], 1)}
 
     def build_vocab(self) -> Vocab:
         c = self.config
         top = max(c.L, c.fixed_len or 0)
-        return Vocab(c.modulus, ["<bos>", "<ans>", *OPS] + [f"<len_{i}>" for i in range(1, top + 1)],
-                     first_content=0)
+        specials = ["<bos>", "<ans>", *OPS] + [f"<len_{i}>" for i in range(1, top + 1)]
+        if c.augment:  # after the plain tokens: plain rows keep their ids
+            specials += ["<bos'>", *ALT_OPS] + [f"<len_{i}'>" for i in range(1, top + 1)] + [
+                f"<ans_{i}{p}>" for i in range(1, top + 1) for p in ("", "'")]
+        return Vocab(c.modulus, specials, first_content=0)
+
+    def _spell(self, name: str, randint) -> int:
+        """The id of ``name`` or, augmented, of its second spelling with probability 1/2."""
+        if self.config.augment and randint(0, 1):
+            return self.vocab[name[:-1] + "'>" if name.endswith(">") else name + "'"]
+        return self.vocab[name]
 
     def sample(self, rng) -> dict:
         c, voc = self.config, self.vocab
         randint = fast_randint(rng)
         length = c.fixed_len or (c.L if c.qa else randint(1, c.L))
         op_ids = [voc[o] for o in OPS]
+        alt_ids = [voc[o] for o in ALT_OPS] if c.augment else None
         m = c.modulus
         tokens: list[int] = []
 
@@ -65,14 +92,20 @@ class ManoTask(TokenTask):
                 tokens.append(voc.content(v))
                 return v
             op = randint(0, 2)
-            tokens.append(op_ids[op])
+            tokens.append(alt_ids[op] if alt_ids and randint(0, 1) else op_ids[op])
             left = randint(0, ell - 1)
             a = gen(left)
             b = gen(ell - 1 - left)
             return (a + b) % m if op == 0 else (a - b) % m if op == 1 else (a * b) % m
 
         value = gen(length)
-        ids = [voc["<bos>"], voc[f"<len_{length}>"], *tokens, voc["<ans>"], voc.content(value)]
+        if c.augment:
+            marker = voc[f"<ans_{length}'>" if randint(0, 1) else f"<ans_{length}>"]
+            ids = [self._spell("<bos>", randint), self._spell(f"<len_{length}>", randint),
+                   *tokens, marker, voc.content(value)]
+        else:
+            ids = [voc["<bos>"], voc[f"<len_{length}>"], *tokens, voc["<ans>"],
+                   voc.content(value)]
         mask = [1] * len(ids) if c.loss_on == "all" else [0] * (len(ids) - 2) + [1, 1]
         return make_row(ids, mask, {"l": length, "value": value})
 
@@ -80,6 +113,8 @@ class ManoTask(TokenTask):
         """(value, operators) of a prefix expression given as token ids; raises on bad ones."""
         voc, m = self.vocab, self.config.modulus
         ops = {voc[o]: o for o in OPS}
+        if self.config.augment:
+            ops.update({voc[a]: o for a, o in zip(ALT_OPS, OPS)})
         pos = 0
 
         def walk():
@@ -105,12 +140,14 @@ class ManoTask(TokenTask):
         c, voc = self.config, self.vocab
         check_labels(example)
         ids, mask = example["input_ids"], example["loss_mask"]
-        check(ids[0] == voc["<bos>"], "the row does not start with <bos>")
-        name = voc.decode([ids[1]])[0]
+        first, name, marker = voc.decode([ids[0], ids[1], ids[-2]])
+        check(first in (("<bos>", "<bos'>") if c.augment else ("<bos>",)),
+              "the row does not start with <bos>")
         check(name.startswith("<len_"), "token 1 is not <len_l>")
-        length = int(name[5:-1])
+        length = int(name[5:].rstrip(">'"))
         check(len(ids) == 2 * length + 5, f"length {len(ids)} is not 2l+5 = {2 * length + 5}")
-        check(ids[-2] == voc["<ans>"], "<ans> is not second to last")
+        markers = (f"<ans_{length}>", f"<ans_{length}'>") if c.augment else ("<ans>",)
+        check(marker in markers, f"{' or '.join(markers)} is not second to last")
         value, count = self.evaluate(ids[2:-2])
         check(count == length, f"the expression has {count} operators, <len_{length}> says")
         check(voc.value(ids[-1]) == value, f"answer {voc.value(ids[-1])} != value {value}")

@@ -99,6 +99,7 @@ def get_task(name: str, level: int | None = None, backend: str | None = None, **
     else:
         task = _make_problem(name, cls, level, backend, config)
     task.name = name
+    task.explicit = dict(config)  # what the caller set (a curriculum keeps it)
     if spec.kind == "algebra":
         task.family = name
     doc = ((type(task).__doc__ or "").strip().splitlines() or [""])[0].replace("``", "")

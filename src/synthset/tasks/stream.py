@@ -35,11 +35,18 @@ class TaskStream(_base()):
 
     def __init__(self, task, seed: int, num_examples: int | None = None,
                  context_length: int | None = None, rank: int | None = None,
-                 world_size: int | None = None):
+                 world_size: int | None = None, schedule=None):
         super().__init__()
         self.task, self.seed, self.num_examples = task, seed, num_examples
         self.context_length = context_length
         self.rank, self.world_size = rank, world_size
+        self.schedule = schedule
+
+    def report(self, accuracy: float, index: int = 0) -> None:
+        """What the trainer measured after ``index`` examples (an adaptive curriculum rises on
+        it; other schedules ignore it)."""
+        if self.schedule is not None:
+            self.schedule.report(accuracy, index)
 
     def _part(self) -> tuple[int, int]:
         import torch
@@ -53,7 +60,19 @@ class TaskStream(_base()):
 
     def __iter__(self):
         start, step = self._part()
-        rows = self.task.iter_examples(self.seed, self.num_examples, start=start, step=step)
+        if self.schedule is None:
+            rows = self.task.iter_examples(self.seed, self.num_examples, start=start, step=step)
+        else:
+            from synthset.core.errors import ConfigError
+            from synthset.tasks.curriculum import scheduled_records
+
+            if self.schedule.adaptive and step > 1:
+                raise ConfigError("an adaptive curriculum follows one trainer's reports: use "
+                                  "it in one process (DataLoader num_workers=0, one rank)")
+            rows = scheduled_records(self.task, self.seed, self.schedule, self.num_examples,
+                                     start, step)
+            if self.task.tokenizer_name_or_path:
+                rows = (self.task.retokenized(r) for r in rows)
         if self.context_length:
             return self.task.pack(rows, self.context_length)
         return rows

@@ -39,13 +39,21 @@ def run_curves(cfg, log=print) -> Path:
     from synthset.train.loop import resolve_device, train
     from synthset.train.models import ModelConfig
 
+    from synthset.core.compose import numbers
+
+    n = numbers(cfg, ints=("train.max_steps", "train.batch_size", "train.warmup",
+                           "train.eval_every", "eval.num_examples", "seed"),
+                floats=("train.lr", "train.weight_decay"))
     data = OmegaConf.to_container(cfg.dataset, resolve=True)
     name = data.pop("name", "depo")
     base = T.get(name, **data)
     if base.family != "depo":
         raise ConfigError(f"hop curves need a Depo task (depo, depo1, depo2), got "
                           f"dataset.name={name!r}")
-    hops = [int(h) for h in cfg.eval.hops]
+    hops = list(cfg.eval.hops) if OmegaConf.is_list(cfg.eval.hops) else None
+    if not hops or any(isinstance(h, bool) or not isinstance(h, int) for h in hops):
+        raise ConfigError(f"eval.hops must be a list of integers such as [1, 2, 4], got "
+                          f"{OmegaConf.to_container(cfg.eval)['hops']!r}")
     bad = [h for h in hops if h > base.config.K or h < 1]
     if bad:
         raise ConfigError(f"eval.hops {bad} are outside 1..K={base.config.K} (dataset.K)")
@@ -60,11 +68,11 @@ def run_curves(cfg, log=print) -> Path:
     chance = 1 / base.config.N if base.config.max_len == 1 else None
 
     def on_step(step, model, seen):
-        if step % int(cfg.train.eval_every) and step != int(cfg.train.max_steps):
+        if step % n["train.eval_every"] and step != n["train.max_steps"]:
             return
         seed = 10_000 + (evals[0] if cfg.eval.resample_each_eval else 0)
         evals[0] += 1
-        acc = hop_accuracy(model, base, hops, int(cfg.eval.num_examples), seed, device)
+        acc = hop_accuracy(model, base, hops, n["eval.num_examples"], seed, device)
         for k, a in acc.items():
             rows.append({"step": step, "examples_seen": seen, "hop": k, "accuracy": a})
         log(f"eval step {step}: " + "  ".join(f"k={k}: {a:.3f}" for k, a in acc.items()))
@@ -73,12 +81,12 @@ def run_curves(cfg, log=print) -> Path:
         _write(run_dir, rows, chance)
 
     model_cfg = ModelConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
-    _, result = train(base, model_cfg, steps=int(cfg.train.max_steps),
-                      batch_size=int(cfg.train.batch_size), lr=float(cfg.train.lr),
-                      warmup=int(cfg.train.warmup), weight_decay=float(cfg.train.weight_decay),
-                      bucket=cfg.train.bucket,
-                      seed=int(cfg.seed), device=device,
-                      log_every=int(cfg.train.eval_every), eval_examples=16, on_step=on_step,
+    _, result = train(base, model_cfg, steps=n["train.max_steps"],
+                      batch_size=n["train.batch_size"], lr=n["train.lr"],
+                      warmup=n["train.warmup"], weight_decay=n["train.weight_decay"],
+                      bucket=cfg.train.bucket, curriculum=cfg.train.get("curriculum"),
+                      seed=n["seed"], device=device,
+                      log_every=n["train.eval_every"], eval_examples=16, on_step=on_step,
                       log=log)
     (run_dir / "summary.txt").write_text(
         f"parameters {result.parameters}\ntokens_per_second {result.tokens_per_second:.0f}\n"

@@ -25,6 +25,7 @@ class Result:
     losses: list[float] = field(default_factory=list)
     metric: dict = field(default_factory=dict)
     tokens_per_second: float = 0.0  # tokens of the rows trained on (padding excluded)
+    levels: list[int] = field(default_factory=list)  # a curriculum's level after each step
     parameters: int = 0
     steps: int = 0
 
@@ -36,9 +37,51 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def rows_of(task, seed: int, count: int | None = None, start: int = 0, step: int = 1):
-    for row in task.iter_examples(seed, count, start=start, step=step):
+def rows_of(task, seed: int, count: int | None = None, start: int = 0, step: int = 1,
+            schedule=None):
+    """The rows a model trains on; with a curriculum ``schedule``, example i at its level."""
+    if schedule is None:
+        records = task.iter_examples(seed, count, start=start, step=step)
+    else:
+        from synthset.tasks.curriculum import scheduled_records
+
+        records = (_as_example(task, r)
+                   for r in scheduled_records(task, seed, schedule, count, start, step))
+    for row in records:
         yield model_row(task, row)
+
+
+def _as_example(task, record):
+    """A record as what ``iter_examples`` yields: token rows as they are, pairs as examples."""
+    return record if isinstance(record, dict) else task.example_of(record)
+
+
+def curriculum_vocab(task, schedule):
+    """The task at the schedule's highest level, after checking that every level up to it
+    spells tokens with the same ids (its vocabulary a prefix of the highest one): one model
+    reads them all."""
+    from synthset.tasks.curriculum import task_at
+
+    top = task_at(task, schedule.highest())
+    names = getattr(getattr(top, "vocab", None), "itos", None)
+    for level in range(1, schedule.highest() + 1):
+        mine = getattr(getattr(task_at(task, level), "vocab", None), "itos", None)
+        if names is not None and mine != names[:len(mine)]:
+            raise ConfigError(f"train.curriculum: {task.name} at level {level} numbers its "
+                              f"tokens differently from level {schedule.highest()} (a level "
+                              "changes its vocabulary); fix the field that sets it, or train "
+                              "without a curriculum")
+    return top
+
+
+def batch_accuracy(logits, labels) -> float:
+    """Teacher-forced accuracy of the batch on its trained tokens (what an adaptive
+    curriculum is told)."""
+    predicted = logits[:, :-1].argmax(-1)
+    target = labels[:, 1:]
+    trained = target != -100
+    return float((predicted[trained] == target[trained]).float().mean()) if trained.any() \
+        else 0.0
 
 
 def max_length(task, probe: int = 200) -> int:
@@ -69,23 +112,31 @@ def _batches(rows, batch_size, bucket, order):
 def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
           batch_size: int = 16, lr: float = 1e-3, warmup: int = 20, seed: int = 0,
           device: str = "auto", weight_decay: float = 0.01, log_every: int = 50,
-          eval_examples: int = 64, bucket: int = 1,
+          eval_examples: int = 64, bucket: int = 1, curriculum=None,
           on_step=None, log=print) -> tuple[object, Result]:
     """Train a fresh model on ``task``; ``on_step(step, model, examples_seen)`` is called after
     every step (the hop-curve evaluator hooks in here). ``bucket`` > 1 batches rows of similar
-    length together (see ``batches``)."""
+    length together (see ``batches``). ``curriculum`` (a schedule or its string form, see
+    ``synthset.tasks.curriculum``) draws example i at the schedule's level; an adaptive one is
+    told each batch's teacher-forced accuracy on its trained tokens."""
+    from synthset.tasks.curriculum import parse
+
     torch = require("torch", "train", "synthset train")
     device = resolve_device(device)
     torch.manual_seed(seed)
     if not isinstance(model_cfg, ModelConfig):
         model_cfg = ModelConfig.from_dict(model_cfg or {})
-    n_positions = max(64, 2 ** math.ceil(math.log2(max_length(task) + 1)))
-    model = build_model(model_cfg, vocab_size(task), n_positions).to(device)
+    schedule = parse(curriculum)
+    widest = task if schedule is None else curriculum_vocab(task, schedule)
+    longest = max_length(task) if schedule is None else max(max_length(widest),
+                                                           max_length(task))
+    n_positions = max(64, 2 ** math.ceil(math.log2(longest + 1)))
+    model = build_model(model_cfg, vocab_size(widest), n_positions).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(
             math.pi * min(s, steps) / max(steps, 1))) if steps > 1 else 1.0)
-    stream = batches(rows_of(task, seed), batch_size, bucket, seed)
+    stream = batches(rows_of(task, seed, schedule=schedule), batch_size, bucket, seed)
     result = Result(parameters=sum(p.numel() for p in model.parameters()))
     tokens, started = 0, time.perf_counter()
     model.train()
@@ -101,9 +152,15 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
         sched.step()
         tokens += sum(len(r["input_ids"]) for r in rows)  # padding not counted
         result.losses.append(float(out.loss.detach()))
+        if schedule is not None and schedule.adaptive:
+            schedule.report(batch_accuracy(out.logits.detach(), labels), step * batch_size)
+        if schedule is not None:
+            result.levels.append(schedule.level(step * batch_size))
         if log and (step % log_every == 0 or step == 1 or step == steps):
             extra = f" mean_steps {out.mean_steps:.2f}" if getattr(out, "halting", None) \
                 is not None else ""
+            if schedule is not None:
+                extra += f" level {schedule.level(step * batch_size)}"
             log(f"step {step:5d}  loss {result.losses[-1]:.4f}  "
                 f"{tokens / (time.perf_counter() - started):,.0f} tokens/s{extra}")
         if on_step is not None:

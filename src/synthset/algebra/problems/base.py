@@ -50,6 +50,15 @@ class Problem(PairTask):
     def verifies(self, problem, answer) -> bool:
         return self.check(problem, answer)
 
+    def buckets(self, example: dict) -> dict[str, int]:
+        """How many items the problem lists and how many terms its answer has."""
+        problem, answer = example["meta"]["problem"], example["meta"]["answer"]
+        leaves = [x for item in (answer if isinstance(answer, list) else [answer])
+                  for x in (item if isinstance(item, list) else [item])]
+        return {"problem_items": len(problem) if isinstance(problem, list) else 1,
+                "answer_terms": sum(1 + leaf.count(" + ") + leaf.count(" - ")
+                                    for leaf in leaves)}
+
     def _score(self, text: str, example: dict) -> float:
         """The answer read back in the shape of the reference (`` | `` and `` || `` between
         items, spaces around them optional) and judged by ``check`` on the problem."""

@@ -10,13 +10,40 @@ from synthset.core.errors import SynthsetError
 
 
 class WorkerLost(SynthsetError):
-    """A worker process died (killed, out of memory, crashed in C code) during a shard."""
+    """A worker process died (killed, out of memory, crashed in C code) during a shard.
 
-    def __init__(self, executor: str, detail: str):
+    Names the shard (``item``) it was making — and the sample, when the run has a time limit
+    (``index``) — and how to resume. The CLI exits with status 1, as for a failed sample.
+    """
+
+    exit_code = 1
+
+    def __init__(self, executor: str, detail: str, item=None, index: int | None = None):
+        self.executor, self.detail, self.item, self.index = executor, detail, item, index
+        what = describe_item(item) if item is not None else "a shard"
+        if index is not None:
+            what += f", at sample {index}"
+        hint = ""
+        if all(hasattr(item, key) for key in ("split", "start", "stop")):
+            first, last = (index, index + 1) if index is not None else (item.start, item.stop)
+            hint = (f". If it dies there again, the generator crashes on one of its samples: "
+                    f"call it on synthset.derive_seed(root_seed, {item.split!r}, i) for i in "
+                    f"range({first}, {last}) to see how")
         super().__init__(
-            f"a worker process of executor {executor!r} died while making a shard ({detail}). "
-            "Shards finished before it are kept: run the same command again to resume"
+            f"a worker process of executor {executor!r} died while making {what} ({detail}). "
+            f"Shards finished before it are kept: run the same command again to resume{hint}"
         )
+
+    def __reduce__(self):
+        return (WorkerLost, (self.executor, self.detail, self.item, self.index))
+
+
+def describe_item(item) -> str:
+    """``shard 3 of split 'train' (samples 75 to 99)`` for a shard; ``repr`` for anything else."""
+    if all(hasattr(item, key) for key in ("split", "number", "start", "stop")):
+        return (f"shard {item.number} of split {item.split!r} "
+                f"(samples {item.start} to {item.stop - 1})")
+    return repr(item)
 
 
 def cpu_count() -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from synthset.core.deps import require
-from synthset.engine.executors.base import Executor
+from synthset.engine.executors.base import Executor, WorkerLost
 
 
 class DaskExecutor(Executor):
@@ -43,13 +43,17 @@ class DaskExecutor(Executor):
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
         distributed = self._connect()
-        futures = [
-            self._client.submit(fn, item, pure=False, key=f"synthset-{i}-{id(fn)}")
-            for i, item in enumerate(items)
-        ]
+        item_of = {}
+        for i, item in enumerate(items):
+            item_of[self._client.submit(fn, item, pure=False, key=f"synthset-{i}-{id(fn)}")] = item
+        futures = list(item_of)
         try:
             for future in distributed.as_completed(futures):
-                yield future.result()
+                try:
+                    yield future.result()
+                except distributed.KilledWorker:  # it died on every worker that tried it
+                    raise WorkerLost(self.name, "KilledWorker: every worker that tried it died",
+                                     item=item_of[future]) from None
         except BaseException:
             self._client.cancel(futures)
             raise

@@ -1,8 +1,12 @@
-"""Executors on this machine: in-process, a loky pool, and a multiprocessing pool.
+"""Executors on this machine: in-process, and the supervised process pool.
 
-loky is joblib's process-pool engine, used here directly: joblib's own import costs ~0.12 s in
-the driver *and* in every worker (measured here), and a loky worker of joblib ran its first task
-0.33 s after the pool was asked for, against 0.10 s for standalone loky.
+``loky`` (the default; the name is joblib's and CALT's) and ``multiprocessing`` both run
+``n_jobs`` worker processes under ``engine.executors.pool``: user code never runs in the
+driver, a worker that dies is reported with the shard it was making, a call that hangs past
+twice its time limit gets its worker replaced, and workers die with the driver. They differ in
+what they accept: ``loky`` sends functions by value (lambdas, closures), ``multiprocessing`` by
+reference (module-level functions only), as those libraries do; where workers are forked
+(Linux) neither needs to send the function at all.
 
 The pool is made once per run and every shard of every split is one task (CALT rebuilds a pool
 per batch and sends each sample as its own task, which makes 2 jobs slower than 1 on fast
@@ -11,117 +15,74 @@ generators). With one worker the shards run in this process: no pool to start.
 
 from __future__ import annotations
 
-from collections import deque
+import json
+import os
+import socket
+import time
 from collections.abc import Callable, Iterable, Iterator
 
-from synthset.engine.executors.base import Executor, WorkerLost
+from synthset.engine.executors.base import Executor, describe_item
+
+# The shard the serial executor is making, in the run folder: left behind when the process
+# dies inside it (os._exit, a segfault), for ``synthset status`` and the next run to name.
+RUNNING = ".synthset/running"
 
 
 class SerialExecutor(Executor):
+    """Every shard in this process, one after the other.
+
+    User code runs in this process: if it kills it (``os._exit``, a segfault in C code), the
+    run ends there with that status and nothing printed; the shard it was making stays recorded
+    in ``.synthset/running``, which ``synthset status`` and the next run report. A call stuck
+    in C code cannot be stopped here either (the time limit interrupts Python code only).
+    ``n_jobs >= 2`` runs user code in worker processes, which guards against both.
+    """
+
     name = "serial"
 
     def __init__(self, n_jobs: int = 1):
         super().__init__(1)
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
+        save_dir = getattr(fn, "save_dir", None)  # the runner's ShardTask knows its folder
         for item in items:
-            yield fn(item)
-
-
-class LokyExecutor(Executor):
-    """loky's reusable pool, one task a shard, with the driver as the last worker.
-
-    ``n_jobs=k`` starts k-1 pool processes and the calling process works too: it begins on the
-    first shard at once instead of idling while the pool's interpreters start (~0.3 s here,
-    a sixth of a 200k-sample trivial run), and it has nothing else to do while waiting.
-    """
-
-    name = "loky"
-    needs_pickle = True
-    cloudpickle = True  # loky pickles functions by value: lambdas and closures travel
-
-    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        from concurrent.futures.process import BrokenProcessPool
-
-        from loky import get_reusable_executor
-        from loky.process_executor import TerminatedWorkerError
-
-        queue = deque(items)
-        pool = get_reusable_executor(max_workers=self.workers - 1, reuse=True)
-        in_flight: set = set()
-        depth = 4 * (self.workers - 1)  # queued shards keep workers busy during driver turns
-        try:
-            while queue or in_flight:
-                # Near the end the driver keeps as many shards as the pool still holds: it
-                # works through them while the pool finishes its backlog, and both end
-                # together instead of the driver waiting on a queued shard.
-                while len(in_flight) < depth and len(queue) > len(in_flight):
-                    in_flight.add(pool.submit(fn, queue.popleft()))
-                    _stop_at_exit(pool)  # after the first submit, when loky registers its own
-                for future in [f for f in in_flight if f.done()]:
-                    in_flight.discard(future)
-                    yield future.result()
-                if queue:
-                    yield fn(queue.popleft())
-                elif in_flight:
-                    wait(in_flight, return_when=FIRST_COMPLETED)
-        except (TerminatedWorkerError, BrokenProcessPool) as exc:
-            raise WorkerLost(self.name, str(exc).splitlines()[0]) from None
-        finally:
-            for future in in_flight:
-                future.cancel()
-
-
-_STOPPED_AT_EXIT: set = set()
-
-
-def _stop_at_exit(pool) -> None:
-    """Kill the pool's idle workers when the interpreter exits. loky's own exit hook asks each
-    worker to finish and joins it (~35 ms of a 1.4 s two-process run here); by then every
-    shard is written and the workers have nothing left to do. Registered with threading's
-    exit hooks after loky's (which it adds on the first submit), so it runs first: they are
-    called in reverse order."""
-    if id(pool) in _STOPPED_AT_EXIT:
-        return
-    _STOPPED_AT_EXIT.add(id(pool))
-    import atexit
-    import threading
-
-    register = getattr(threading, "_register_atexit", atexit.register)
-    register(lambda: pool.shutdown(wait=False, kill_workers=True))
-
-
-class MultiprocessingExecutor(Executor):
-    """The standard library's process pool; functions travel by reference (pickle).
-
-    concurrent.futures' pool, not ``multiprocessing.Pool``: the latter waits forever for a
-    result when a worker is killed; this one reports the broken pool.
-    """
-
-    name = "multiprocessing"
-    needs_pickle = True
-
-    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-        from concurrent.futures.process import BrokenProcessPool
-
-        queue = deque(items)
-        with ProcessPoolExecutor(self.workers) as pool:
-            in_flight: set = set()
+            if save_dir is not None:
+                _write_running(save_dir, item)
             try:
-                while queue or in_flight:
-                    while queue and len(in_flight) < 2 * self.workers:
-                        in_flight.add(pool.submit(fn, queue.popleft()))
-                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield future.result()
-            except BrokenProcessPool as exc:
-                raise WorkerLost(self.name, str(exc)) from None
-            finally:
-                for future in in_flight:
-                    future.cancel()
+                result = fn(item)
+            finally:  # an error is reported as such; only a dead process leaves the marker
+                if save_dir is not None:
+                    _clear_running(save_dir)
+            yield result
+
+
+class ProcessPoolExecutor(Executor):
+    """``n_jobs`` supervised worker processes (``engine.executors.pool``)."""
+
+    needs_pickle = True
+
+    def __init__(self, n_jobs: int = -1, start_method: str | None = None):
+        super().__init__(n_jobs)
+        self.start_method = start_method
+
+    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
+        from synthset.engine.executors.pool import Pool, default_start_method
+
+        pool = Pool(self.name, fn, self.workers, self.start_method or default_start_method(),
+                    by_value=self.cloudpickle)
+        try:
+            yield from pool.run(items)
+        finally:
+            pool.close()
+
+
+class LokyExecutor(ProcessPoolExecutor):
+    name = "loky"
+    cloudpickle = True  # functions travel by value, as with loky: lambdas and closures
+
+
+class MultiprocessingExecutor(ProcessPoolExecutor):
+    name = "multiprocessing"  # functions travel by reference: define generators at module level
 
 
 def local_executor(name: str, n_jobs: int) -> Executor:
@@ -129,3 +90,57 @@ def local_executor(name: str, n_jobs: int) -> Executor:
              "multiprocessing": MultiprocessingExecutor}
     executor = kinds[name](n_jobs)
     return executor if executor.workers > 1 else SerialExecutor()
+
+
+# -- the running-shard marker ------------------------------------------------------------------
+def _marker(save_dir):
+    from synthset.core.fs import as_path
+
+    return as_path(save_dir) / RUNNING
+
+
+def _write_running(save_dir, item) -> None:
+    from synthset.core.fs import atomic_write_text
+
+    record = {"shard": describe_item(item), "pid": os.getpid(), "host": socket.gethostname(),
+              "since": time.time()}
+    for key in ("split", "start", "stop"):
+        if hasattr(item, key):
+            record[key] = getattr(item, key)
+    atomic_write_text(_marker(save_dir), json.dumps(record) + "\n")
+
+
+def _clear_running(save_dir) -> None:
+    _marker(save_dir).unlink(missing_ok=True)
+
+
+def previous_crash(save_dir, forget: bool = False) -> str | None:
+    """What the marker says about a process that died while making a shard in this process
+    (serial runs), as one sentence; None when there is no marker, or its process still runs.
+    ``forget`` removes the marker (the next run makes that shard again)."""
+    path = _marker(save_dir)
+    try:
+        record = json.loads(path.read_text())
+        shard, pid, host = record["shard"], int(record["pid"]), record["host"]
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+    if host == socket.gethostname() and _alive(pid):
+        return None
+    if forget:
+        path.unlink(missing_ok=True)
+    where = "" if host == socket.gethostname() else f" on {host}"
+    return (f"process {pid}{where} died while making {shard} in-process (n_jobs=1): if the "
+            "generator crashed there, n_jobs >= 2 runs it in worker processes and names the "
+            "failing shard without dying")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a marker with this process's pid is from an earlier life of the pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

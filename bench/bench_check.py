@@ -1,0 +1,168 @@
+"""``synthset check`` throughput and memory against generation of the same task.
+
+For each workload (the built-in ``integer_sum`` task and Depo1 rows), generates a run with
+``synthset generate`` and checks it with ``synthset check``, each in a child process, and
+reports: wall and CPU seconds (the process and its workers, from ``getrusage``), samples/s per
+core (samples / CPU seconds), the check's steps (``quality.json``'s ``timing``), keys/s per
+core of the counting step, and peak RSS (the largest single process, and the sum over the
+process tree sampled with psutil every 0.1 s).
+
+    python bench/bench_check.py [--sum 10_000_000] [--depo 1_000_000] [--n-jobs 2] [--write]
+
+Runs go to a temporary folder (``--keep DIR`` to keep them). ``--write`` appends the table to
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _report import report  # noqa: E402
+
+# Runs a command and prints its children's resource usage (they include its workers: the
+# command waits for them).
+WRAP = """
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": done.returncode, "cpu": r.ru_utime + r.ru_stime,
+                  "maxrss": r.ru_maxrss * 1024}), file=sys.stderr)
+"""
+
+
+def measure(cmd: list[str]) -> dict:
+    """Wall, CPU, largest-process RSS and sampled process-tree RSS of ``cmd``."""
+    import psutil
+
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", WRAP, *cmd], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    stop = threading.Event()
+
+    def sample():
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.Error:
+            return
+        while not stop.is_set():
+            total = 0
+            try:
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                return
+            peak[0] = max(peak[0], total)
+            stop.wait(0.1)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out, err = proc.communicate()
+    stop.set()
+    thread.join()
+    wall = time.perf_counter() - started
+    usage = json.loads(err.strip().splitlines()[-1])
+    if usage["rc"] != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({usage['rc']}):\n{out}\n{err}")
+    return {"wall": wall, "cpu": usage["cpu"], "maxrss": usage["maxrss"], "tree": peak[0],
+            "out": out}
+
+
+def data_yaml(path: Path, save_dir: Path, task: str, train: int, test: int, n_jobs: int):
+    import yaml
+
+    path.write_text(yaml.safe_dump({"dataset": {
+        "save_dir": str(save_dir), "num_train_samples": train, "num_test_samples": test,
+        "batch_size": 100_000, "n_jobs": n_jobs, "root_seed": 42, "verbose": False,
+        "task": task, "save_text": False, "resume": False}}))
+    return path
+
+
+def workload(tmp: Path, name: str, task: str, train: int, test: int, n_jobs: int) -> dict:
+    synthset = [sys.executable, "-m", "synthset.cli.main"]
+    run = tmp / name
+    config = data_yaml(tmp / f"{name}.yaml", run, task, train, test, n_jobs)
+    gen = measure([*synthset, "generate", str(config)])
+    shutil.rmtree(run / "quality", ignore_errors=True)
+    check = measure([*synthset, "check", str(run), "--n-jobs", str(n_jobs), "-q",
+                     "--no-figures"])
+    quality = json.loads((run / "quality.json").read_text())
+    n = train + test
+    timing = quality["timing"]
+    return {"name": name, "samples": n, "gen": gen, "check": check, "timing": timing,
+            "ok": quality["ok"], "partitions": quality["partitions"], "n_jobs": n_jobs,
+            "count_keys_per_core": n / max(timing["count"], 1e-9)
+            / min(n_jobs, quality["partitions"])}
+
+
+def table(rows: list[dict]) -> str:
+    mb = 2 ** 20
+    lines = ["| workload | step | wall (s) | CPU (s) | samples/s per core (CPU) | samples/s "
+             "(wall) | peak RSS: largest process / process tree (MB) |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        for step in ("gen", "check"):
+            m = r[step]
+            lines.append(
+                f"| {r['name']} ({r['samples']:,}) | {'generate' if step == 'gen' else 'check'}"
+                f" | {m['wall']:.1f} | {m['cpu']:.1f} | {r['samples'] / m['cpu']:,.0f} | "
+                f"{r['samples'] / m['wall']:,.0f} | {m['maxrss'] / mb:,.0f} / "
+                f"{m['tree'] / mb:,.0f} |")
+    lines += ["", "| workload | check / generate (CPU per sample) | check steps (s): plan, "
+              "verify, aggregate, count, report | counting keys/s per core | partitions |",
+              "|---|---:|---|---:|---:|"]
+    for r in rows:
+        t = r["timing"]
+        ratio = r["gen"]["cpu"] / r["check"]["cpu"]
+        steps = ", ".join(f"{t[k]:.1f}" for k in ("plan", "verify", "aggregate", "count",
+                                                   "report") if k in t)
+        lines.append(f"| {r['name']} | {ratio:.2f}x generation's throughput | {steps} | "
+                     f"{r['count_keys_per_core']:,.0f} | {r['partitions']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sum", type=int, default=10_000_000, help="integer_sum samples")
+    parser.add_argument("--depo", type=int, default=1_000_000, help="depo1 rows")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--keep", help="make the runs in this folder and keep them")
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-check-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        if args.sum:
+            test = max(1, args.sum // 100)
+            rows.append(workload(tmp, "integer_sum", "integer_sum", args.sum - test, test,
+                                 args.n_jobs))
+            print(table(rows), flush=True)
+        if args.depo:
+            test = max(1, args.depo // 100)
+            rows.append(workload(tmp, "depo1", "depo1", args.depo - test, test, args.n_jobs))
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    command = "python bench/bench_check.py " + " ".join(sys.argv[1:])
+    report("synthset check (issue 15)", command,
+           f"n_jobs={args.n_jobs}; CPU seconds include the workers; one run each",
+           table(rows), args.write)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,646 @@
+"""``synthset check RUN``: re-verify every sample, count duplicates and overlap, report.
+
+Steps (each resumable; state under ``RUN/.synthset/check/``):
+
+1. **Plan.** Which verifier: a built-in task's own (from the manifest's ``task``), the user's
+   ``check`` (``UserTask``), or none (format and determinism checks only). Each split's
+   ``{split}_data.jsonl`` is scanned once for the byte offset of every range's first line
+   (ranges of the run's shard size), so that a worker reads only its own lines.
+2. **Verify** (``verify.RangeJob``, mapped over the executor): per range, failures,
+   histograms and the range's distinct dedup keys on disk. A range whose result file exists is
+   done; a rerun skips it.
+3. **Count** (``keys.count_partition``, mapped over the executor): per hash partition, exact
+   duplicates inside each split and overlap between every pair of splits. Results are kept per
+   partition too.
+4. **Report**: ``quality.json``, the figures under ``quality/``, the dataset card's check
+   section (``README.md``), a short table and one line per problem class.
+
+The check's state is thrown away when anything it depends on changes: a data file (size or
+modification time), the verifier, the partition count, the determinism sample or synthset's
+version. User code named by the manifest (``check``, the generator) is imported only from the
+current folder, never from the run folder, unless ``trust_code`` (importing a module runs it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from synthset import __version__
+from synthset.core.errors import ConfigError
+from synthset.core.fs import atomic_open, atomic_write_text, rmtree
+from synthset.quality.report import pct
+
+STATE = "check"  # under .synthset/
+REPORT = "quality.json"
+FAILURES_FILE = "quality_failures.jsonl"
+# quality.json lists this many failures; all of them go to FAILURES_FILE when there are more.
+LISTED = 10_000
+DEFAULT_RANGE = 10_000
+DETERMINISM = 16
+_SCAN_BLOCK = 16 * 1024 * 1024
+
+
+@dataclass
+class Options:
+    executor: str = "loky"
+    n_jobs: int = -1
+    address: str | None = None
+    max_overlap: float = 0.0
+    max_duplicates: float | None = None
+    determinism: int = DETERMINISM
+    trust_code: bool = False
+    figures: bool = True
+    card: bool = True
+    verbose: bool = False
+    keys_per_partition: int | None = None
+    range_size: int | None = None
+
+    def validate(self) -> None:
+        from synthset.engine.executors import EXECUTORS, check_n_jobs
+
+        if self.executor not in EXECUTORS:
+            from synthset.core.errors import bad_choice
+
+            raise bad_choice("--executor", self.executor, EXECUTORS)
+        check_n_jobs(self.n_jobs)
+        for name in ("max_overlap", "max_duplicates"):
+            value = getattr(self, name)
+            if value is None and name == "max_duplicates":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not 0 <= value <= 1:
+                raise ConfigError(f"--{name.replace('_', '-')} must be a fraction from 0 to 1, "
+                                  f"got {value!r}")
+        for name in ("determinism", "keys_per_partition", "range_size"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < (0 if name == "determinism" else 1)):
+                kind = "non-negative" if name == "determinism" else "positive"
+                raise ConfigError(f"{name} must be a {kind} integer, got {value!r}")
+
+
+# -- step 1: what to check, and how ------------------------------------------------------------
+def jsonl_path(folder: Path, split: str) -> Path:
+    return folder / f"{split}_data.jsonl"
+
+
+def scan(path: Path, range_size: int) -> tuple[int, list[int], int]:
+    """``(lines, offsets, size)``: the file's line count, the byte offset of lines 0,
+    range_size, 2 * range_size, ..., and its size. A last line without its newline counts."""
+    import numpy as np
+
+    offsets, count, pos, boundary, last = [0], 0, 0, range_size, b"\n"
+    with open(path, "rb") as f:
+        while block := f.read(_SCAN_BLOCK):
+            newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            while boundary <= count + newlines.size:
+                offsets.append(pos + int(newlines[boundary - count - 1]) + 1)
+                boundary += range_size
+            count += int(newlines.size)
+            pos += len(block)
+            last = block[-1:]
+    if pos and last != b"\n":
+        count += 1
+    return count, offsets, pos
+
+
+def make_ranges(split: str, count: int, offsets: list[int], size: int, range_size: int):
+    from synthset.quality.verify import Range
+
+    ranges = []
+    for number, start in enumerate(range(0, count, range_size)):
+        stop = min(start + range_size, count)
+        end = offsets[number + 1] if number + 1 < len(offsets) else size
+        ranges.append(Range(split, number, start, stop, offsets[number], end))
+    return ranges
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _module_location(top: str, cwd: Path) -> Path | None:
+    """Where the top-level module ``top`` lives, found without running it: the imported
+    module's file, or what the path finder finds for it in ``cwd``."""
+    import importlib.machinery
+
+    module = sys.modules.get(top)
+    if module is not None:
+        where = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", [])),
+                                                           None)
+        return Path(where) if where else None
+    spec = importlib.machinery.PathFinder.find_spec(top, [str(cwd)])
+    if spec is None:
+        return None
+    where = spec.origin if spec.origin not in (None, "namespace") else next(
+        iter(spec.submodule_search_locations or []), None)
+    return Path(where) if where else None
+
+
+def may_import(spec: str, key: str, folder: Path, trust: bool) -> str | None:
+    """None when the user code ``spec`` (``module:qualname``) named by the manifest may be
+    imported; else why not (a note for the report)."""
+    module, _, attr = spec.partition(":")
+    if not module or not attr:
+        return f"{key} {spec!r} is not written as module:function"
+    if module == "__main__":
+        return (f"{key} was defined in a script run as __main__: put it in an importable "
+                "module to have it checked")
+    if trust:
+        return None
+    cwd = Path.cwd()
+    where = _module_location(module.split(".")[0], cwd)
+    if where is None or not _inside(where, cwd) or _inside(where, folder):
+        found = f" (found at {where})" if where is not None else ""
+        return (f"{key} {spec!r} is not imported: its module is not in the current folder "
+                f"{cwd}{found}, outside the run folder; run `synthset check` where you ran "
+                "`synthset generate`, or pass --trust-code to import it from wherever Python "
+                "finds it (importing a module runs its code)")
+    return None
+
+
+@dataclass
+class Plan:
+    task_plan: object
+    verifier: str  # how samples are verified, for the report
+    notes: list
+    task: object = None  # the task object (built-in tasks), for the card
+    generator_ok: bool = False  # whether determinism can be re-checked
+
+
+def plan_task(folder: Path, manifest: dict | None, trust: bool) -> Plan:
+    from synthset.dataset.identity import callable_identity, resolve_callable
+    from synthset.quality.verify import TaskPlan, build
+
+    notes: list[str] = []
+    info = (manifest or {}).get("task") or {}
+    recorded = (manifest or {}).get("config", {}).get("instance_generator")
+    if info.get("name"):
+        config = tuple(sorted((k, json.dumps(v, sort_keys=True))
+                              for k, v in (info.get("config") or {}).items()))
+        plan = TaskPlan("builtin", info["name"], config, info.get("backend") or "sympy")
+        task, _ = build(plan)
+        same = callable_identity(task) == recorded
+        if not same:
+            notes.append(f"task {info['name']!r} is not the code that made the run (identity "
+                         f"{callable_identity(task)}, the run's {recorded}; another synthset "
+                         "version?): determinism not re-checked")
+        return Plan(plan, f"task {info['name']}, its own verifier", notes, task, same)
+    search = (str(Path.cwd()),)
+    check = info.get("check")
+    if check:
+        why = may_import(check, "check", folder, trust)
+        if why:
+            notes.append(why)
+            check = None
+        else:
+            resolve_callable(check, "check", search)  # a missing one: its ConfigError now
+    generator = (manifest or {}).get("generator")
+    if manifest is None:
+        notes.append("no manifest (a folder CALT wrote?): format and duplicate checks only")
+    elif not generator:
+        notes.append("the manifest does not name the generator's module (a run made before "
+                     "synthset recorded it): determinism not re-checked")
+    else:
+        why = may_import(generator, "instance_generator", folder, trust)
+        if why:
+            notes.append(why.replace("not imported", "not imported; determinism not "
+                                     "re-checked", 1))
+            generator = None
+        else:
+            fn = resolve_callable(generator, "instance_generator", search)
+            if callable_identity(fn) != recorded:
+                notes.append(f"the generator {generator} is not the code that made the run "
+                             f"(identity {callable_identity(fn)}, the run's {recorded}): "
+                             "determinism not re-checked")
+                generator = None
+    name = (generator or "generator").rpartition(":")[2]
+    plan = TaskPlan("user", name, check=check, generator=generator, search=search)
+    verifier = f"the user's check {check}" if check else \
+        "no verifier: format, determinism and duplicate checks only"
+    return Plan(plan, verifier, notes, None, generator is not None)
+
+
+def determinism_indices(sizes: dict[str, int], count: int) -> dict[str, list[int]]:
+    from synthset.dataset.run import determinism_checks
+
+    return determinism_checks(sizes, count)
+
+
+# -- the check's state ----------------------------------------------------------------------------
+class CheckState:
+    """``.synthset/check/``: the check's manifest, per-range results and key files, per
+    partition counts."""
+
+    def __init__(self, folder: Path):
+        self.root = folder / ".synthset" / STATE
+
+    def open(self, identity: dict) -> bool:
+        """Keep the state of an earlier check of the same data; else start afresh. Returns
+        whether earlier results were kept."""
+        path = self.root / "manifest.json"
+        try:
+            kept = json.loads(path.read_text()) == identity
+        except (OSError, ValueError):
+            kept = False
+        if not kept:
+            rmtree(self.root)
+            self.root.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, json.dumps(identity, sort_keys=True) + "\n")
+        return kept
+
+    def partition_file(self, p: int) -> Path:
+        return self.root / "partitions" / f"{p:05d}.json"
+
+
+@dataclass
+class PartitionJob:
+    """Picklable: count partition ``p`` over every range's key file."""
+
+    files: list  # [(split number, path of the key file)], split by split
+    offsets: object  # numpy array: ranges x (partitions + 1)
+    num_splits: int
+    state: str
+
+    def __call__(self, p: int) -> int:
+        from synthset.quality.keys import count_partition, read_slice
+
+        pieces = [(sid, read_slice(path, int(self.offsets[i, p]), int(self.offsets[i, p + 1])))
+                  for i, (sid, path) in enumerate(self.files)]
+        counts = count_partition(pieces, self.num_splits)
+        out = Path(self.state) / "partitions" / f"{p:05d}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out, json.dumps(counts) + "\n")
+        return p
+
+
+# -- the driver ---------------------------------------------------------------------------------
+def check_run(save_dir, **options) -> dict:
+    """Check the run folder ``save_dir``; returns the report (also written as quality.json).
+
+    ``report["ok"]`` is False when a sample fails, a split's line count differs from its
+    manifest, a sample is not made again the same, or an overlap rate exceeds
+    ``max_overlap`` (or a duplicate rate ``max_duplicates``); ``report["problems"]`` holds one
+    line per problem class. Options: see ``Options``.
+    """
+    opts = Options(**options)
+    opts.validate()
+    text = str(save_dir)
+    if "://" in text:
+        raise ConfigError(f"{text}: synthset check reads local run folders; copy the run "
+                          "here first")
+    folder = Path(text)
+    from synthset.engine.state import RunFolderError, RunLock, RunState, read_manifest
+    from synthset.io.readers import run_splits
+
+    manifest = read_manifest(folder, missing_ok=True)
+    splits = run_splits(folder)
+    if manifest is not None:
+        unfinished = [s for s in splits if not RunState(folder).is_merged(s)]
+        if unfinished:
+            raise RunFolderError(
+                f"{folder} holds a run that is not finished (split {', '.join(unfinished)} not "
+                "complete): run the same `synthset generate` command again to finish it, then "
+                "check it")
+    for split in splits:
+        path = jsonl_path(folder, split)
+        if not path.is_file():
+            raise ConfigError(f"{path} not found: synthset check reads each split's "
+                              "{split}_data.jsonl (written when the run has save_json: true)")
+    with RunLock(folder):
+        return _check(folder, manifest, splits, opts)
+
+
+def _check(folder: Path, manifest, splits: list[str], opts: Options) -> dict:
+    import numpy as np
+
+    from synthset.engine.executors import get_executor
+    from synthset.engine.executors.base import cpu_count
+    from synthset.quality.keys import KEYS_PER_PARTITION, partition_bits
+    from synthset.quality.verify import RangeJob
+
+    started = time.perf_counter()
+    plan = plan_task(folder, manifest, opts.trust_code)
+    range_size = opts.range_size or (manifest or {}).get("shard_size") or DEFAULT_RANGE
+    ranges, counts, data = [], {}, {}
+    for split in splits:
+        path = jsonl_path(folder, split)
+        stat = path.stat()
+        data[path.name] = [stat.st_size, stat.st_mtime_ns]
+        count, offsets, size = scan(path, range_size)
+        counts[split] = count
+        ranges += make_ranges(split, count, offsets, size, range_size)
+    total = sum(counts.values())
+    timing = {"plan": time.perf_counter() - started}
+    bits = partition_bits(total, opts.keys_per_partition or KEYS_PER_PARTITION)
+    chosen = determinism_indices({s: n for s, n in counts.items() if n}, opts.determinism) \
+        if plan.generator_ok and manifest is not None else {}
+    config = (manifest or {}).get("config", {})
+    identity = {"synthset": __version__, "data": data, "plan": plan.task_plan.key(),
+                "bits": bits, "range_size": range_size, "determinism": chosen,
+                "root_seed": config.get("root_seed"), "on_error": config.get("on_error")}
+    state = CheckState(folder)
+    state.open(identity)
+    job = RangeJob(str(folder), str(state.root), plan.task_plan, bits,
+                   config.get("root_seed"), config.get("on_error") or "raise", chosen)
+    todo = sorted((r for r in ranges if not job.result_file(r).exists()),
+                  key=lambda r: (-r.size, r.split, r.number))
+    workers = cpu_count() if opts.n_jobs == -1 else opts.n_jobs
+    bar = _bar(total, sum(r.size for r in ranges) - sum(r.size for r in todo), opts.verbose)
+    try:
+        if todo:
+            executor = get_executor(opts.executor, opts.n_jobs if len(todo) >= workers
+                                    else max(1, len(todo)), opts.address)
+            try:
+                for summary in executor.map_unordered(job, todo):
+                    if bar:
+                        bar.update(summary["samples"])
+            finally:
+                executor.close()
+    finally:
+        if bar:
+            bar.close()
+
+    # Read every range's result back, in order: aggregate, and collect the key offsets.
+    split_number = {s: i for i, s in enumerate(splits)}
+    ordered = sorted(ranges, key=lambda r: (split_number[r.split], r.number))
+    timing["verify"] = time.perf_counter() - started - sum(timing.values())
+    agg = _Aggregate(splits, manifest, folder)
+    offsets = np.zeros((len(ordered), (1 << bits) + 1), dtype=np.int64)
+    files = []
+    for i, r in enumerate(ordered):
+        result = json.loads(job.result_file(r).read_text())
+        offsets[i] = result["offsets"]
+        files.append((split_number[r.split], str(job.keys_file(r))))
+        agg.add(result)
+    agg.close()
+
+    timing["aggregate"] = time.perf_counter() - started - sum(timing.values())
+    parts = [p for p in range(1 << bits) if not state.partition_file(p).exists()]
+    if parts:
+        counter = PartitionJob(files, offsets, len(splits), str(state.root))
+        executor = get_executor(opts.executor, opts.n_jobs if len(parts) >= workers
+                                else max(1, len(parts)), opts.address)
+        try:
+            for _ in executor.map_unordered(counter, parts):
+                pass
+        finally:
+            executor.close()
+    from synthset.quality.keys import merge_counts
+
+    keys = merge_counts((json.loads(state.partition_file(p).read_text())
+                         for p in range(1 << bits)), len(splits))
+    timing["count"] = time.perf_counter() - started - sum(timing.values())
+    report = agg.report(plan, keys, counts, opts, data)
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    report["partitions"] = 1 << bits
+    report["ranges"] = {"total": len(ranges), "made": len(todo), "size": range_size}
+    report["partitions_made"] = len(parts)
+    report["timing"] = {k: round(v, 3) for k, v in timing.items()}  # seconds of each step
+    _write_report(folder, report, opts)
+    report["timing"]["report"] = round(time.perf_counter() - started - sum(timing.values()), 3)
+    return report
+
+
+def _bar(total: int, done: int, verbose: bool):
+    if not verbose:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=done, desc="    check", unit=" samples", file=sys.stderr,
+                mininterval=0.5, dynamic_ncols=True)
+
+
+class _Aggregate:
+    """Merges the ranges' results, split by split, in bounded memory: counters, histograms,
+    the first LISTED failures (all of them stream to a temporary file when there are more)."""
+
+    def __init__(self, splits: list[str], manifest, folder: Path):
+        self.splits = {s: {"failing": 0, "by_class": {}, "lengths": {}, "statistics": {},
+                           "stats_ok": True, "samples": 0} for s in splits}
+        self.listed: list = []
+        self.total_failures = 0
+        self.root_seed = (manifest or {}).get("config", {}).get("root_seed")
+        self.folder = folder
+        self.spill = None  # all failures, once there are more than LISTED
+        self.spill_path = folder / ".synthset" / STATE / "failures.jsonl"
+        self.determinism = {"checked": 0, "differ": 0}
+
+    def add(self, result: dict) -> None:
+        from synthset.quality.verify import merge_distributions
+
+        s = self.splits[result["split"]]
+        s["samples"] += result["samples"]
+        failures = sorted(result["failures"], key=lambda f: f[0])
+        s["failing"] += len({f[0] for f in failures if f[1] != "nondeterministic"})
+        for f in failures:
+            s["by_class"][f[1]] = s["by_class"].get(f[1], 0) + 1
+            self._failure(result["split"], f)
+        for name, dist in result["lengths"].items():
+            s["lengths"][name] = merge_distributions(s["lengths"].get(name), dist)
+        if result["statistics"] is None:
+            s["stats_ok"] = False
+        elif s["stats_ok"]:
+            for name, dist in result["statistics"].items():
+                s["statistics"][name] = merge_distributions(s["statistics"].get(name), dist)
+        for key in ("checked", "differ"):
+            self.determinism[key] += result["determinism"][key]
+
+    def _failure(self, split: str, f: list) -> None:
+        from synthset.core.seeding import derive_seed
+
+        index, kind, message = f
+        record = {"split": split, "index": index,
+                  "seed": derive_seed(self.root_seed, split, index)
+                  if self.root_seed is not None else None,
+                  "class": kind, "message": message}
+        self.total_failures += 1
+        if len(self.listed) < LISTED:
+            self.listed.append(record)
+            return
+        if self.spill is None:
+            self.spill_path.parent.mkdir(parents=True, exist_ok=True)
+            self.spill = open(self.spill_path, "w", encoding="utf-8")
+            for earlier in self.listed:
+                self.spill.write(json.dumps(earlier) + "\n")
+        self.spill.write(json.dumps(record) + "\n")
+
+    def close(self) -> None:
+        if self.spill is not None:
+            self.spill.close()
+
+    def report(self, plan: Plan, keys: dict, counts: dict, opts: Options, data: dict) -> dict:
+        from synthset.quality.verify import summarize
+
+        manifest_sizes = None
+        notes = list(plan.notes)
+        problems: list[str] = []
+        splits_out = {}
+        names = list(self.splits)
+        for i, (split, s) in enumerate(self.splits.items()):
+            stats_yaml = _stats_yaml(self.folder, split)
+            computed = _cross_checked(s["statistics"], stats_yaml) if s["stats_ok"] else {}
+            n = s["samples"]
+            splits_out[split] = {
+                "samples": n,
+                "failing": s["failing"], "failure_rate": s["failing"] / n if n else 0.0,
+                "failures_by_class": s["by_class"],
+                "distinct": keys["distinct"][i], "duplicates": keys["samples"][i] -
+                keys["distinct"][i],
+                "duplicate_rate": (keys["samples"][i] - keys["distinct"][i]) / n if n else 0.0,
+                "lengths": {k: {**summarize(v), "hist": v["hist"]}
+                            for k, v in s["lengths"].items()},
+                "statistics": {k: {**summarize(v), "hist": v["hist"]}
+                               for k, v in computed.items()},
+                "stats_yaml": stats_yaml,
+            }
+        overlap = []
+        for i, a in enumerate(names):
+            for j in range(i + 1, len(names)):
+                b = names[j]
+                na, nb = splits_out[a]["samples"], splits_out[b]["samples"]
+                a_in_b = keys["in_other"].get(f"{i},{j}", 0)
+                b_in_a = keys["in_other"].get(f"{j},{i}", 0)
+                rate = max(a_in_b / na if na else 0.0, b_in_a / nb if nb else 0.0)
+                overlap.append({"splits": [a, b], "shared_keys": keys["shared"].get(f"{i},{j}", 0),
+                                "a_in_b": a_in_b, "b_in_a": b_in_a, "a_samples": na,
+                                "b_samples": nb, "rate": rate})
+
+        # -- problems, one line per class --------------------------------------------------
+        from synthset.engine.state import read_manifest
+
+        manifest = read_manifest(self.folder, missing_ok=True)
+        if manifest is not None:
+            manifest_sizes = manifest["config"]["sizes"]
+            wrong = {s: (n, manifest_sizes.get(s)) for s, n in counts.items()
+                     if manifest_sizes.get(s) != n}
+            if wrong:
+                problems.append("count: " + "; ".join(
+                    f"{s}_data.jsonl holds {n:,} lines, the manifest says {m:,}"
+                    for s, (n, m) in wrong.items()))
+        for kind, what in (("wrong", "fail the verifier"), ("error", "make the verifier raise"),
+                           ("format", "are malformed"),
+                           ("nondeterministic", "are not made again the same from their seed")):
+            per = {s: v["by_class"].get(kind, 0) for s, v in self.splits.items()}
+            if sum(per.values()):
+                total = sum(per.values())
+                problems.append(f"{kind}: {total:,} sample{'s' if total != 1 else ''} "
+                                f"{what if total != 1 else _singular(what)} (" + ", ".join(
+                    f"{s} {c:,}" for s, c in per.items() if c) + ")")
+        over = [o for o in overlap if o["rate"] > opts.max_overlap]
+        if over:
+            problems.append("overlap: " + "; ".join(
+                f"{o['b_in_a']:,} of {o['b_samples']:,} {o['splits'][1]} samples "
+                f"({pct(o['b_in_a'], o['b_samples'])}) occur in {o['splits'][0]}, "
+                f"{o['a_in_b']:,} of {o['a_samples']:,} {o['splits'][0]} samples "
+                f"({pct(o['a_in_b'], o['a_samples'])}) in {o['splits'][1]}"
+                for o in over) + f" (--max-overlap {opts.max_overlap:g})")
+        if opts.max_duplicates is not None:
+            dup = {s: v for s, v in splits_out.items()
+                   if v["duplicate_rate"] > opts.max_duplicates}
+            if dup:
+                problems.append("duplicates: " + ", ".join(
+                    f"{s} {v['duplicates']:,} ({pct(v['duplicates'], v['samples'])})"
+                    for s, v in dup.items()) + f" (--max-duplicates {opts.max_duplicates:g})")
+        if not plan.generator_ok and not any("determinism" in n for n in notes) \
+                and plan.task_plan.kind == "user" and manifest is not None:
+            notes.append("determinism not re-checked")
+        determinism = dict(self.determinism)
+        examples = {
+            "duplicates": [{"split": names[e["split"]], "index": e["first"],
+                            "samples": e["samples"]} for e in keys["duplicate_examples"]],
+            "overlap": [[{"split": names[sid], "index": first, "samples": n}
+                         for sid, first, n in group] for group in keys["shared_examples"]],
+        }
+        return {
+            "run": str(self.folder), "synthset": __version__,
+            "fingerprint": (manifest or {}).get("fingerprint"),
+            "task": (manifest or {}).get("task"),
+            "generator": (manifest or {}).get("config", {}).get("instance_generator"),
+            "verifier": plan.verifier, "ok": not problems, "problems": problems,
+            "notes": notes, "max_overlap": opts.max_overlap,
+            "max_duplicates": opts.max_duplicates,
+            "splits": splits_out, "overlap": overlap, "examples": examples,
+            "determinism": determinism,
+            "failures_total": self.total_failures,
+            "failures": self.listed,
+            "failures_file": FAILURES_FILE if self.spill is not None else None,
+            "data": data,
+        }
+
+
+def _singular(what: str) -> str:
+    return what.replace("fail ", "fails ", 1).replace("make ", "makes ", 1).replace(
+        "are ", "is ", 1)
+
+
+def _stats_yaml(folder: Path, split: str) -> dict:
+    """``{category.name: {mean, std, min, max}}`` of a split's stats YAML (empty without one)."""
+    path = folder / f"{split}_stats.yaml"
+    if not path.is_file():
+        return {}
+    from synthset.io.stats_yaml import read_stats
+
+    try:
+        stats = read_stats(path) or {}
+    except Exception:
+        return {}
+    out = {}
+    for key, block in stats.items():
+        if not (isinstance(key, str) and key.endswith("_stats") and isinstance(block, dict)):
+            continue
+        for name, summary in block.items():
+            if isinstance(summary, dict) and {"mean", "std", "min", "max"} <= set(summary):
+                out[f"{key[:-len('_stats')]}.{name}"] = {k: summary[k] for k in
+                                                         ("mean", "std", "min", "max")}
+    return out
+
+
+def _cross_checked(computed: dict, stats_yaml: dict) -> dict:
+    """The computed statistics that agree with the run's own stats YAML (same category, same
+    min, max and mean): a statistic computed from stored strings that the run computed from
+    objects could disagree, and is then dropped."""
+    import math
+
+    kept = {}
+    for name, dist in computed.items():
+        ref = stats_yaml.get(name)
+        if not ref or not dist["count"]:
+            continue
+        mean = dist["sum"] / dist["count"]
+        if dist["min"] == ref["min"] and dist["max"] == ref["max"] and \
+                math.isclose(mean, ref["mean"], rel_tol=1e-9, abs_tol=1e-12):
+            kept[name] = dist
+    return kept
+
+
+def _write_report(folder: Path, report: dict, opts: Options) -> None:
+    from synthset.quality import report as rep
+
+    if report["failures_file"]:
+        src = folder / ".synthset" / STATE / "failures.jsonl"
+        with atomic_open(folder / FAILURES_FILE, "wb") as out, open(src, "rb") as f:
+            while block := f.read(1 << 20):
+                out.write(block)
+    else:
+        (folder / FAILURES_FILE).unlink(missing_ok=True)
+    report["figures"] = []
+    if opts.figures:
+        try:
+            report["figures"] = rep.write_figures(report, folder)
+        except ImportError:
+            report["notes"].append("figures skipped: matplotlib is not installed "
+                                   "(pip install matplotlib)")
+    atomic_write_text(folder / REPORT, json.dumps(report, indent=1, default=str) + "\n")
+    if opts.card:
+        from synthset.io.card import write_card
+
+        report["card"] = write_card(folder) is not None

@@ -1,0 +1,451 @@
+"""The worker's side of ``synthset check``: one range of one split's JSONL lines.
+
+``RangeJob(range)`` reads the lines ``[start, stop)`` of ``{split}_data.jsonl`` (by byte offset:
+a worker reads only its own range), and for every line:
+
+- **format**: the line is a JSON object holding a ``(problem, answer)`` pair of strings or lists
+  of strings (at most two levels), or a task row;
+- **verification**: ``task.example_of(record)`` then ``task.validate_example(example)`` — a
+  built-in task's own verifier, or the user's ``check`` through ``UserTask``; a
+  ``ValidationError`` is a *wrong* sample, any other exception an *error* of the verifier;
+- **dedup key**: ``task.dedup_key(example)``, kept as 16 bytes (``quality.keys``);
+- **lengths and statistics**: exact histograms of the prompt/answer lengths (characters) or
+  of the row's tokens, and of the task's statistics where they can be computed from a stored
+  sample;
+- **determinism**: the chosen indices are made again from their seed by the run's generator
+  and compared byte for byte with the stored line.
+
+It writes the range's key file, then its result (JSON) last: a range whose result exists is
+done, and a rerun skips it. Only a few counters travel back to the driver.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from synthset.core.errors import ConfigError, FormatError, SynthsetError
+from synthset.core.fs import atomic_write_text
+
+# How much of a failure's message is kept.
+MESSAGE = 300
+# Values at least this large (in absolute value), and every non-integer, are kept in a
+# histogram rounded to 3 significant digits, so that a histogram's size stays bounded.
+EXACT_BELOW = 10_000
+
+
+@dataclass(frozen=True, order=True)
+class Range:
+    """Lines ``[start, stop)`` of a split's JSONL file, at bytes ``[offset, end)``."""
+
+    split: str
+    number: int
+    start: int
+    stop: int
+    offset: int
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+# -- the task, as a worker rebuilds it ---------------------------------------------------------
+@dataclass(frozen=True)
+class TaskPlan:
+    """How a worker gets the task that verifies a run (picklable; built once per process).
+
+    ``kind``: ``builtin`` (a registered task: ``name``, ``config``, ``backend``), ``user`` (a
+    user's generator: its ``check`` and ``generator`` as ``module:qualname``, each None when it
+    is not to be imported) or ``stored`` (nothing known: format checks only).
+    """
+
+    kind: str
+    name: str = ""
+    config: tuple = ()  # sorted (key, value) items, JSON-encoded values
+    backend: str = "sympy"
+    check: str | None = None
+    generator: str | None = None
+    search: tuple = ()  # folders user code is imported from
+
+    def key(self) -> str:
+        return json.dumps([self.kind, self.name, self.config, self.backend, self.check,
+                           self.generator, self.search])
+
+    def task_config(self) -> dict:
+        return {k: json.loads(v) for k, v in self.config}
+
+
+_BUILT: dict[str, tuple] = {}
+
+
+def build(plan: TaskPlan) -> tuple:
+    """``(task, generator or None)`` for ``plan``, made once per process."""
+    key = plan.key()
+    if key not in _BUILT:
+        _BUILT[key] = _build(plan)
+    return _BUILT[key]
+
+
+def _build(plan: TaskPlan) -> tuple:
+    from synthset.tasks.user import UserTask
+
+    if plan.kind == "builtin":
+        from synthset.tasks.registry import get_task
+
+        try:
+            task = get_task(plan.name, backend=plan.backend, **plan.task_config())
+        except ImportError:  # the run's backend is not installed here: checks do not need it
+            if plan.backend == "sympy":
+                raise
+            task = get_task(plan.name, backend="sympy", **plan.task_config())
+        return task, task
+    check = generator = None
+    if plan.check:
+        from synthset.dataset.identity import resolve_callable
+
+        check = resolve_callable(plan.check, "check", plan.search)
+    if plan.generator:
+        from synthset.dataset.identity import resolve_callable
+
+        generator = resolve_callable(plan.generator, "instance_generator", plan.search)
+    return UserTask(_stored_only, check=check, name=plan.name or None), generator
+
+
+def _stored_only(seed):
+    raise ConfigError("this run's generator is not loaded: only its stored samples are read")
+
+
+# -- histograms --------------------------------------------------------------------------------
+def bin_value(value):
+    """A histogram's bin for ``value``: itself for an integer below EXACT_BELOW, else the
+    value to 3 significant digits."""
+    if isinstance(value, int) and -EXACT_BELOW < value < EXACT_BELOW:
+        return value
+    value = float(value)
+    if value != value or value in (math.inf, -math.inf):
+        return value
+    rounded = float(f"{value:.3g}")
+    return int(rounded) if rounded.is_integer() and abs(rounded) < 2 ** 53 else rounded
+
+
+def distribution(values: list) -> dict:
+    """A mergeable summary of ``values``: count, sum, sum of squares, min, max, histogram."""
+    if not values:
+        return {"count": 0, "sum": 0, "sumsq": 0, "min": None, "max": None, "hist": []}
+    hist: Counter = Counter()
+    for value, count in Counter(values).items():
+        hist[bin_value(value)] += count
+    exact = all(type(v) is int for v in hist)
+    return {"count": len(values), "sum": sum(values),
+            "sumsq": sum(v * v for v in values) if exact or len(values) < 1_000_000
+            else math.fsum(v * v for v in values),
+            "min": min(values), "max": max(values),
+            "hist": sorted(([v, c] for v, c in hist.items()), key=lambda vc: vc[0])}
+
+
+def merge_distributions(a: dict | None, b: dict) -> dict:
+    if a is None or not a["count"]:
+        return {**b, "hist": list(b["hist"])}
+    if not b["count"]:
+        return a
+    hist = Counter({_hkey(v): c for v, c in a["hist"]})
+    for v, c in b["hist"]:
+        hist[_hkey(v)] += c
+    return {"count": a["count"] + b["count"], "sum": a["sum"] + b["sum"],
+            "sumsq": a["sumsq"] + b["sumsq"], "min": min(a["min"], b["min"]),
+            "max": max(a["max"], b["max"]),
+            "hist": sorted(([v, c] for v, c in hist.items()), key=lambda vc: vc[0])}
+
+
+def _hkey(value):
+    return int(value) if isinstance(value, float) and value.is_integer() \
+        and abs(value) < 2 ** 53 else value
+
+
+def summarize(dist: dict) -> dict:
+    """``count, mean, std, min, max`` (exact sums; population std) and the 50th, 90th and
+    99th percentiles (from the histogram: exact for integers below EXACT_BELOW)."""
+    n = dist["count"]
+    if not n:
+        return {"count": 0}
+    mean = dist["sum"] / n
+    var = max(dist["sumsq"] / n - mean * mean, 0.0)
+    out = {"count": n, "mean": mean, "std": math.sqrt(var), "min": dist["min"],
+           "max": dist["max"]}
+    for q in (50, 90, 99):
+        want, seen = q / 100 * n, 0
+        for value, count in dist["hist"]:
+            seen += count
+            if seen >= want:
+                out[f"p{q}"] = value
+                break
+    return out
+
+
+# -- one range ---------------------------------------------------------------------------------
+@dataclass
+class RangeJob:
+    """Picklable: what a worker needs to check one range of a run (see the module docstring).
+
+    ``determinism``: split -> indices to make again; ``root_seed`` and ``on_error`` come from
+    the manifest (None: no manifest, no determinism check); ``bits``: log2 of the number of
+    key partitions."""
+
+    folder: str
+    state: str  # the check's state folder
+    plan: TaskPlan
+    bits: int
+    root_seed: int | None = None
+    on_error: str = "raise"
+    determinism: dict = field(default_factory=dict)
+    statistics: bool = True
+
+    def result_file(self, r: Range) -> Path:
+        return Path(self.state) / "ranges" / r.split / f"{r.number:05d}.json"
+
+    def keys_file(self, r: Range) -> Path:
+        return Path(self.state) / "keys" / r.split / f"{r.number:05d}.keys"
+
+    def __call__(self, r: Range) -> dict:
+        from synthset.quality.keys import partition_offsets, range_records, write_records
+
+        result, digests, indices = self.verify(r)
+        records = range_records(digests, r.start, indices)
+        result["offsets"] = partition_offsets(records, self.bits)
+        result["keys"] = int(records.size)
+        keys_file = self.keys_file(r)
+        keys_file.parent.mkdir(parents=True, exist_ok=True)
+        write_records(keys_file, records)
+        out = self.result_file(r)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out, json.dumps(result, separators=(",", ":")) + "\n")
+        return {"split": r.split, "number": r.number, "samples": r.size,
+                "failures": len(result["failures"])}
+
+    # -- the loop -------------------------------------------------------------------------
+    def verify(self, r: Range):
+        import orjson
+
+        from synthset.core.nested import check_strings
+        from synthset.core.task import ValidationError
+        from synthset.io.jsonl import Jsonl
+
+        task, generator = build(self.plan)
+        with open(Path(self.folder) / Jsonl().final_names(r.split)[0], "rb") as f:
+            f.seek(r.offset)
+            data = f.read(r.end - r.offset)
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        failures: list = []
+        by_class: Counter = Counter()
+        keys: list[str] = []
+        keyed: list[int] = []
+        lengths: dict[str, list] = {}
+        stats: dict[str, list] = {}
+        stats_fn = getattr(task, "statistics", None) if self.statistics else None
+        stats_ok = stats_fn is not None
+        loads = orjson.loads
+        example_of, validate, dedup_key = task.example_of, task.validate_example, task.dedup_key
+        row_task = None
+        # Whether a token task needs a row's text view (its prompt) for its dedup key and
+        # lengths; those that key on the row's own fields do not.
+        from synthset.core.task import Task
+
+        row_text = getattr(type(task), "dedup_key", None) is Task.dedup_key
+
+        def fail(index: int, kind: str, message: str) -> None:
+            by_class[kind] += 1
+            failures.append([index, kind, message[:MESSAGE]])
+
+        if len(lines) != r.size:
+            fail(r.start, "format", f"the range holds {len(lines)} lines, expected {r.size}")
+        for offset, line in enumerate(lines):
+            index = r.start + offset
+            try:
+                data = loads(line)
+            except orjson.JSONDecodeError as exc:
+                fail(index, "format", f"line {index + 1} is not valid JSON ({exc})")
+                continue
+            if type(data) is not dict:
+                fail(index, "format", f"line {index + 1} is not a JSON object")
+                continue
+            if "problem" in data and ("answer" in data or "solution" in data):
+                problem = data["problem"]
+                answer = data["answer"] if "answer" in data else data["solution"]
+                try:
+                    check_strings(problem)
+                    check_strings(answer)
+                except FormatError as exc:
+                    fail(index, "format", f"line {index + 1}: {exc}")
+                    continue
+                record = (problem, answer)
+                row = False
+            elif "input_ids" in data or "text" in data:
+                record, row = data, True
+                if task.kind != "reasoning":  # rows of a generator that is no built-in task
+                    row_task = row_task or RowFormat()
+            else:
+                fail(index, "format", f"line {index + 1} holds neither 'problem' and "
+                                      "'answer' nor a task row")
+                continue
+            judge = row_task if row and row_task is not None else None
+            try:
+                if row and judge is None and not row_text:
+                    example = record  # (see row_text)
+                else:
+                    example = judge.example_of(record) if judge else example_of(record)
+            except Exception as exc:  # a record the task cannot read
+                fail(index, "format", f"line {index + 1}: {_describe(exc)}")
+                continue
+            try:
+                # A token task's row is validated as it is: its example's prompt and answer
+                # are made from it, so comparing them with it again would only repeat work.
+                (judge.validate_example if judge else validate)(record if row and judge is None
+                                                                 else example)
+            except ValidationError as exc:
+                fail(index, "wrong", str(exc))
+            except Exception as exc:
+                fail(index, "error", f"the verifier raised {_describe(exc)}")
+            try:
+                keys.append((judge.dedup_key if judge else dedup_key)(example))
+                keyed.append(offset)
+            except Exception as exc:
+                fail(index, "error", f"dedup_key raised {_describe(exc)}")
+            for name, value in _lengths(example, row).items():
+                lengths.setdefault(name, []).append(value)
+            if stats_ok:
+                try:
+                    values = stats_fn(record) if row else stats_fn(*record)
+                    for category, numbers in values.items():
+                        for name, value in numbers.items():
+                            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                                continue
+                            stats.setdefault(f"{category}.{name}", []).append(value)
+                except Exception:  # statistics made from objects, not from stored strings
+                    stats_ok = False
+                    stats = {}
+        determinism = self._determinism(r, lines, generator, fail)
+        from synthset.quality.keys import digests_from_hex
+
+        digests = digests_from_hex(keys)
+        indices = None if len(keyed) == len(lines) else keyed
+        result = {
+            "split": r.split, "number": r.number, "start": r.start, "stop": r.stop,
+            "samples": len(lines), "failures": failures, "by_class": dict(by_class),
+            "lengths": {name: distribution(values) for name, values in lengths.items()},
+            "statistics": ({name: distribution(values) for name, values in stats.items()}
+                           if stats_ok else None),
+            "determinism": determinism,
+        }
+        return result, digests, indices
+
+    def _determinism(self, r: Range, lines: list, generator, fail) -> dict:
+        chosen = [i for i in self.determinism.get(r.split, ()) if r.start <= i < r.stop]
+        if not chosen or generator is None or self.root_seed is None:
+            return {"checked": 0, "differ": 0}
+        differ = 0
+        for index in chosen:
+            line = lines[index - r.start] + b"\n" if index - r.start < len(lines) else b""
+            outcome = remake_matches(generator, self.root_seed, r.split, index, line,
+                                     self.on_error)
+            if outcome is not True:
+                differ += 1
+                fail(index, "nondeterministic", outcome)
+        return {"checked": len(chosen), "differ": differ}
+
+
+def remake_matches(generator, root_seed: int, split: str, index: int, line: bytes,
+                   on_error: str) -> bool | str:
+    """True when sample ``index`` made again gives the stored ``line`` (under ``on_error:
+    skip``, a failed sample's replacement from its derived seeds counts); else what differs."""
+    from synthset.core.seeding import derive_seed, replacement_seed
+    from synthset.dataset.job import MAX_REPLACEMENTS
+
+    seeds = [derive_seed(root_seed, split, index)]
+    if on_error == "skip":
+        seeds += [replacement_seed(root_seed, split, index, a)
+                  for a in range(1, MAX_REPLACEMENTS + 1)]
+    first = None
+    for seed in seeds:
+        try:
+            again = encode_line(generator(seed)).encode()
+        except Exception as exc:
+            first = first or f"made again from its seed, the generator raised {_describe(exc)}"
+            continue
+        if again == line:
+            return True
+        first = first or (f"made again from its seed it is {_clip(again)!r}, stored "
+                          f"{_clip(line)!r}")
+        if on_error != "skip":
+            break
+    return first or "it could not be made again"
+
+
+def encode_line(out) -> str:
+    """A generator's output as its line of ``*_data.jsonl`` (what ``dataset.job`` writes)."""
+    from synthset.core.nested import json_line, to_strings
+    from synthset.io.jsonl import Jsonl
+
+    if type(out) is dict:
+        return Jsonl.encode_row(out)
+    problem, answer = out
+    return json_line(to_strings(problem), to_strings(answer))
+
+
+def _lengths(example: dict, row: bool) -> dict:
+    if row and "input_ids" in example:
+        return {"tokens": len(example["input_ids"]),
+                "answer tokens": sum(example.get("loss_mask") or ())}
+    return {"prompt chars": len(example.get("prompt", "")),
+            "answer chars": len(example.get("answer", ""))}
+
+
+def _clip(data) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+    text = text.rstrip("\n")
+    return text if len(text) <= 120 else text[:120] + "..."
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class RowFormat:
+    """Rows written by a user's generator (no built-in task knows them): their shape only."""
+
+    kind = "rows"
+
+    def example_of(self, row: dict) -> dict:
+        if "input_ids" in row:
+            return {**row, "prompt": " ".join(map(str, row["input_ids"])), "answer": ""}
+        return {**row, "prompt": str(row.get("text", "")), "answer": ""}
+
+    def validate_example(self, example: dict) -> None:
+        from synthset.core.task import check
+
+        if "input_ids" in example:
+            ids = example["input_ids"]
+            check(isinstance(ids, list) and all(type(t) is int for t in ids),
+                  "input_ids is not a list of integers")
+            for name in ("loss_mask", "labels"):
+                if name in example:
+                    check(isinstance(example[name], list) and len(example[name]) == len(ids),
+                          f"{name} and input_ids differ in length")
+        else:
+            check(isinstance(example.get("text"), str), "text is not a string")
+
+    def dedup_key(self, example: dict) -> str:
+        from synthset.core.task import digest, squash
+
+        return digest(squash(example["prompt"]))
+
+
+def error_text(exc: BaseException) -> str:
+    """A worker's exception as one line (SynthsetErrors carry their own message)."""
+    return str(exc) if isinstance(exc, SynthsetError) else _describe(exc)
+

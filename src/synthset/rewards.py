@@ -1,0 +1,103 @@
+"""Rewards for RL trainers: a task's verifier (``score_answer``) as a reward function.
+
+``reward_function(task_or_run)`` returns a callable with the signature TRL's
+``GRPOTrainer(reward_funcs=...)`` calls — ``prompts``, ``completions`` and the dataset's other
+columns as keyword arguments, returning one float per completion::
+
+    from synthset.export import to_hf_dataset
+    from synthset.rewards import reward_function
+
+    train = to_hf_dataset("depo1", prompts=True, count=1000, seed=0)   # prompt, answer, example
+    reward = reward_function("depo1")
+    GRPOTrainer(model=..., reward_funcs=reward, train_dataset=train, ...)
+
+The ``example`` column (the sample's record as JSON, written by ``to_hf_dataset(...,
+prompts=True)`` and ``synthset export hf --prompts``) is what each completion is judged
+against. A completion may be a string or a conversation (a list of ``{"role", "content"}``
+messages: the last one is judged). Nothing a model writes makes the reward raise: a malformed
+or oversized answer scores 0.0, and so does one whose check runs past ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from synthset.core.errors import ConfigError
+
+
+def task_of(task_or_run, **config):
+    """A task object: given, by registry name (with config fields), or the task a run folder
+    was made with (its built-in task, or its own generator with the ``check`` it names)."""
+    from synthset.core.task import Task
+
+    if isinstance(task_or_run, Task):
+        return task_or_run
+    if Path(str(task_or_run)).is_dir():
+        from synthset.export import Source
+
+        return Source(str(task_or_run)).contract_task(with_check=True)
+    from synthset.tasks.registry import get_task
+
+    return get_task(str(task_or_run), **config)
+
+
+def completion_text(completion) -> str:
+    """The text of a completion: a string, or the content of a conversation's last message."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, dict):
+        return str(completion.get("content", ""))
+    if isinstance(completion, (list, tuple)) and completion:
+        return completion_text(completion[-1])
+    return ""
+
+
+def reward_function(task_or_run, timeout: float | None = 5.0, **config) -> Callable:
+    """The reward callable for ``task_or_run`` (a Task, a task name, or a run folder).
+
+    Args:
+        timeout: seconds one completion's check may take before it scores 0.0 (None: no
+            limit); algebra checks on large answers can be slow.
+        config: task fields, when ``task_or_run`` is a name (e.g. ``N=16``).
+    """
+    from synthset.export import record_from_json
+
+    task = task_of(task_or_run, **config)
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"timeout must be a positive number of seconds or None, "
+                          f"got {timeout!r}")
+
+    def score(text: str, record_json: str) -> float:
+        try:
+            example = task.example_of(record_from_json(record_json))
+        except Exception:  # a column that is not one of ours: nothing to judge against
+            return 0.0
+        if timeout is None:
+            return task.score_answer(text, example)
+        from synthset.engine.timeout import SampleTimeout, TimeLimit
+
+        limit = TimeLimit(timeout)
+        limit.install()
+        try:
+            with limit:
+                return task.score_answer(text, example)
+        except SampleTimeout:
+            return 0.0
+        finally:
+            limit.uninstall()
+
+    def reward(prompts=None, completions=None, example=None, **columns) -> list[float]:
+        if completions is None:
+            raise ConfigError("the reward needs the completions (TRL passes completions=...)")
+        if example is None:
+            raise ConfigError("the dataset has no 'example' column: make it with "
+                              "synthset.export.to_hf_dataset(..., prompts=True) or "
+                              "`synthset export hf --prompts`")
+        if len(example) != len(completions):
+            raise ConfigError(f"{len(completions)} completions but {len(example)} examples")
+        return [score(completion_text(c), e) for c, e in zip(completions, example)]
+
+    reward.__name__ = f"synthset_{task.name}"  # TRL logs each reward under its function name
+    reward.__doc__ = f"score_answer of task {task.name!r}, in [0, 1]"
+    return reward

@@ -1,0 +1,191 @@
+"""Curricula: which level (1..10) each example of a stream is drawn at.
+
+    Fixed(3)                      every example at level 3
+    Linear(1, 10, over=50_000)    level 1 at example 0, rising evenly to 10 at example 50,000
+    Step([1, 3, 5], every=10_000) level 1 for 10,000 examples, then 3, then 5 (and stays)
+    Adaptive(start=1, target=0.9) up one level each time the trainer reports an accuracy
+                                  >= target on the current level (``stream.report(acc)``)
+
+``task.iterable(seed, level=Linear(1, 10, 50_000))`` draws example ``i`` of the stream from
+the task at ``schedule.level(i)`` with the example's own seed, so a stream with a fixed,
+linear or step schedule stays deterministic and splits across DataLoader workers and ranks as
+any stream does. An adaptive schedule depends on the reports, so it is deterministic given the
+sequence of reports and the indices they were made at; it lives in one process (a DataLoader
+with workers would copy it), which ``TaskStream`` checks.
+
+``parse("linear:1:10:50000")`` reads the one-string form the CLI takes (``train.curriculum``):
+``fixed:L``, ``linear:START:END:OVER``, ``step:L1,L2,...:EVERY``, ``adaptive:START:TARGET``.
+Imports only the standard library and ``core``.
+"""
+
+from __future__ import annotations
+
+from synthset.core.errors import ConfigError
+from synthset.core.task import check_level
+
+
+class Schedule:
+    """A curriculum: ``level(index)`` gives the level of example ``index``."""
+
+    adaptive = False
+
+    def level(self, index: int) -> int:
+        raise NotImplementedError
+
+    def highest(self) -> int:
+        """The highest level the schedule can reach (sizes a model's context)."""
+        raise NotImplementedError
+
+    def report(self, accuracy: float, index: int = 0) -> None:
+        """What the trainer measured; only an adaptive schedule acts on it."""
+
+
+class Fixed(Schedule):
+    def __init__(self, level: int):
+        self.value = _level("fixed", level)
+
+    def level(self, index: int) -> int:
+        return self.value
+
+    def highest(self) -> int:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Fixed({self.value})"
+
+
+class Linear(Schedule):
+    def __init__(self, start: int, end: int, over: int):
+        self.start, self.end = _level("linear start", start), _level("linear end", end)
+        self.over = _positive("linear over", over)
+
+    def level(self, index: int) -> int:
+        if index >= self.over:
+            return self.end
+        return self.start + (self.end - self.start) * index // self.over
+
+    def highest(self) -> int:
+        return max(self.start, self.end)
+
+    def __repr__(self) -> str:
+        return f"Linear({self.start}, {self.end}, over={self.over})"
+
+
+class Step(Schedule):
+    def __init__(self, levels, every: int):
+        if not levels:
+            raise ConfigError("step needs at least one level, e.g. step:1,3,5:1000")
+        self.levels = [_level("step", lv) for lv in levels]
+        self.every = _positive("step every", every)
+
+    def level(self, index: int) -> int:
+        return self.levels[min(index // self.every, len(self.levels) - 1)]
+
+    def highest(self) -> int:
+        return max(self.levels)
+
+    def __repr__(self) -> str:
+        return f"Step({self.levels}, every={self.every})"
+
+
+class Adaptive(Schedule):
+    """Starts at ``start``; each report of an accuracy >= ``target`` raises the level by one
+    (up to ``top``) for every example from the report's index on."""
+
+    adaptive = True
+
+    def __init__(self, start: int = 1, target: float = 0.9, top: int = 10):
+        self.start, self.top = _level("adaptive start", start), _level("adaptive top", top)
+        if isinstance(target, bool) or not isinstance(target, (int, float)) \
+                or not 0 < target <= 1:
+            raise ConfigError(f"adaptive target must be an accuracy in (0, 1], got {target!r}")
+        self.target = float(target)
+        self.changes: list[tuple[int, int]] = []  # (first index, level) after each rise
+
+    @property
+    def current(self) -> int:
+        return self.changes[-1][1] if self.changes else self.start
+
+    def level(self, index: int) -> int:
+        value = self.start
+        for first, level in self.changes:
+            if index >= first:
+                value = level
+        return value
+
+    def highest(self) -> int:
+        return self.top
+
+    def report(self, accuracy: float, index: int = 0) -> None:
+        if accuracy >= self.target and self.current < self.top:
+            self.changes.append((index, self.current + 1))
+
+    def __repr__(self) -> str:
+        return f"Adaptive(start={self.start}, target={self.target}, now={self.current})"
+
+
+def task_at(task, level: int, _cache: dict = {}):  # noqa: B006 (a deliberate cache)
+    """``task`` at another level: the same registry name, preset and explicit fields, with
+    the fields the level sets taken from that level (a curriculum moves those)."""
+    key = (id(task), level)
+    found = _cache.get(key)
+    if found is None or found[0] is not task:
+        from synthset.tasks.registry import get_task
+
+        explicit = dict(getattr(task, "explicit", {}))
+        for name in task.level_config(level):
+            explicit.pop(name, None)
+        backend = getattr(task, "backend", None) if task.kind == "algebra" else None
+        found = _cache[key] = (task, get_task(task.name, level=level, backend=backend,
+                                              **explicit))
+    return found[1]
+
+
+def scheduled_records(task, seed: int, schedule: Schedule, num: int | None = None,
+                      start: int = 0, step: int = 1, split: str = "train"):
+    """Records ``start, start + step, ...`` of a stream, example i drawn at
+    ``schedule.level(i)`` from its own seed."""
+    index = start
+    while num is None or index < num:
+        yield task_at(task, schedule.level(index)).record(seed, index, split)
+        index += step
+
+
+def parse(spec) -> Schedule | None:
+    """A schedule from its one-string form, or None for ``null``/``none``/empty."""
+    if spec is None or isinstance(spec, Schedule):
+        return spec
+    text = str(spec).strip()
+    if text.lower() in ("", "none", "null"):
+        return None
+    kind, _, rest = text.partition(":")
+    parts = rest.split(":") if rest else []
+    try:
+        if kind == "fixed" and len(parts) == 1:
+            return Fixed(int(parts[0]))
+        if kind == "linear" and len(parts) == 3:
+            return Linear(int(parts[0]), int(parts[1]), int(parts[2]))
+        if kind == "step" and len(parts) == 2:
+            return Step([int(x) for x in parts[0].split(",")], int(parts[1]))
+        if kind == "adaptive" and len(parts) in (1, 2):
+            return Adaptive(int(parts[0]), float(parts[1]) if len(parts) == 2 else 0.9)
+    except ConfigError:
+        raise
+    except ValueError:  # a number that is not one
+        pass
+    raise ConfigError(f"curriculum {text!r} is not one of fixed:L, linear:START:END:OVER, "
+                      "step:L1,L2,...:EVERY, adaptive:START[:TARGET] (levels 1..10)")
+
+
+def _level(what: str, value) -> int:
+    try:
+        return check_level(value)
+    except ConfigError:
+        raise ConfigError(f"{what} level must be an integer from 1 to 10, got {value!r}") \
+            from None
+
+
+def _positive(what: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{what} must be a positive number of examples, got {value!r}")
+    return value

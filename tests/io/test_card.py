@@ -1,0 +1,122 @@
+"""The dataset card every run writes: README.md with Hugging Face front matter that
+``datasets.load_dataset(run_folder)`` reads, the same bytes however the run was made."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from synthset import ConfigError
+from synthset.cli.main import main
+from synthset.dataset import DatasetPipeline
+from synthset.io.card import CHECK_BEGIN, CHECK_END, MARK
+
+BLOCK = {"num_train_samples": 120, "num_test_samples": 30, "batch_size": 50, "n_jobs": 1,
+         "root_seed": 42, "verbose": False}
+
+
+def _run(folder, **block):
+    DatasetPipeline.from_config({**BLOCK, "save_dir": str(folder), **block}).run()
+    return Path(folder)
+
+
+def _front(folder) -> dict:
+    text = (Path(folder) / "README.md").read_text()
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def _section(folder) -> str:
+    text = (Path(folder) / "README.md").read_text()
+    return text[text.index(CHECK_BEGIN):text.index(CHECK_END)]
+
+
+def test_card_front_matter_and_load_dataset(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    run = _run(tmp_path / "sum", task="integer_sum", formats=["parquet"], license="cc-by-4.0")
+    meta = _front(run)
+    assert meta["license"] == "cc-by-4.0"
+    assert meta["task_categories"] == ["text-generation"]
+    assert meta["size_categories"] == ["n<1K"]
+    assert meta["tags"] == ["synthetic", "synthset", "algebra", "integer_sum"]
+    assert meta["configs"] == [{"config_name": "default", "data_files": [
+        {"split": "train", "path": "data/train-*.parquet"},
+        {"split": "test", "path": "data/test-*.parquet"}]}]
+    text = (run / "README.md").read_text()
+    manifest = json.loads((run / ".synthset" / "manifest.json").read_text())
+    for needle in (MARK, manifest["fingerprint"], manifest["config"]["instance_generator"],
+                   "Root seed **42**", "sha256", "| synthset | 0.1.0 |", "problem.max_abs",
+                   "Not checked yet"):
+        assert needle in text, needle
+    loaded = datasets.load_dataset(str(run), cache_dir=str(tmp_path / "cache"))
+    assert {s: len(loaded[s]) for s in loaded} == {"train": 120, "test": 30}
+    first = json.loads((run / "train_data.jsonl").read_text().splitlines()[0])
+    assert loaded["train"][0]["problem"] == " | ".join(first["problem"])
+    assert loaded["train"][0]["answer"] == first["answer"]
+
+
+def test_a_run_without_parquet_points_at_its_jsonl(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    run = _run(tmp_path / "sum", instance_generator="tests.gens:integer_sum")
+    meta = _front(run)
+    assert meta["license"] == "unknown"
+    assert meta["configs"][0]["data_files"] == [{"split": "train", "path": "train_data.jsonl"},
+                                                {"split": "test", "path": "test_data.jsonl"}]
+    loaded = datasets.load_dataset(str(run), cache_dir=str(tmp_path / "cache"))
+    assert len(loaded["train"]) == 120 and len(loaded["test"]) == 30
+    assert loaded["test"][0] == json.loads((run / "test_data.jsonl").read_text().splitlines()[0])
+
+
+def test_the_card_does_not_depend_on_how_the_run_was_made(tmp_path):
+    a = _run(tmp_path / "a", task="depo", task_config={"level": 2})
+    b = _run(tmp_path / "b", task="depo", task_config={"level": 2}, n_jobs=2, batch_size=7,
+             executor="loky")
+    card_a = (a / "README.md").read_text()
+    assert card_a == (b / "README.md").read_text()
+    assert _front(a)["pretty_name"] == "depo" and "\n# depo\n" in card_a
+    assert "N: 6" in card_a and "backend" not in card_a  # the resolved config of the task
+    before = (a / "README.md").stat().st_mtime_ns
+    _run(tmp_path / "a", task="depo", task_config={"level": 2})  # finished: resumed, no-op
+    assert (a / "README.md").stat().st_mtime_ns == before
+
+
+def test_a_readme_of_the_users_own_is_left_alone(tmp_path, capsys):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "README.md").write_text("# my project\n")
+    run = _run(tmp_path / "run", task="integer_sum")
+    assert (run / "README.md").read_text() == "# my project\n"
+    assert "is not synthset's dataset card: left as it is" in capsys.readouterr().err
+
+
+def test_check_writes_its_summary_and_export_hf_copies_the_card(tmp_path, capsys):
+    datasets = pytest.importorskip("datasets")
+    run = _run(tmp_path / "run", task="integer_sum", license="mit")
+    assert "Not checked yet" in _section(run)
+    assert main(["check", str(run), "-q", "--n-jobs", "1"]) == 0
+    section = _section(run)
+    assert "`synthset check` passed (task integer_sum, its own verifier" in section
+    assert "| train | 120 | 0 | 0 | 0.00% |" in section
+    assert "![duplicates](quality/duplicates.png)" in section
+    assert _front(run)["license"] == "mit"  # kept across the rewrite
+    # export hf: the card, its configs on the exported Parquet files, and the figures
+    out = tmp_path / "hf"
+    assert main(["export", "hf", str(run), str(out)]) == 0
+    assert _front(out)["configs"][0]["data_files"][0] == {"split": "train",
+                                                          "path": "data/train-*.parquet"}
+    assert _section(out) == section
+    assert (out / "quality" / "duplicates.png").is_file()
+    loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
+    assert len(loaded["train"]) == 120
+    # a split made again after the check: the summary is about other files now
+    (run / "test_data.jsonl").unlink()
+    _run(tmp_path / "run", task="integer_sum", license="mit")
+    assert "Not checked yet" in _section(run)
+
+
+def test_license_is_checked_and_not_fingerprinted(tmp_path):
+    with pytest.raises(ConfigError, match="license must be a license identifier"):
+        _run(tmp_path / "x", task="integer_sum", license="MIT; rm -rf /")
+    run = _run(tmp_path / "run", task="integer_sum", license="mit")
+    _run(tmp_path / "run", task="integer_sum", license="apache-2.0")  # resumed, not refused
+    assert _front(run)["license"] == "apache-2.0"
