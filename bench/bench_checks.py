@@ -4,12 +4,14 @@ older synthset.
 
     git archive 2698e01 src | tar -x -C /tmp/prev12        # the older tree to compare with
     python bench/bench_checks.py --prev /tmp/prev12/src [--ablate] [--repeat 9] [--write]
+    python bench/bench_checks.py --components [--repeat 5] [--dir /dev/shm] [--write]
 
 ``--ablate`` adds a copy of this tree's src/, made afresh, with the checks cut out
 (``ABLATIONS``: the lock returns at once, markers are written in the shard's process as before
 — no hash, no fsync, no marker thread —, the merge copies without counting) and runs it with
 verify_determinism=0: the difference between it and this tree is what the checks cost, apart
-from whatever else changed since --prev.
+from whatever else changed since --prev. ``--components`` times each check inside n_jobs=1
+runs (wall and CPU of the thread it runs on): what a loaded machine cannot hide.
 
 The trivial workload of bench_engine.py (integer sum, 200,000 train + 10,000 test, text +
 JSONL, loky) at n_jobs 1 and 2. Each contender runs as a child process; their runs are
@@ -21,6 +23,7 @@ run (the driver's threads and its loky workers), which a busy machine disturbs f
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -82,9 +85,9 @@ def make_ablated() -> str:
     return str(dst)
 
 
-def measure(argv, env) -> tuple[float, float]:
+def measure(argv, env, where=None) -> tuple[float, float]:
     """Wall seconds of the child process, and the CPU seconds it and its workers used."""
-    out = tempfile.mkdtemp(prefix="synthset-bench-")
+    out = tempfile.mkdtemp(prefix="synthset-bench-", dir=where)
     try:
         t0 = time.perf_counter()
         proc = subprocess.run([*argv[:-1], argv[-1].replace("OUT", out)], env=env,
@@ -97,16 +100,108 @@ def measure(argv, env) -> tuple[float, float]:
         shutil.rmtree(out, ignore_errors=True)
 
 
+COMPONENTS = """
+import json, resource, sys, time
+sys.path.insert(0, {here!r})
+from generators import integer_sum
+import synthset.dataset.run as run
+import synthset.engine.state as st
+from synthset.dataset import DatasetGenerator
+
+spent = {{}}
+
+
+def timed(name, fn):  # wall and CPU of the calling thread (the marker thread for markers)
+    def wrapper(*args, **kwargs):
+        w0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            s = spent.setdefault(name, [0.0, 0.0])
+            s[0] += time.perf_counter() - w0
+            s[1] += time.thread_time() - c0
+    return wrapper
+
+
+st.RunLock.acquire = timed("lock", st.RunLock.acquire)
+st.RunLock.release = timed("lock", st.RunLock.release)
+run.sort_out = timed("resume check of finished shards", run.sort_out)
+run.verify_determinism = timed("determinism re-check (16 samples)", run.verify_determinism)
+run.flush_markers = timed("waiting for the last markers", run.flush_markers)
+st._write_markers = timed("marker thread: read, blake2b, fsync, marker", st._write_markers)
+r0, w0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+DatasetGenerator(backend="serial", n_jobs=1, verbose=False).run(
+    {{"train": {train}, "test": {test}}}, integer_sum, save_dir={out!r}, batch_size=100000)
+wall = time.perf_counter() - w0
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+w0, c0 = time.perf_counter(), time.thread_time()
+for name in ("train_raw.txt", "train_data.jsonl", "test_raw.txt", "test_data.jsonl"):
+    with open({out!r} + "/" + name, "rb") as f:  # what the merge counts as it copies
+        while block := f.read(16 << 20):
+            block.count(b"\\n")
+spent["rows counted by the merge"] = [time.perf_counter() - w0, time.thread_time() - c0]
+spent["the run"] = [wall, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime]
+print(json.dumps(spent))
+"""
+
+# Which components run on the thread that makes the samples (the others overlap with it).
+ON_MAIN_THREAD = ("lock", "resume check of finished shards", "determinism re-check (16 samples)",
+                  "waiting for the last markers", "rows counted by the merge")
+
+
+def components(args) -> str:
+    """Each check timed inside one n_jobs=1 run of this tree (medians of --repeat runs)."""
+    runs = []
+    for _ in range(args.repeat):
+        out = tempfile.mkdtemp(prefix="synthset-bench-", dir=args.dir)
+        try:
+            code = COMPONENTS.format(here=str(HERE), train=args.train, test=args.test, out=out)
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                  env={**os.environ, "SYMPY_GROUND_TYPES": "python"})
+            if proc.returncode:
+                raise SystemExit(proc.stderr.decode()[-2000:])
+            runs.append(json.loads(proc.stdout))
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+    whole = [statistics.median(r["the run"][i] for r in runs) for i in (0, 1)]
+    lines = ["| step | wall (s) | CPU (s) | share of the run's wall | on the sampling thread |",
+             "|---|---:|---:|---:|---|"]
+    main_wall = 0.0
+    for name in [*ON_MAIN_THREAD, "marker thread: read, blake2b, fsync, marker", "the run"]:
+        w, c = (statistics.median(r.get(name, [0.0, 0.0])[i] for r in runs) for i in (0, 1))
+        on_main = name in ON_MAIN_THREAD
+        main_wall += w if on_main else 0.0
+        lines.append(f"| {name} | {w:.4f} | {c:.4f} | {100 * w / whole[0]:.2f}% | "
+                     f"{'yes' if on_main else ('' if name == 'the run' else 'no')} |")
+    lines.append(f"| **checks on the sampling thread, total** | {main_wall:.4f} | | "
+                 f"**{100 * main_wall / whole[0]:.2f}%** | |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--prev", required=True, help="the src/ folder of the synthset to compare")
+    ap.add_argument("--prev", help="the src/ folder of the synthset to compare")
+    ap.add_argument("--components", action="store_true",
+                    help="instead: time each check inside n_jobs=1 runs of this tree")
     ap.add_argument("--ablate", action="store_true",
                     help="also run this tree with the checks cut out")
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--train", type=int, default=200_000)
     ap.add_argument("--test", type=int, default=10_000)
+    ap.add_argument("--dir", help="where the runs write (default: the system's temporary "
+                                  "folder; /dev/shm takes the disk, and fsync, out)")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
+    if args.components:
+        report("What each check costs inside one run (issue 12)",
+               f"python bench/bench_checks.py --components --repeat {args.repeat}"
+               + (f" --dir {args.dir}" if args.dir else ""),
+               f"{args.train:,} + {args.test:,} samples of the trivial generator, n_jobs=1, "
+               f"written to {args.dir or tempfile.gettempdir()}; medians of {args.repeat} runs; "
+               "CPU of the calling thread", components(args), args.write)
+        return
+    if not args.prev:
+        ap.error("--prev is needed (or --components)")
     here_src = str(HERE.parent / "src")
     contenders = [  # label, PYTHONPATH, extra run() arguments
         ("previous main", args.prev, ""),
@@ -125,7 +220,7 @@ def main():
                 env = {**os.environ, "PYTHONPATH": path, "SYMPY_GROUND_TYPES": "python"}
                 code = RUN.format(here=str(HERE), n_jobs=n_jobs, train=args.train,
                                   test=args.test, out="OUT", extra=extra)
-                took, cpu = measure([sys.executable, "-c", code], env)
+                took, cpu = measure([sys.executable, "-c", code], env, args.dir)
                 walls[label].append(took)
                 cpus[label].append(cpu)
         bases = [label for label in ("previous main", "this tree without the checks")
@@ -144,8 +239,10 @@ def main():
             + "\n" + "\n".join(rows))
     report("Cost of the run lock, shard checks and determinism re-check (issue 12)",
            f"python bench/bench_checks.py --prev {args.prev} "
-           + "--ablate " * args.ablate + f"--repeat {args.repeat}",
+           + "--ablate " * args.ablate + (f"--dir {args.dir} " if args.dir else "")
+           + f"--repeat {args.repeat}",
            f"{args.train:,} + {args.test:,} samples of the trivial generator, text + JSONL, "
+           f"written to {args.dir or tempfile.gettempdir()}, "
            f"loky; {args.repeat} interleaved runs per contender, whole-process wall times; CPU = "
            "user + system seconds of the driver and its workers",
            body, args.write)

@@ -401,6 +401,8 @@ def _lengths(example: dict, row: bool) -> dict:
     if row and "input_ids" in example:
         return {"tokens": len(example["input_ids"]),
                 "answer tokens": sum(example.get("loss_mask") or ())}
+    if row and isinstance(example.get("text"), str):  # text rows (Capo): characters
+        return {"characters": len(example["text"])}
     return {"prompt chars": len(example.get("prompt", "")),
             "answer chars": len(example.get("answer", ""))}
 
