@@ -29,6 +29,15 @@ from synthset.io.formats import get_format
 # Which process made a shard (kept in its completion marker, for post-mortems).
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
+
+def _forked() -> None:  # the local pool forks its workers from the driver
+    global WORKER
+    WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+
 # How many replacement seeds ``on_error: skip`` tries for one index before it gives up.
 MAX_REPLACEMENTS = 100
 

@@ -156,6 +156,12 @@ class RunLock:
             except BlockingIOError:
                 owner = self._parse(os.pread(fd, 65536, 0))
                 os.close(fd)
+                if owner.get("host") == socket.gethostname() and \
+                        not _pid_alive(owner.get("pid")):  # forked workers keep its flock
+                    raise RunFolderBusy(
+                        f"{self.save_dir} is still locked by the workers of a run that was "
+                        f"killed ({_describe_owner(owner)}): wait for them to exit, then run "
+                        "the same command again") from None
                 raise self._busy(owner) from None
             # The previous owner unlinks the file when it is done: make sure the file locked
             # is still the one the folder names, else try again on the new one.
@@ -251,7 +257,8 @@ def _fsync_folder(folder) -> None:
 
 class _MarkerWriter:
     """One thread per process that hashes and fsyncs finished shards and writes their
-    markers, in the order the shards finished."""
+    markers, in the order the shards finished. It takes every shard waiting at once: one
+    fsync of a folder then serves them all, and a slow disk makes larger batches."""
 
     def __init__(self):
         self.pid = os.getpid()
@@ -261,15 +268,40 @@ class _MarkerWriter:
 
     def _run(self) -> None:
         while True:
-            state, shard, summary = self.queue.get()
+            batch = [self.queue.get()]
+            while not self.queue.empty():
+                batch.append(self.queue.get())
             try:
-                state.write_marker(shard, summary)
-            except FileNotFoundError:
-                pass  # its split was merged meanwhile: the shard files are gone, as they should
-            except BaseException as exc:  # the shard stays unmarked: a resume makes it again
+                _write_markers(batch)
+            except BaseException as exc:  # those shards stay unmarked: a resume makes them
                 self.error = exc
             finally:
-                self.queue.task_done()
+                for _ in batch:
+                    self.queue.task_done()
+
+
+def _write_markers(batch) -> None:
+    """Write each ``(state, shard, summary)``'s completion marker: ``summary`` with, for each
+    of its files (``summary["files"]``: a name relative to the state folder -> its row count,
+    or None for a file without rows), the size, row count and blake2b hash — once the files
+    and their folders are fsynced."""
+    marked, folders = [], set()
+    for state, shard, summary in batch:
+        records = {}
+        try:
+            for name, rows in summary["files"].items():
+                path = state.root / name
+                size, digest = file_digest(path, sync=True)
+                records[name] = {"size": size, "rows": rows, "blake2b": digest}
+                folders.add(path.parent)
+        except FileNotFoundError:
+            continue  # its split was merged meanwhile: the shard files are gone, as they should
+        marked.append((state.completion_file(shard), {**summary, "files": records}))
+    for folder in folders:
+        _fsync_folder(folder)
+    for path, marker in marked:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(marker) + "\n")
 
 
 _WRITER: _MarkerWriter | None = None
@@ -369,30 +401,11 @@ class RunState:
         return self.completion_file(shard).exists()
 
     def mark_done(self, shard: Shard, summary: dict) -> dict:
-        """Mark the shard done, in this process's marker thread (``write_marker``), so that
+        """Mark the shard done, in this process's marker thread (``_write_markers``), so that
         hashing and fsync overlap the next shard; returns ``summary`` at once. A process that
         dies first leaves the shard unmarked: it is made again, never trusted half-synced."""
         _marker_writer().queue.put((self, shard, summary))
         return summary
-
-    def write_marker(self, shard: Shard, summary: dict) -> None:
-        """Write the shard's completion marker: ``summary`` with, for each of its files (given
-        as ``summary["files"]``: a name relative to the state folder -> its row count, or None
-        for a file without rows), the size, row count and blake2b hash — once the files and
-        their folders are fsynced."""
-        names = summary["files"]
-        records = {}
-        folders = set()
-        for name, rows in names.items():
-            path = self.root / name
-            size, digest = file_digest(path, sync=True)
-            records[name] = {"size": size, "rows": rows, "blake2b": digest}
-            folders.add(path.parent)
-        for folder in folders:
-            _fsync_folder(folder)
-        path = self.completion_file(shard)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps({**summary, "files": records}) + "\n")
 
     def summary(self, shard: Shard) -> dict:
         return json.loads(self.completion_file(shard).read_text())
