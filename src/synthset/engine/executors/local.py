@@ -26,6 +26,7 @@ from synthset.engine.executors.base import Executor, describe_item
 # The shard the serial executor is making, in the run folder: left behind when the process
 # dies inside it (os._exit, a segfault), for ``synthset status`` and the next run to name.
 RUNNING = ".synthset/running"
+_RECORD_SIZE = 512
 
 
 class SerialExecutor(Executor):
@@ -45,15 +46,17 @@ class SerialExecutor(Executor):
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
         save_dir = getattr(fn, "save_dir", None)  # the runner's ShardTask knows its folder
-        for item in items:
-            if save_dir is not None:
+        if save_dir is None:
+            yield from map(fn, items)
+            return
+        try:
+            for item in items:
                 _write_running(save_dir, item)
-            try:
                 result = fn(item)
-            finally:  # an error is reported as such; only a dead process leaves the marker
-                if save_dir is not None:
-                    _clear_running(save_dir)
-            yield result
+                _write_running(save_dir, None)
+                yield result
+        finally:  # an error is reported as such; only a dead process leaves the marker
+            _clear_running(save_dir)
 
 
 class ProcessPoolExecutor(Executor):
@@ -100,14 +103,26 @@ def _marker(save_dir):
 
 
 def _write_running(save_dir, item) -> None:
-    from synthset.core.fs import atomic_write_text
+    """Record ``item`` as the shard in progress (None: between shards). Locally the record is
+    written in place, padded to one size: after the first shard it takes no new space (a full
+    disk fails the run where it writes data, not here), and a process killed mid-write leaves
+    at worst a record the reader ignores."""
+    from synthset.core.fs import RemotePath, atomic_write_text
 
-    record = {"shard": describe_item(item), "pid": os.getpid(), "host": socket.gethostname(),
-              "since": time.time()}
-    for key in ("split", "start", "stop"):
-        if hasattr(item, key):
-            record[key] = getattr(item, key)
-    atomic_write_text(_marker(save_dir), json.dumps(record) + "\n")
+    record = {}
+    if item is not None:
+        record = {"shard": describe_item(item), "pid": os.getpid(),
+                  "host": socket.gethostname(), "since": time.time()}
+    blob = json.dumps(record).encode()
+    path = _marker(save_dir)
+    if isinstance(path, RemotePath) or len(blob) >= _RECORD_SIZE:
+        atomic_write_text(path, blob.decode() + "\n")
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        os.pwrite(fd, blob.ljust(_RECORD_SIZE - 1) + b"\n", 0)
+    finally:
+        os.close(fd)
 
 
 def _clear_running(save_dir) -> None:
@@ -122,7 +137,11 @@ def previous_crash(save_dir, forget: bool = False) -> str | None:
     try:
         record = json.loads(path.read_text())
         shard, pid, host = record["shard"], int(record["pid"]), record["host"]
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):  # between shards, or cut short
+        if forget:
+            path.unlink(missing_ok=True)
         return None
     if host == socket.gethostname() and _alive(pid):
         return None

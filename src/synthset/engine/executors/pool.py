@@ -236,8 +236,9 @@ def _worker_main(conn, slot, payload, parent_pid: int) -> None:
         try:
             message = conn.recv()
         except (EOFError, OSError):
-            return
+            message = None
         if message is None:
+            _finish()
             return
         item, hung = message
         _timeout.expect_hangs(hung)
@@ -249,6 +250,16 @@ def _worker_main(conn, slot, payload, parent_pid: int) -> None:
             conn.send(answer)
         except (BrokenPipeError, OSError):
             return
+
+
+def _finish() -> None:
+    """Let this worker's completion markers reach the disk before it exits (they are written
+    by a thread, ``engine.state``; a shard left unmarked is only made again by a resume)."""
+    from synthset.engine import state
+
+    flush = getattr(state, "flush_markers", None)
+    if flush is not None:
+        flush()
 
 
 def _portable(exc: BaseException) -> tuple[BaseException, str]:
