@@ -159,7 +159,7 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     command = "python bench/bench_check.py " + " ".join(sys.argv[1:])
-    report("synthset check (issue 15)", command,
+    report("synthset check", command,
            f"n_jobs={args.n_jobs}; CPU seconds include the workers; one run each",
            table(rows), args.write)
 

@@ -193,7 +193,7 @@ def main():
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     if args.components:
-        report("What each check costs inside one run (issue 12)",
+        report("What each check costs inside one run",
                f"python bench/bench_checks.py --components --repeat {args.repeat}"
                + (f" --dir {args.dir}" if args.dir else ""),
                f"{args.train:,} + {args.test:,} samples of the trivial generator, n_jobs=1, "
@@ -237,7 +237,7 @@ def main():
     body = ("| n_jobs | synthset | median wall (s) | min wall (s) | median CPU (s) | "
             + " | ".join(heads) + " |\n|---:|---|---:|---:|---:|" + "---:|" * len(heads)
             + "\n" + "\n".join(rows))
-    report("Cost of the run lock, shard checks and determinism re-check (issue 12)",
+    report("Cost of the run lock, shard checks and determinism re-check",
            f"python bench/bench_checks.py --prev {args.prev} "
            + "--ablate " * args.ablate + (f"--dir {args.dir} " if args.dir else "")
            + f"--repeat {args.repeat}",

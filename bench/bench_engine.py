@@ -107,7 +107,9 @@ def startup(calt_python: str | None, repeat: int) -> list[tuple[str, float]]:
         "  batch_size: 10\n  n_jobs: 1\n  root_seed: 42\n  verbose: false\n"
         "  instance_generator: generators:integer_sum\n".format(cfg.parent / "o"))
     synthset_bin = str(Path(sys.executable).parent / "synthset")
-    env = {**os.environ, "PYTHONPATH": str(HERE)}
+    # The bench folder first; an existing PYTHONPATH kept (it picks the synthset measured).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)}
     walls = [run_child([synthset_bin, "generate", str(cfg), "resume=false"], env)[0]
              for _ in range(repeat)]
     out.append(("synthset generate (1 sample)", statistics.median(walls)))

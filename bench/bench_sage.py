@@ -82,7 +82,7 @@ def main():
               f"{theirs / ours:5.2f}x", file=sys.stderr)
         lines.append(f"| `{name}` | {ours * 1e3:.3f} | {theirs * 1e3:.3f} | "
                      f"{theirs / ours:.2f}x |")
-    report("Sage face vs calt-x's Sage backend (issue 13)",
+    report("Sage face vs calt-x's Sage backend",
            f"python bench/bench_sage.py --n {args.n} --repeat {args.repeat}",
            "medians of CPU time per sample: the generator call plus CALT's string conversion, "
            "after imports and 20 warm-up calls, each contender in its own process, alternating; "

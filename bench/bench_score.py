@@ -60,7 +60,8 @@ def main():
         lines.append(f"| {name} | {backend or '-' if kind == 'algebra' else '-'} | {r:,.0f} | "
                      f"{w:,.0f} | {1e6 / r:,.1f} |")
         print(lines[-1], flush=True)
-    report("score_answer throughput", "python bench/bench_score.py",
+    report("score_answer throughput",
+           f"python bench/bench_score.py --seconds {args.seconds} --examples {args.examples}",
            f"{args.examples} examples a task, medians of 3 runs of {args.seconds} s",
            "\n".join(lines), args.write)
 

@@ -1,4 +1,4 @@
-"""Random polynomials (seed 002's ``PolynomialSampler`` and ``SinglePolynomialSampler``).
+"""Random polynomials (CALT's ``PolynomialSampler`` and ``SinglePolynomialSampler``).
 
 Written once for every backend: the draws (degree, number of terms, monomials, coefficients)
 are plain Python numbers taken from one random source, and the backend only assembles the
@@ -320,7 +320,7 @@ def check_sampling_options(sampler) -> None:
 
 # -- the sampler -----------------------------------------------------------------------------
 class PolynomialSampler:
-    """Random polynomials (or matrices of them) with a degree and term budget (seed 002).
+    """Random polynomials (or matrices of them) with a degree and term budget (CALT's API).
 
     Args:
         symbols: variable names, ``"x, y"`` or ``"x0:3"``.

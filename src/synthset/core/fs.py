@@ -1,6 +1,6 @@
 """Files of a run folder — a local path or an fsspec URL — and atomic writes.
 
-Nothing is ever left half-written under a final name (DESIGN.md, invariant 3): a file is
+Nothing is ever left half-written under a final name (docs/design.md, invariant 3): a file is
 written under a temporary name and renamed (locally ``os.replace``; on an fsspec filesystem
 ``mv``, which on object stores is a server-side copy of the complete object) when complete. The
 temporary name carries the pid so two processes never write the same temporary file.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from synthset.core.errors import ConfigError
 
-# Shards bound the memory of a worker (DESIGN.md, invariant 2) and are the unit of resume; with
+# Shards bound the memory of a worker (docs/design.md, invariant 2) and are the unit of resume; with
 # a fast generator a shard of 10k samples still costs a few ms of bookkeeping at most.
 DEFAULT_SHARD_SIZE = 10_000
 MIN_SHARD_SIZE = 100

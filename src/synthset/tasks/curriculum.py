@@ -20,21 +20,24 @@ Imports only the standard library and ``core``.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from synthset.core.errors import ConfigError
 from synthset.core.task import check_level
 
 
-class Schedule:
+class Schedule(ABC):
     """A curriculum: ``level(index)`` gives the level of example ``index``."""
 
     adaptive = False
 
+    @abstractmethod
     def level(self, index: int) -> int:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def highest(self) -> int:
         """The highest level the schedule can reach (sizes a model's context)."""
-        raise NotImplementedError
 
     def report(self, accuracy: float, index: int = 0) -> None:
         """What the trainer measured; only an adaptive schedule acts on it."""
