@@ -137,6 +137,7 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                 bars.update(shard.split, summary["samples"])
             if tally.shards == len(shards[shard.split]):
                 verify_determinism(job, shard.split, checks.get(shard.split, ()), tally)
+                flush_markers()  # the split's markers are written before its shards go
                 results[shard.split] = merge_split(state, shard.split, shards[shard.split],
                                                    opts.formats, tally)
     finally:

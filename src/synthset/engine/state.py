@@ -298,7 +298,8 @@ def _write_markers(batch) -> None:
             continue  # its split was merged meanwhile: the shard files are gone, as they should
         marked.append((state.completion_file(shard), {**summary, "files": records}))
     for folder in folders:
-        _fsync_folder(folder)
+        with contextlib.suppress(FileNotFoundError):  # a split merged meanwhile
+            _fsync_folder(folder)
     for path, marker in marked:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, json.dumps(marker) + "\n")
