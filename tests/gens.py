@@ -142,3 +142,29 @@ def held(seed):
     while hold and os.path.exists(hold):
         time.sleep(0.005)
     return integer_sum(seed)
+
+
+def few_sums(seed):
+    """a + b for a, b in 0..9: 100 distinct problems, so splits of a few hundred samples
+    share many (dedup tests)."""
+    rng = random.Random(seed)
+    a, b = rng.randint(0, 9), rng.randint(0, 9)
+    return f"{a} + {b}", str(a + b)
+
+
+def tiny_domain(seed):
+    """Only three distinct problems."""
+    a = random.Random(seed).randint(0, 2)
+    return str(a), str(a)
+
+
+def some_sums(seed):
+    """a + b for a, b in 0..49: 2,500 distinct problems."""
+    rng = random.Random(seed)
+    a, b = rng.randint(0, 49), rng.randint(0, 49)
+    return f"{a} + {b}", str(a + b)
+
+
+def slow_some_sums(seed):
+    time.sleep(0.0003)
+    return some_sums(seed)

@@ -22,7 +22,7 @@ def test_every_option_is_declared_with_its_reason():
         assert declared.why, key
         assert declared.choices or (declared.accepts and declared.valid), key
     assert {k for k, d in OPTIONS.items() if d.fingerprint} == {"root_seed", "formats",
-                                                                 "on_error", "timeout"}
+                                                                 "on_error", "timeout", "dedup"}
     assert {k for k, d in OPTIONS.items() if d.required} == {
         "save_dir", "num_train_samples", "num_test_samples", "batch_size", "n_jobs", "root_seed"}
 
@@ -35,6 +35,7 @@ def test_every_option_is_declared_with_its_reason():
     ("save_text", "yes", "save_text must be true or false, got 'yes'"),
     ("formats", ["csv"], "formats must be one of 'text', 'json', 'parquet', 'pickle', got 'csv'"),
     ("shard_size", 0, "shard_size must be a positive integer or null, got 0"),
+    ("dedup", "all", "dedup must be off or splits, got 'all'"),
 ])
 def test_one_message_per_option_on_every_face(tmp_path, key, value, message):
     seen = []

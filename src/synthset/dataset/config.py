@@ -169,6 +169,11 @@ class RunOptions:
     task_config: Mapping | None = option(
         None, "the built-in task's parameters", accepts="a mapping of the task's parameters",
         valid=lambda v: v is None or isinstance(v, Mapping))
+    dedup: str = option(
+        "off", "splits: the splits are made disjoint by dedup key (a sample whose key an "
+        "earlier split holds is replaced from a derived seed); off: CALT's behaviour",
+        accepts="off or splits", valid=lambda v: v in (None, False, "off", "splits"),
+        fingerprint=True)
     license: str | None = option(
         None, "the license the run's dataset card (README.md) names; not in the fingerprint",
         accepts="a license identifier such as apache-2.0, mit or cc-by-4.0 (letters, digits, "
@@ -180,6 +185,7 @@ class RunOptions:
         formats = format_list(self.formats) + ["text"] * self.save_text + ["json"] * self.save_json
         object.__setattr__(self, "formats", tuple(sorted({format_name(f) for f in formats})))
         object.__setattr__(self, "save_dir", "." if self.save_dir is None else str(self.save_dir))
+        object.__setattr__(self, "dedup", "off" if self.dedup in (None, False) else self.dedup)
         self._check_together()
 
     def _check_together(self) -> None:
@@ -229,8 +235,11 @@ class RunOptions:
 
     def fingerprinted(self) -> dict:
         """The options that change the output bytes, by value (what the manifest records)."""
-        return {key: getattr(self, key) for key, declared in OPTIONS.items()
-                if declared.fingerprint}
+        values = {key: getattr(self, key) for key, declared in OPTIONS.items()
+                  if declared.fingerprint}
+        if values["dedup"] == "off":  # runs made before the option existed resume as they were
+            del values["dedup"]
+        return values
 
 
 OPTIONS: dict[str, Option] = {f.name: f.metadata["option"] for f in fields(RunOptions)}

@@ -58,7 +58,7 @@ def setup_logging() -> None:
 # besides them (the others belong to the constructor).
 RUN_POSITIONAL = ("batch_size", "save_dir", "save_text", "save_json")
 RUN_OPTIONS = (*RUN_POSITIONAL, "problem_generator", "formats", "on_error", "timeout", "resume",
-               "shard_size", "verify_determinism")
+               "shard_size", "verify_determinism", "dedup")
 
 
 class DatasetGenerator:
@@ -101,8 +101,8 @@ class DatasetGenerator:
 
         After the writer, CALT's ``batch_size``, ``save_dir``, ``save_text``, ``save_json``
         (positional or by keyword); by keyword also ``problem_generator``, ``formats``,
-        ``on_error``, ``timeout``, ``resume``, ``shard_size``, ``verify_determinism``. Returns
-        each split's statistics.
+        ``on_error``, ``timeout``, ``resume``, ``shard_size``, ``verify_determinism``, ``dedup``.
+        Returns each split's statistics.
         A run folder that holds the same run, interrupted, is resumed: finished shards are kept.
         Raises ConfigError for bad arguments, ResumeError when the folder holds a different run,
         GenerationError when a sample fails (with ``on_error="raise"``).

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from hashlib import sha256
 
 from synthset.core.errors import GenerationError
-from synthset.core.fs import atomic_write_text
+from synthset.core.fs import atomic_open, atomic_write_text
 from synthset.core.nested import to_strings
 from synthset.core.seeding import replacement_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
@@ -57,10 +57,14 @@ class SampleJob:
     # re-check at the end of the run (``remake``)
     checks: dict | None = None
     attempt: str = ""  # which invocation of the run made the shard (for working time)
+    # dedup (dataset/dedup.py): split -> the seen file whose keys its samples avoid, and the
+    # splits whose shards write their samples' keys
+    avoid: dict | None = None
+    collect: tuple = ()
 
     def __call__(self, shard: Shard) -> dict:
         """Make the shard and write its files; returns the summary its marker records."""
-        formats, items, stats, counters, started_at, elapsed = self.make(shard)
+        formats, items, stats, counters, started_at, elapsed, keys = self.make(shard)
         state = RunState(self.save_dir)
         stats_file = state.stats_file(shard)
         stats_file.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +74,11 @@ class SampleJob:
             path = state.shard_file(shard, fmt.shard_ext)
             fmt.write_shard(path, encoded, shard.start)
             files[state.name(path)] = len(encoded)
+        if keys is not None and shard.split in self.collect:
+            path = state.shard_file(shard, "keys")
+            with atomic_open(path, "wb") as f:
+                f.write(keys)
+            files[state.name(path)] = None
         atomic_write_text(stats_file, json.dumps(stats.to_state()))
         files[state.name(stats_file)] = None
         summary = {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
@@ -90,7 +99,7 @@ class SampleJob:
 
     def make(self, shard: Shard):
         """Every sample of ``shard``, encoded for every format (in memory), its statistics,
-        counters, start time and duration."""
+        counters, start time, duration and (under dedup) its samples' keys."""
         formats = [get_format(name) for name in self.formats]
         items: list[list] = [[] for _ in formats]  # each format's encoded samples
         adds = [out.append for out in items]
@@ -102,6 +111,11 @@ class SampleJob:
         gen = self.generator
         prefix = f"{self.root_seed}_{shard.split}_"
         counters = {"errors": 0, "timeouts": 0, "skipped": 0}
+        dedup = self._dedup(shard.split)
+        if dedup:
+            counters["deduplicated"] = 0
+            keyer, seen = dedup
+            keys = bytearray()
         limit = TimeLimit(self.timeout) if self.timeout else None
         clock = time.perf_counter
         started_at = time.time()
@@ -131,9 +145,17 @@ class SampleJob:
                         problem = to_strings(problem)
                         answer = to_strings(answer)
                         encoded = [encode(problem, answer) for encode in pair_encoders]
+                        if dedup:
+                            out = (problem, answer)
+                    if dedup:
+                        key = keyer(out)
+                        if seen is not None and key in seen:
+                            raise Duplicate
                 except (Exception, SampleTimeout) as exc:
-                    encoded, sample_stats, took = self._replace(
-                        shard.split, index, seed, exc, counters, limit, formats)
+                    encoded, sample_stats, took, key = self._replace(
+                        shard.split, index, seed, exc, counters, limit, formats, dedup)
+                if dedup:
+                    keys += key
                 runtime(took)
                 if sample_stats is not None:
                     try:  # a calculator's wrong shape is a bug in it, not a sample to skip
@@ -146,35 +168,61 @@ class SampleJob:
         finally:
             if limit:
                 limit.uninstall()
-        return formats, items, stats, counters, started_at, clock() - started
+        return (formats, items, stats, counters, started_at, clock() - started,
+                bytes(keys) if dedup else None)
 
-    def _replace(self, split, index, seed, exc, counters, limit, formats):
-        """Handle a failed sample: raise GenerationError, or (on_error=skip) make replacements
-        from derived seeds until one is whole; returns its encodings, statistics and time."""
+    def _dedup(self, split: str):
+        """``(keyer, seen keys or None)`` when the samples of ``split`` are keyed, else None."""
+        avoid = self.avoid or {}
+        if split not in avoid and split not in self.collect:
+            return None
+        from synthset.dataset.dedup import key_set, sample_keyer, seen_file
+
+        seen = key_set(str(seen_file(RunState(self.save_dir).root, avoid[split]))) \
+            if split in avoid else None
+        return sample_keyer(self.generator), seen
+
+    def _replace(self, split, index, seed, exc, counters, limit, formats, dedup):
+        """Handle a failed or duplicate sample: raise GenerationError, or (on_error=skip for a
+        failure, always for a duplicate) make replacements from derived seeds until one is
+        whole (and new); returns its encodings, statistics, time and key."""
         attempt = 0
+        duplicates = 0
         while True:
-            timed_out = isinstance(exc, SampleTimeout)
-            counters["timeouts" if timed_out else "errors"] += 1
-            if self.on_error != "skip":
-                raise GenerationError(split, index, seed, self._cause(exc)) from (
-                    None if timed_out else exc)
+            if isinstance(exc, Duplicate):
+                counters["deduplicated"] += 1
+                duplicates += 1
+            else:
+                timed_out = isinstance(exc, SampleTimeout)
+                counters["timeouts" if timed_out else "errors"] += 1
+                if self.on_error != "skip":
+                    raise GenerationError(split, index, seed, self._cause(exc)) from (
+                        None if timed_out else exc)
+                counters["skipped"] += 1
             attempt += 1
             if attempt > MAX_REPLACEMENTS:
+                if duplicates == attempt:  # every candidate was whole, and held already
+                    raise GenerationError(
+                        split, index, seed,
+                        f"{MAX_REPLACEMENTS} replacement seeds all gave problems that an "
+                        "earlier split already holds (dedup: splits): the task makes too few "
+                        "distinct problems for these split sizes; make fewer samples or a "
+                        "harder level") from None
                 raise GenerationError(
                     split, index, seed,
                     f"{MAX_REPLACEMENTS} replacement seeds failed too; last: {self._cause(exc)}",
                 ) from None
-            counters["skipped"] += 1
             seed = replacement_seed(self.root_seed, split, index, attempt)
             if limit:
                 limit(index, attempt)  # the call _sample makes, for the pool's hang watch
             try:
-                return self._sample(seed, limit, formats)
+                return self._sample(seed, limit, formats, dedup)
             except (Exception, SampleTimeout) as again:
                 exc = again
 
-    def _sample(self, seed, limit, formats):
-        """One whole sample (the loop in ``__call__`` is this, written out for speed)."""
+    def _sample(self, seed, limit, formats, dedup=None):
+        """One whole sample (the loop in ``make`` is this, written out for speed); raises
+        Duplicate when its key is one to avoid."""
         t0 = time.perf_counter()
         if limit:
             with limit:
@@ -184,11 +232,20 @@ class SampleJob:
         took = time.perf_counter() - t0
         calc = self.statistics_calculator
         if type(out) is dict:
-            return [f.encode_row(out) for f in formats], calc(out) if calc else None, took
-        problem, answer = out
-        sample_stats = calc(problem, answer) if calc is not None else None
-        problem, answer = to_strings(problem), to_strings(answer)
-        return [f.encode(problem, answer) for f in formats], sample_stats, took
+            encoded, sample_stats = [f.encode_row(out) for f in formats], \
+                calc(out) if calc else None
+        else:
+            problem, answer = out
+            sample_stats = calc(problem, answer) if calc is not None else None
+            out = problem, answer = to_strings(problem), to_strings(answer)
+            encoded = [f.encode(problem, answer) for f in formats]
+        key = None
+        if dedup:
+            keyer, seen = dedup
+            key = keyer(out)
+            if seen is not None and key in seen:
+                raise Duplicate
+        return encoded, sample_stats, took, key
 
     def _cause(self, exc) -> str:
         if isinstance(exc, SampleTimeout):  # its message says how, when not by the timer
@@ -212,6 +269,10 @@ def check_format(formats) -> int:
 def shown(item) -> str:
     """An encoded sample as a completion marker keeps it (JSON-safe, comparable)."""
     return item if type(item) is str else repr(item)
+
+
+class Duplicate(Exception):
+    """A whole sample whose dedup key an earlier split holds (``dedup: splits``)."""
 
 
 def _describe(exc: BaseException) -> str:

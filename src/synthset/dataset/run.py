@@ -21,6 +21,7 @@ from synthset.core.errors import ConfigError, GenerationError, SynthsetError
 from synthset.core.fs import as_path
 from synthset.core.seeding import derive_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
+from synthset.dataset import dedup
 from synthset.dataset.config import RunOptions
 from synthset.dataset.identity import callable_identity, callable_name
 from synthset.dataset.job import SampleJob
@@ -80,6 +81,9 @@ def execute(spec: RunSpec) -> dict[str, dict]:
     workers = _workers(opts)
     check_shard_count(spec.sizes, opts.shard_size or auto_shard_size(spec, workers))
     save_dir = as_path(opts.save_dir)
+    if opts.dedup != "off" and not isinstance(save_dir, Path):
+        raise ConfigError(f"dedup: {opts.dedup} needs a local save_dir (its workers read the "
+                          f"earlier splits' keys from it), got {opts.save_dir!r}")
     save_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(save_dir):
         return _execute(spec, save_dir, workers)
@@ -100,10 +104,13 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     if crash:
         print(f"synthset: the previous run's {crash}", file=sys.stderr)
 
+    avoid, collect = dedup.plan(spec.sizes, opts.dedup)
     results: dict[str, dict] = {}
     todo_splits = []
     for split in spec.sizes:
         damage = state.merged_damage(split) if state.is_merged(split) else "not merged"
+        if damage is None and split in collect:  # a later split needs its keys
+            damage = dedup.seen_damage(dedup.seen_file(state.root, split))
         if damage is None:
             state.discard_shard_files(split)  # a kill between marker and clean-up
             results[split] = read_stats(save_dir / f"{split}_stats.yaml")
@@ -120,7 +127,12 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     checks = determinism_checks(spec.sizes, opts.verify_determinism)
     job = SampleJob(spec.generator, spec.statistics_calculator, opts.root_seed, opts.formats,
                     str(save_dir), opts.on_error, opts.timeout, checks,
-                    f"{socket.gethostname()}:{os.getpid()}:{time.time()}")
+                    f"{socket.gethostname()}:{os.getpid()}:{time.time()}", avoid, collect)
+    # Under dedup the splits run one after another, in claim order (each needs the keys of
+    # those before it); otherwise all at once.
+    phases = [[s for s in dedup.claim_order(spec.sizes) if s in todo_splits]] \
+        if opts.dedup == "off" else [[s] for s in dedup.claim_order(spec.sizes)
+                                      if s in todo_splits]
     # Never more workers than shards to make.
     executor = get_executor(opts.executor, opts.n_jobs if len(todo) >= workers
                             else max(1, len(todo)), opts.address)
@@ -130,16 +142,22 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
             ensure_picklable(job, executor)
         bars = _Progress(spec.sizes, todo_splits) if opts.verbose else None
         tallies = {split: SplitTally() for split in todo_splits}
-        for shard, summary in run_shards(done, todo, job, executor, state):
-            tally = tallies[shard.split]
-            tally.add(summary)
-            if bars:
-                bars.update(shard.split, summary["samples"])
-            if tally.shards == len(shards[shard.split]):
-                verify_determinism(job, shard.split, checks.get(shard.split, ()), tally)
-                flush_markers()  # the split's markers are written before its shards go
-                results[shard.split] = merge_split(state, shard.split, shards[shard.split],
-                                                   opts.formats, tally)
+        for phase in phases:
+            for shard, summary in run_shards([d for d in done if d[0].split in phase],
+                                             [t for t in todo if t.split in phase],
+                                             job, executor, state):
+                tally = tallies[shard.split]
+                tally.add(summary)
+                if bars:
+                    bars.update(shard.split, summary["samples"])
+                if tally.shards == len(shards[shard.split]):
+                    split = shard.split
+                    verify_determinism(job, split, checks.get(split, ()), tally)
+                    flush_markers()  # the split's markers are written before its shards go
+                    if split in collect:
+                        fold_keys(state, split, shards[split], avoid.get(split))
+                    results[split] = merge_split(state, split, shards[split], opts.formats,
+                                                 tally)
     finally:
         executor.close()
         if bars:
@@ -155,6 +173,16 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     if opts.verbose:
         print(summary_table(results, save_dir), file=sys.stderr)
     return results
+
+
+def fold_keys(state: RunState, split: str, shards: list[Shard], before: str | None) -> None:
+    """Write the seen file of ``split`` (dataset/dedup.py) from its shards' key files."""
+    previous = dedup.seen_file(state.root, before) if before else None
+    try:
+        dedup.fold(previous, [state.shard_file(s, "keys") for s in shards],
+                   dedup.seen_file(state.root, split))
+    except (OSError, ValueError) as exc:
+        _set_aside(state, shards, f"collecting the dedup keys of split {split!r}: {exc}")
 
 
 def _workers(opts: RunOptions) -> int:
@@ -194,6 +222,9 @@ class SplitTally:
         self.shards += 1
         for counter in self.COUNTERS:
             self.counters[counter] += summary[counter]
+        if "deduplicated" in summary:  # only under dedup: other runs' stats stay as they were
+            self.counters["deduplicated"] = self.counters.get("deduplicated", 0) \
+                + summary["deduplicated"]
         attempt = summary.get("attempt")
         start, end = self.spans.get(attempt, (summary["started_at"], summary["finished_at"]))
         self.spans[attempt] = (min(start, summary["started_at"]),

@@ -344,13 +344,16 @@ def _check(folder: Path, manifest, splits: list[str], opts: Options) -> dict:
     chosen = determinism_indices({s: n for s, n in counts.items() if n}, opts.determinism) \
         if plan.generator_ok and manifest is not None else {}
     config = (manifest or {}).get("config", {})
+    # A sample may come from one of its replacement seeds: a failed one under on_error: skip,
+    # a duplicate under dedup (the determinism re-check tries them in the same order).
+    replaced = "skip" if config.get("dedup", "off") != "off" else config.get("on_error")
     identity = {"synthset": __version__, "data": data, "plan": plan.task_plan.key(),
                 "bits": bits, "range_size": range_size, "determinism": chosen,
-                "root_seed": config.get("root_seed"), "on_error": config.get("on_error")}
+                "root_seed": config.get("root_seed"), "on_error": replaced}
     state = CheckState(folder)
     state.open(identity)
     job = RangeJob(str(folder), str(state.root), plan.task_plan, bits,
-                   config.get("root_seed"), config.get("on_error") or "raise", chosen)
+                   config.get("root_seed"), replaced or "raise", chosen)
     todo = sorted((r for r in ranges if not job.result_file(r).exists()),
                   key=lambda r: (-r.size, r.split, r.number))
     workers = cpu_count() if opts.n_jobs == -1 else opts.n_jobs

@@ -1,0 +1,182 @@
+"""``dedup: splits``: a later split holds no problem of an earlier one, by the documented law,
+with the same bytes for any n_jobs, batch size and executor, and after SIGKILL + resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from synthset import derive_seed
+from synthset.core.errors import ConfigError, GenerationError
+from synthset.core.seeding import replacement_seed
+from synthset.dataset import DatasetPipeline
+from synthset.quality import check_run
+from tests import gens
+from tests.conftest import OUTPUT_FILES, make_run, read_outputs, strip_timing
+
+SIZES = {"train": 300, "test": 40}
+
+
+def _rows(folder, split):
+    return [json.loads(line) for line in (folder / f"{split}_data.jsonl").read_text().splitlines()]
+
+
+def test_a_later_split_avoids_the_earlier_splits_problems_by_the_documented_law(tmp_path):
+    stats = make_run(tmp_path, gens.few_sums, sizes=SIZES, dedup="splits")
+    # test claims its keys first (it is not train): its samples are the plain ones.
+    test = _rows(tmp_path, "test")
+    assert [r["problem"] for r in test] == \
+        [gens.few_sums(derive_seed(42, "test", i))[0] for i in range(40)]
+    held = {r["problem"] for r in test}
+    # train sample i: the first of its seed, then its replacement seeds 1, 2, ..., whose
+    # problem test does not hold.
+    expected, rejected = [], 0
+    for i in range(300):
+        seed, attempt = derive_seed(42, "train", i), 0
+        while gens.few_sums(seed)[0] in held:
+            rejected += 1
+            attempt += 1
+            seed = replacement_seed(42, "train", i, attempt)
+        expected.append(gens.few_sums(seed)[0])
+    assert [r["problem"] for r in _rows(tmp_path, "train")] == expected
+    assert rejected > 50  # the test split holds a good part of the 100 problems
+    assert stats["train"]["deduplicated"] == rejected
+    assert stats["test"]["deduplicated"] == 0
+    assert yaml.safe_load((tmp_path / "train_stats.yaml").read_text())["deduplicated"] == rejected
+    # The splits' problems are disjoint, and CALT's files agree with each other.
+    train_text = (tmp_path / "train_raw.txt").read_text().splitlines()
+    assert not held & {line.split(" # ")[0] for line in train_text}
+
+
+def test_a_run_without_dedup_is_unchanged(tmp_path):
+    stats = make_run(tmp_path / "plain", gens.few_sums, sizes=SIZES)
+    off = make_run(tmp_path / "off", gens.few_sums, sizes=SIZES, dedup="off")
+    assert "deduplicated" not in stats["train"]
+    assert read_outputs(tmp_path / "plain") == read_outputs(tmp_path / "off")
+    manifest = json.loads((tmp_path / "off" / ".synthset" / "manifest.json").read_text())
+    assert "dedup" not in manifest["config"]  # folders made before the option still resume
+
+
+def test_the_bytes_do_not_depend_on_n_jobs_batch_size_or_executor(tmp_path):
+    make_run(tmp_path / "a", gens.few_sums, sizes=SIZES, dedup="splits", batch_size=25)
+    make_run(tmp_path / "b", gens.few_sums, sizes=SIZES, dedup="splits", batch_size=7,
+             n_jobs=2, backend="loky")
+    make_run(tmp_path / "c", gens.few_sums, sizes=SIZES, dedup="splits", batch_size=100,
+             n_jobs=2, backend="multiprocessing", formats=["parquet"])
+    a, b = read_outputs(tmp_path / "a"), read_outputs(tmp_path / "b")
+    assert a == b
+    assert read_outputs(tmp_path / "c", [n for n in OUTPUT_FILES if n.endswith(".jsonl")]) \
+        == {n: v for n, v in a.items() if n.endswith(".jsonl")}
+    for split in SIZES:
+        assert strip_timing((tmp_path / "a" / f"{split}_stats.yaml").read_text()) == \
+            strip_timing((tmp_path / "c" / f"{split}_stats.yaml").read_text())
+
+
+def test_synthset_check_counts_no_overlap_in_a_built_in_task_run(tmp_path):
+    block = {"num_train_samples": 400, "num_test_samples": 100, "batch_size": 100,
+             "n_jobs": 1, "root_seed": 42, "verbose": False, "task": "gf17_addition",
+             "task_config": {"level": 1}}
+    DatasetPipeline.from_config({**block, "save_dir": str(tmp_path / "plain")}).run()
+    plain = check_run(tmp_path / "plain", n_jobs=1, verbose=False)
+    assert plain["overlap"][0]["rate"] > 0  # the task repeats itself here
+    DatasetPipeline.from_config({**block, "save_dir": str(tmp_path / "dedup"),
+                                 "dedup": "splits"}).run()
+    report = check_run(tmp_path / "dedup", n_jobs=1, verbose=False)
+    assert report["ok"], report["problems"]
+    assert report["overlap"][0]["shared_keys"] == 0
+    assert report["overlap"][0]["rate"] == 0
+
+
+def test_a_reasoning_task_run_is_decontaminated_by_its_own_keys(tmp_path):
+    block = {"num_train_samples": 300, "num_test_samples": 100, "batch_size": 100,
+             "n_jobs": 1, "root_seed": 42, "verbose": False, "task": "mano",
+             "task_config": {"level": 1}}
+    DatasetPipeline.from_config({**block, "save_dir": str(tmp_path / "plain")}).run()
+    assert check_run(tmp_path / "plain", n_jobs=1, verbose=False)["overlap"][0]["rate"] > 0
+    DatasetPipeline.from_config({**block, "save_dir": str(tmp_path / "dedup"),
+                                 "dedup": "splits"}).run()
+    report = check_run(tmp_path / "dedup", n_jobs=1, verbose=False)
+    assert report["ok"], report["problems"]
+    assert report["overlap"][0]["rate"] == 0
+
+
+def test_too_few_distinct_problems_is_one_clear_error(tmp_path):
+    with pytest.raises(GenerationError, match="too few distinct problems") as info:
+        make_run(tmp_path, gens.tiny_domain, sizes={"train": 20, "test": 20}, dedup="splits")
+    assert "split 'train'" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["maybe", "all", 1])
+def test_a_bad_dedup_value_is_named(tmp_path, value):
+    with pytest.raises(ConfigError, match=f"dedup must be off or splits, got {value!r}"):
+        make_run(tmp_path, gens.few_sums, dedup=value)
+
+
+def test_yaml_off_is_off(tmp_path):
+    config = yaml.safe_load("dedup: off")  # YAML 1.1 reads off as false
+    make_run(tmp_path, gens.few_sums, sizes=SIZES, dedup=config["dedup"])
+    assert "deduplicated" not in yaml.safe_load((tmp_path / "train_stats.yaml").read_text())
+
+
+def test_a_lost_keys_file_makes_its_split_again(tmp_path, capsys):
+    make_run(tmp_path / "ref", gens.few_sums, sizes=SIZES, dedup="splits")
+    make_run(tmp_path / "run", gens.few_sums, sizes=SIZES, dedup="splits")
+    seen = tmp_path / "run" / ".synthset" / "dedup" / "test.seen"
+    seen.unlink()
+    # train is merged, test's keys are gone: test is made again, train is kept.
+    (tmp_path / "run" / "train_data.jsonl").unlink()
+    make_run(tmp_path / "run", gens.few_sums, sizes=SIZES, dedup="splits")
+    err = capsys.readouterr().err
+    assert "making split 'test' again: its dedup keys" in err
+    assert seen.exists()
+    assert read_outputs(tmp_path / "run") == read_outputs(tmp_path / "ref")
+
+
+def test_a_remote_save_dir_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="dedup: splits needs a local save_dir"):
+        make_run("memory://dedup-run", gens.few_sums, dedup="splits")
+
+
+def _config(path, save_dir):
+    path.write_text(yaml.safe_dump({"dataset": {
+        "save_dir": str(save_dir), "num_train_samples": 3000, "num_test_samples": 600,
+        "batch_size": 100, "n_jobs": 2, "root_seed": 42, "verbose": False,
+        "instance_generator": "tests.gens:slow_some_sums", "dedup": "splits"}}))
+    return path
+
+
+def _markers(run, split):
+    folder = run / ".synthset" / "completions" / split
+    return sum(1 for p in folder.iterdir() if not p.name.startswith(".")) \
+        if folder.is_dir() else 0
+
+
+def test_sigkill_then_resume_gives_the_same_bytes(tmp_path):
+    stats = make_run(tmp_path / "ref", gens.some_sums, sizes={"train": 3000, "test": 600},
+                     dedup="splits", batch_size=1000)
+    assert stats["train"]["deduplicated"] > 100
+    run = tmp_path / "run"
+    config = _config(tmp_path / "data.yaml", run)
+    # Killed while test is made, then while train is made (after test's keys are folded).
+    events = [lambda: _markers(run, "test") >= 2,
+              lambda: _markers(run, "train") >= 3]
+    for happened in events:
+        proc = subprocess.Popen([sys.executable, "-m", "synthset.cli.main", "generate",
+                                 str(config)], start_new_session=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        while proc.poll() is None and not happened():
+            time.sleep(0.001)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    # The second kill came while train was being made, after test's keys were folded.
+    assert (run / ".synthset" / "dedup" / "test.seen").exists()
+    assert _markers(run, "train") >= 3 and not (run / "train_data.jsonl").exists()
+    proc = subprocess.run([sys.executable, "-m", "synthset.cli.main", "generate", str(config)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert read_outputs(run) == read_outputs(tmp_path / "ref")
