@@ -4,7 +4,10 @@ byte-identical.
 
 The ``sage_*`` generators are written as CALT's Sage examples are: they seed Python's
 ``random`` and Sage's random state, sample with the sagemath face's PolynomialSampler (which
-draws from Sage's state) and import what else they need from ``sage.all``.
+draws from Sage's state) and import what else they need from ``sage.all``. The ``sage_ideal_*``
+ones sample bases of ideals and generating sets of them (the backward method) with the face's
+ideal samplers and transforms; the border-basis sampler also draws from NumPy's global state,
+so that one seeds NumPy too.
 """
 
 import math
@@ -24,6 +27,16 @@ try:  # calt-x's Sage sampler imports Sage now; synthset's when the first sample
 except ImportError:
     from synthset.dataset.sagemath.utils.polynomial_sampler import \
         PolynomialSampler as SagePolynomialSampler
+
+try:  # the same for the ideal samplers and transforms
+    from calt.dataset.sagemath.utils.ideal_invariant_transformer import (
+        BorderIdealTransformer, GroebnerIdealTransformer)
+    from calt.dataset.sagemath.utils.ideal_sampler import BorderBasisSampler, GroebnerBasisSampler
+except ImportError:
+    from synthset.dataset.sagemath.utils.ideal_invariant_transformer import (
+        BorderIdealTransformer, GroebnerIdealTransformer)
+    from synthset.dataset.sagemath.utils.ideal_sampler import (BorderBasisSampler,
+                                                               GroebnerBasisSampler)
 
 
 def sampled_product_gf7(seed):
@@ -62,7 +75,7 @@ def sampled_matrix(seed):
 
 # -- Sage (the sagemath face; golden files made with calt-x 1.5.0's Sage backend) -----------
 SAGE_GENERATORS = ["sage_addition_zz", "sage_factor_zz", "sage_factor_qq", "sage_product_gf7",
-                   "sage_reduction_gf31", "sage_matrix_dense"]
+                   "sage_reduction_gf31", "sage_matrix_dense", "sage_one_variable_rings"]
 
 
 def _seed_sage(seed):
@@ -149,3 +162,78 @@ def sage_matrix_dense(seed):
     polys = [dense.sample(1)[0], graded.sample(1)[0], real.sample(1)[0],
              univariate.sample(1)[0], one_var.sample(1)[0]]
     return polys, [[str(e) for e in row] for row in M.rows()]
+
+
+def sage_one_variable_rings(seed):
+    """One-variable rings made by PolynomialRing(F, 1, ...) over RR (Sage's generic
+    multivariate polynomials: coefficients drawn in the order the degrees were), QQ and GF(7)
+    (Singular's), and univariate RR."""
+    from sage.all import GF, QQ, RR, PolynomialRing
+
+    _seed_sage(seed)
+    polys = []
+    for ring in (PolynomialRing(RR, 1, "x"), PolynomialRing(QQ, 1, "x"),
+                 PolynomialRing(GF(7), 1, "x")):
+        sampler = SagePolynomialSampler(ring=ring, order=None, max_num_terms=4, max_degree=6,
+                                        max_coeff=5, num_bound=5)
+        polys += sampler.sample(2)
+    univariate = SagePolynomialSampler(symbols="t", field_str="RR", order="grevlex",
+                                       max_num_terms=3, max_degree=4, max_coeff=3)
+    return polys, univariate.sample(1)[0]
+
+
+# -- Ideal samplers and transforms (calt.dataset.sagemath.utils.ideal_*; golden files made with
+# calt-x 1.5.0's Sage backend, 20 train and 10 test samples) --------------------------------
+IDEAL_GENERATORS = ["sage_ideal_groebner_gf31", "sage_ideal_groebner_qq", "sage_ideal_border_qq"]
+
+
+def sage_ideal_groebner_gf31(seed):
+    """CALT's backward Groebner data: G in shape position in GF(31)[x, y, z] (lex) -> F = U P A G
+    with sparse transforms."""
+    from sage.all import GF, PolynomialRing
+
+    _seed_sage(seed)
+    R = PolynomialRing(GF(31), "x, y, z", order="lex")
+    G = GroebnerBasisSampler(R, max_degree=3, max_num_terms=3).sample(1)[0]
+    F = GroebnerIdealTransformer(R, max_size=4, max_num_terms=2, density=0.6).transform(G)
+    return F, G
+
+
+def sage_ideal_groebner_qq(seed):
+    """Over QQ, with redraws while a coefficient of F is above the bound; and G alone over RR
+    (fixed degree and terms, not strict) and in one variable over GF(7)."""
+    from sage.all import GF, QQ, RR, PolynomialRing
+
+    _seed_sage(seed)
+    R = PolynomialRing(QQ, "x, y", order="lex")
+    G = GroebnerBasisSampler(R, max_degree=3, min_degree=2, max_num_terms=2,
+                             num_bound=3).sample(1)[0]
+    F = GroebnerIdealTransformer(R, max_size=3, max_num_terms=2, num_bound=3, coeff_bound=50,
+                                 max_iter=5).transform(G)
+    real = GroebnerBasisSampler(PolynomialRing(RR, "u, v", order="lex"), max_degree=2,
+                                max_coeff=3, degree_sampling="fixed", term_sampling="fixed",
+                                strictly_conditioned=False).sample(1)[0]
+    single = GroebnerBasisSampler(PolynomialRing(GF(7), 1, "t", order="lex"), max_degree=4,
+                                  min_degree=0).sample(2)
+    return F, [G, real, *single]
+
+
+def sage_ideal_border_qq(seed):
+    """CALT's backward border-basis data over QQ[x, y]: G -> F = A G (constant A); and a basis
+    of bounded total degree -> F holding it (identity block). Draws from random, np.random and
+    Sage, all seeded. (Over GF(p) the points' draws depend on the installed passagemath matrix
+    backends: tests/golden/README.md.)"""
+    import numpy as np
+    from sage.all import QQ, PolynomialRing
+
+    _seed_sage(seed)
+    np.random.seed(seed % 2**32)
+    R = PolynomialRing(QQ, "x, y", order="degrevlex")
+    sampler = BorderBasisSampler(R)
+    G = sampler.sample(1, degree_bounds=[3, 3])[0]
+    F = BorderIdealTransformer(R, max_size=len(G) + 1, max_degree=0,
+                               coeff_bound=10**9).transform(G)
+    small = sampler.sample(1, degree_bounds=[3, 2], total_degree_bound=3, max_sampling=5)[0]
+    kept = BorderIdealTransformer(R, max_size=2, identity_block=True, max_num_terms=2,
+                                  density=0.5, coeff_bound=10**9).transform(small)
+    return F, [G, kept]

@@ -501,14 +501,15 @@ def to_hf_dataset(source, split: str = "train", prompts: bool = False, **kwargs)
 
     datasets = require("datasets", "hf", "to_hf_dataset")
     folder = Path(str(source))
-    files = sorted((folder / "data").glob(f"{split}-*.parquet")) \
-        if folder.is_dir() and not prompts else []
+    from synthset.io.parquet import split_glob
+
+    files = sorted(folder.glob(split_glob(split))) if folder.is_dir() and not prompts else []
     if not files:
         import tempfile
 
         out = Path(tempfile.mkdtemp(prefix="synthset-hf-"))
         export_hf(source, out, prompts=prompts, **kwargs)
-        files = sorted((out / "data").glob(f"{split}-*.parquet"))
+        files = sorted(out.glob(split_glob(split)))
         if not files:
             raise ConfigError(f"no split {split!r} in {source}")
     return datasets.Dataset.from_parquet([str(f) for f in files])

@@ -113,6 +113,14 @@ def test_sage_all_provides_what_calt_examples_import():
     assert out.strip() == "(x - y) * (x + y) 3 (t - 1) * (t + 1)"
 
 
+@pytest.mark.parametrize("name", calt_gens.IDEAL_GENERATORS)
+def test_ideal_samplers_and_transforms_write_calt_x_bytes(tmp_path, golden, name):
+    # calt-x's GroebnerBasisSampler, BorderBasisSampler and ideal transforms, draw for draw
+    # (20 train and 10 test samples; tests/golden/README.md).
+    make_run(tmp_path, getattr(calt_gens, name), sizes={"train": 20, "test": 10})
+    assert read_outputs(tmp_path) == read_outputs(golden / name)
+
+
 @pytest.mark.parametrize("backend", ["threading", "sequential", "loky", "multiprocessing"])
 def test_joblib_backend_names_keep_their_calt_meaning(tmp_path, golden, backend):
     from synthset.dataset import DatasetGenerator
@@ -186,15 +194,10 @@ CALT_DATASET_TREE = {
     "calt.dataset.utils.statistics_calculator": [
         "BaseStatisticsCalculator", "IncrementalStatistics", "MemoryEfficientStatisticsCalculator"],
 }
-# Not provided (README, "CALT code -> synthset"): calt-x's Groebner/border-basis samplers and
-# ideal-invariant transforms. synthset's `groebner` task makes (F, G) pairs by the same
-# backward method; these modules' draw-for-draw ports are not written yet.
-NOT_PROVIDED = {m for m in CALT_DATASET_TREE if ".ideal_" in m}
 
 
 def _calt_names():
-    return [(module, name) for module, names in CALT_DATASET_TREE.items()
-            if module not in NOT_PROVIDED for name in names]
+    return [(module, name) for module, names in CALT_DATASET_TREE.items() for name in names]
 
 
 @pytest.mark.parametrize("module, name", _calt_names())
@@ -203,10 +206,27 @@ def test_every_calt_dataset_name_imports_from_synthset(module, name):
     assert getattr(ours, name) is not None
 
 
-def test_only_the_ideal_samplers_are_missing():
-    for module in sorted(NOT_PROVIDED):
-        with pytest.raises(ImportError):
-            importlib.import_module("synthset" + module[len("calt"):])
+def test_the_ideal_modules_are_calt_x_s_kinds_of_objects_and_load_no_sage():
+    # Classes, dataclasses and functions where calt-x has them; Sage (and NumPy) are imported
+    # by the first sample, not by the import.
+    code = ("import dataclasses, inspect, sys\n"
+            "import synthset.dataset.sagemath\n"
+            "before = set(sys.modules)\n"
+            "from synthset.dataset.sagemath.utils import ideal_invariant_transformer as t\n"
+            "from synthset.dataset.sagemath.utils import ideal_sampler as s\n"
+            "from synthset.dataset.sagemath.utils.ideal_invariant_transformer import groebner\n"
+            "from synthset.dataset.sagemath.utils.ideal_sampler import border\n"
+            "assert all(inspect.isclass(c) for c in (s.GroebnerBasisSampler, "
+            "s.BorderBasisSampler, t.GroebnerIdealTransformer, t.BorderIdealTransformer))\n"
+            "assert dataclasses.is_dataclass(border.Segment)\n"
+            "assert dataclasses.is_dataclass(border.NeighborSegments)\n"
+            "assert all(inspect.isfunction(f) for f in (border.border, border.subs, "
+            "border.is_regular, border.keyword_for_numbound, groebner.random_permutation_matrix))\n"
+            "new = {m.split('.')[0] for m in set(sys.modules) - before}\n"
+            "print(sorted(new & {'sage', 'numpy'}), 'sage' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[] False"
 
 
 def test_calt_paths_are_synthset_s_own_objects():

@@ -12,6 +12,7 @@ from synthset.cli.main import main
 from synthset.dataset import DatasetPipeline
 from synthset.io.card import CHECK_BEGIN, CHECK_END, MARK
 
+D5 = "[0-9]" * 5  # the five digits of a Parquet file's number
 BLOCK = {"num_train_samples": 120, "num_test_samples": 30, "batch_size": 50, "n_jobs": 1,
          "root_seed": 42, "verbose": False}
 
@@ -41,8 +42,8 @@ def test_card_front_matter_and_load_dataset(tmp_path):
     assert meta["size_categories"] == ["n<1K"]
     assert meta["tags"] == ["synthetic", "synthset", "algebra", "integer_sum"]
     assert meta["configs"] == [{"config_name": "default", "data_files": [
-        {"split": "train", "path": "data/train-*.parquet"},
-        {"split": "test", "path": "data/test-*.parquet"}]}]
+        {"split": "train", "path": f"data/train-{D5}-of-{D5}.parquet"},
+        {"split": "test", "path": f"data/test-{D5}-of-{D5}.parquet"}]}]
     text = (run / "README.md").read_text()
     manifest = json.loads((run / ".synthset" / "manifest.json").read_text())
     for needle in (MARK, manifest["fingerprint"], manifest["config"]["instance_generator"],
@@ -54,6 +55,26 @@ def test_card_front_matter_and_load_dataset(tmp_path):
     first = json.loads((run / "train_data.jsonl").read_text().splitlines()[0])
     assert loaded["train"][0]["problem"] == " | ".join(first["problem"])
     assert loaded["train"][0]["answer"] == first["answer"]
+
+
+def test_split_names_that_share_a_prefix_or_hold_a_dash(tmp_path):
+    """Split `val`'s files are not split `val-1`'s; a name Hugging Face refuses (a '-') is left
+    out of configs, and the card says so."""
+    datasets = pytest.importorskip("datasets")
+    from synthset.dataset import DatasetGenerator
+
+    run = tmp_path / "run"
+    DatasetGenerator(backend="serial", n_jobs=1, verbose=False).run(
+        dataset_sizes={"train": 40, "val": 10, "val-1": 7},
+        instance_generator="tests.gens:few_sums", save_dir=str(run), formats=["parquet"],
+        dedup="splits")
+    meta = _front(run)
+    assert [f["split"] for f in meta["configs"][0]["data_files"]] == ["train", "val"]
+    text = (run / "README.md").read_text()
+    assert "Not in `configs`: `val-1` (Hugging Face split names" in text
+    assert "claim keys in the order `val`, `val-1`, `train`" in text
+    loaded = datasets.load_dataset(str(run), cache_dir=str(tmp_path / "cache"))
+    assert len(loaded["val"]) == 10 and len(loaded["train"]) == 40
 
 
 def test_a_run_without_parquet_points_at_its_jsonl(tmp_path):
@@ -102,8 +123,8 @@ def test_check_writes_its_summary_and_export_hf_copies_the_card(tmp_path, capsys
     # export hf: the card, its configs on the exported Parquet files, and the figures
     out = tmp_path / "hf"
     assert main(["export", "hf", str(run), str(out)]) == 0
-    assert _front(out)["configs"][0]["data_files"][0] == {"split": "train",
-                                                          "path": "data/train-*.parquet"}
+    assert _front(out)["configs"][0]["data_files"][0] == {
+        "split": "train", "path": f"data/train-{D5}-of-{D5}.parquet"}
     assert _section(out) == section
     assert (out / "quality" / "duplicates.png").is_file()
     loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))

@@ -227,9 +227,13 @@ class PolynomialSampler:
                               "p prime")
         n = int(R.ngens())
         univariate = n == 1
-        # A univariate ring's terms come out by ascending degree; a one-variable ring made by
-        # PolynomialRing(F, 1, ...) is multivariate and lists them descending.
+        # calt-x draws the coefficients in the order of the dict of a polynomial of R built by
+        # adding the drawn terms: a univariate ring lists them by ascending degree; a
+        # one-variable ring made by PolynomialRing(F, 1, ...) is multivariate: descending
+        # when Singular holds it, in the order drawn when it is Sage's generic one (RR).
         ascending = univariate and not hasattr(R, "term_order")
+        if univariate and not ascending and type(R.gen(0)).__name__ == "MPolynomial_polydict":
+            ascending = None  # as drawn
         order = None if univariate else _term_sort(R)
         self._plan = (R, n, univariate, ascending, kind, order, F)
         return self._plan
@@ -262,7 +266,8 @@ class PolynomialSampler:
         for attempt in range(self.max_attempts):
             if univariate:  # sage.misc.prandom.sample
                 degrees = rs.python_random().sample(list(range(degree + 1)), num_terms)
-                monomials = sorted(degrees, reverse=not ascending)
+                monomials = degrees if ascending is None else sorted(degrees,
+                                                                     reverse=not ascending)
                 if not ascending:
                     monomials = [(d,) for d in monomials]
             else:

@@ -23,8 +23,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from synthset.core.errors import ConfigError
 from synthset.core.fs import atomic_open
 
@@ -70,6 +68,8 @@ def plan(splits, mode: str) -> tuple[dict[str, str], tuple[str, ...]]:
 def fold(previous: Path | None, key_files: list[Path], out: Path) -> int:
     """Write ``out``: the distinct keys of ``previous`` (a seen file) and of ``key_files``,
     sorted; returns how many."""
+    import numpy as np
+
     blocks = [np.fromfile(p, dtype=np.uint8) for p in key_files]
     if previous is not None:
         blocks.append(np.fromfile(previous, dtype=np.uint8))
@@ -106,6 +106,8 @@ class KeySet:
     """Membership of 16-byte keys in a seen file (see the module docstring)."""
 
     def __init__(self, path: Path):
+        import numpy as np
+
         size = os.path.getsize(path)
         self.count = size // KEY_BYTES
         if self.count <= SET_LIMIT:
@@ -121,6 +123,8 @@ class KeySet:
             return key in self._set
         hi = int.from_bytes(key[:8], "big")
         lo = int.from_bytes(key[8:], "big")
+        import numpy as np
+
         words = self._words
         at = int(np.searchsorted(words[:, 0], np.uint64(hi)))
         while at < self.count and int(words[at, 0]) == hi:

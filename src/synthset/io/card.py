@@ -2,7 +2,7 @@
 
 YAML front matter (``license``, ``pretty_name``, ``task_categories``, ``tags``,
 ``size_categories``, and ``configs`` whose ``data_files`` name each split's files: the Parquet
-files ``data/{split}-*.parquet`` when the run wrote them, else ``{split}_data.jsonl``, else
+files ``data/{split}-NNNNN-of-NNNNN.parquet`` when the run wrote them, else ``{split}_data.jsonl``, else
 ``{split}_raw.txt``), so that ``datasets.load_dataset(run_folder)`` loads the splits; then
 the generator's name and fingerprint, the configuration that determines the bytes, the root
 seed and the seed rule, synthset's version, per-split statistics and the summary of the last
@@ -22,10 +22,12 @@ configuration) for the rewrites.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 from synthset.core.fs import as_path, atomic_write_text
+from synthset.dataset.dedup import claim_order
 
 CARD = "README.md"
 MARK = "<!-- synthset dataset card: synthset rewrites this file; delete this line to keep " \
@@ -128,14 +130,22 @@ def data_files(folder, manifest: dict, layout: str | None = None) -> list[dict]:
     formats = set(manifest["config"].get("formats") or ())
     splits = list(manifest["config"]["sizes"])
     if layout == "parquet" or "parquet" in formats:
-        pattern = "data/{}-*.parquet"
+        from synthset.io.parquet import split_glob
+
+        return [{"split": s, "path": split_glob(s)} for s in splits if hf_split_name(s)]
     elif "json" in formats:
         pattern = "{}_data.jsonl"
     elif "text" in formats:
         pattern = "{}_raw.txt"
     else:
         return []
-    return [{"split": s, "path": pattern.format(s)} for s in splits]
+    return [{"split": s, "path": pattern.format(s)} for s in splits if hf_split_name(s)]
+
+
+def hf_split_name(split: str) -> bool:
+    """Whether Hugging Face ``datasets`` takes ``split`` as a split name (words joined by
+    '.'); synthset's split names may also hold '-', which the card's ``configs`` leave out."""
+    return re.fullmatch(r"\w+(\.\w+)*", split) is not None
 
 
 def front_matter(folder, manifest: dict, side: dict, layout: str | None = None) -> dict:
@@ -215,10 +225,18 @@ def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None =
               f"made from the seed `{SEED_RULE}` (`synthset.derive_seed(root_seed, split, "
               "index)`, CALT's rule): a 128-bit integer, different for every split and index.",
               ""]
-    if config.get("on_error") == "skip":
-        lines += ["With `on_error: skip`, a sample whose generator failed was replaced by one "
-                  "from `sha256(f\"{root_seed}_{split}_{index}#retry{attempt}\")` (the same "
-                  "128-bit cut); the counts are below.", ""]
+    if config.get("on_error") == "skip" or config.get("dedup") == "splits":
+        why = " or ".join(w for w, on in (
+            ("failed (`on_error: skip`)", config.get("on_error") == "skip"),
+            ("whose problem an earlier split holds (`dedup: splits`)",
+             config.get("dedup") == "splits")) if on)
+        lines += [f"A sample that {why} was replaced by one from "
+                  "`sha256(f\"{root_seed}_{split}_{index}#retry{attempt}\")` (the same "
+                  "128-bit cut), attempts 1, 2, ...; the counts are below.", ""]
+    if config.get("dedup") == "splits":
+        lines += ["With `dedup: splits`, the splits are disjoint by dedup key: they claim keys in "
+                  "the order " + ", ".join(f"`{s}`" for s in claim_order(sizes)) + " (the "
+                  "rejected candidates are `deduplicated` in each split's statistics).", ""]
     lines += ["## Splits", "", "| split | samples | files | errors | timeouts | skipped |",
               "| --- | ---: | --- | ---: | ---: | ---: |"]
     files = {f["split"]: f["path"] for f in meta.get("configs", [{}])[0].get("data_files", [])}
@@ -227,6 +245,11 @@ def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None =
         lines.append(f"| {split} | {n:,} | `{files.get(split, '')}` | {st.get('errors', 0)} | "
                      f"{st.get('timeouts', 0)} | {st.get('skipped', 0)} |")
     lines.append("")
+    left_out = [s for s in sizes if not hf_split_name(s)]
+    if left_out:
+        lines += ["Not in `configs`: " + ", ".join(f"`{s}`" for s in left_out) + " (Hugging "
+                  "Face split names are letters, digits and `_`, joined by `.`); load their "
+                  "files by path.", ""]
     table = _stats_table(stats)
     if table:
         lines += ["### Statistics", "", "From each split's `{split}_stats.yaml` (exact sums; "

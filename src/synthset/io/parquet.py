@@ -151,6 +151,13 @@ def file_names(split: str, num_rows: int, rows_per_file: int = ROWS_PER_FILE) ->
     return [f"{DATA_DIR}/{split}-{i:05d}-of-{n:05d}.parquet" for i in range(n)]
 
 
+def split_glob(split: str) -> str:
+    """A glob, relative to the run folder, that matches the Parquet files of ``split`` and of no
+    other split (``val-*`` would also match split ``val-1``'s files)."""
+    d5 = "[0-9]" * 5
+    return f"{DATA_DIR}/{split}-{d5}-of-{d5}.parquet"
+
+
 def merge_parts(parts: list[Path], save_dir: Path, split: str, num_rows: int,
                 rows_per_file: int = ROWS_PER_FILE,
                 row_group_size: int = ROW_GROUP_SIZE) -> list[str]:
