@@ -1,6 +1,6 @@
 """Reasoning-task throughput: generation and validation tokens/s per core, Lano parse time.
 
-    python bench/bench_tasks.py [--seconds 2] [--write]
+    python bench/bench_tasks.py [--seconds 2] [--presets capo depo1 ...] [--write]
 
 Each measurement runs one task in this process for about ``--seconds`` and reports tokens/s
 (rows' ``input_ids``; Capo: characters of text). Medians of 3.
@@ -36,11 +36,12 @@ def rate(fn, seconds: float) -> float:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--presets", nargs="+", default=PRESETS, choices=PRESETS)
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     lines = ["| preset | mode | generate (tokens/s) | validate (tokens/s) | tokens/row |",
              "|---|---|---:|---:|---:|"]
-    for preset in PRESETS:
+    for preset in args.presets:
         for qa in (False, True):
             if qa and preset.startswith(("lano", "capo")):
                 continue
@@ -64,7 +65,8 @@ def main():
             print(lines[-1], flush=True)
     parse = ["| grammar | sentences | mean length | parse ms/sentence (median) | max ms |",
              "|---|---:|---:|---:|---:|"]
-    for grammar in ("cfg3f", "cfg3j", "cfg3k"):
+    grammars = [p.split("_")[1] for p in args.presets if p.startswith("lano_")]
+    for grammar in grammars:
         task = T.get("lano", grammar=grammar)
         times, lengths = [], []
         for row in task.iter_examples(2, 100):
@@ -76,9 +78,11 @@ def main():
         parse.append(f"| {grammar} | 100 | {sum(lengths) / 100:.0f} | "
                      f"{statistics.median(times):.2f} | {max(times):.2f} |")
         print(parse[-1], flush=True)
-    body = ("\n".join(lines) + "\n\nLano membership (the parser in tasks/lano.py):\n\n"
-            + "\n".join(parse))
-    report("Reasoning tasks", f"python bench/bench_tasks.py --seconds {args.seconds}",
+    body = "\n".join(lines)
+    if grammars:
+        body += "\n\nLano membership (the parser in tasks/lano.py):\n\n" + "\n".join(parse)
+    chosen = "" if args.presets == PRESETS else " --presets " + " ".join(args.presets)
+    report("Reasoning tasks", f"python bench/bench_tasks.py --seconds {args.seconds}{chosen}",
            "one core; medians of 3; Capo counts characters", body, args.write)
 
 

