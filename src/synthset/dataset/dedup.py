@@ -118,6 +118,11 @@ class KeySet:
             self._set = None
             self._words = np.memmap(path, dtype=">u8", mode="r").reshape(-1, 2)
 
+    @property
+    def contains(self):
+        """``key -> bool``, as fast a callable as the storage allows."""
+        return self._set.__contains__ if self._set is not None else self.__contains__
+
     def __contains__(self, key: bytes) -> bool:
         if self._set is not None:
             return key in self._set
@@ -170,12 +175,20 @@ def sample_keyer(generator):
     # whitespace squashed (``Task.dedup_key`` of ``PairTask.example_of``).
     from hashlib import blake2b
 
-    from synthset.core.nested import text_field
+    from synthset.core.nested import INNER_SEP, text_field
 
     def pair_key(out):
         if type(out) is dict:
             return _row_key(out)
-        text = " ".join(text_field(out[0]).split())
+        problem = out[0]
+        if type(problem) is str:
+            text = problem
+        else:
+            try:  # a flat list of strings (text_field's case, without looking for nesting)
+                text = INNER_SEP.join(problem)
+            except TypeError:
+                text = text_field(problem)
+        text = " ".join(text.split())
         return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
     return pair_key
 

@@ -114,7 +114,7 @@ class SampleJob:
         dedup = self._dedup(shard.split)
         if dedup:
             counters["deduplicated"] = 0
-            keyer, seen = dedup
+            keyer, held = dedup
             keys = bytearray()
         limit = TimeLimit(self.timeout) if self.timeout else None
         clock = time.perf_counter
@@ -149,7 +149,7 @@ class SampleJob:
                             out = (problem, answer)
                     if dedup:
                         key = keyer(out)
-                        if seen is not None and key in seen:
+                        if held is not None and held(key):
                             raise Duplicate
                 except (Exception, SampleTimeout) as exc:
                     encoded, sample_stats, took, key = self._replace(
@@ -172,15 +172,16 @@ class SampleJob:
                 bytes(keys) if dedup else None)
 
     def _dedup(self, split: str):
-        """``(keyer, seen keys or None)`` when the samples of ``split`` are keyed, else None."""
+        """``(keyer, membership in the keys to avoid, or None)`` when the samples of ``split``
+        are keyed, else None."""
         avoid = self.avoid or {}
         if split not in avoid and split not in self.collect:
             return None
         from synthset.dataset.dedup import key_set, sample_keyer, seen_file
 
-        seen = key_set(str(seen_file(RunState(self.save_dir).root, avoid[split]))) \
+        held = key_set(str(seen_file(RunState(self.save_dir).root, avoid[split]))).contains \
             if split in avoid else None
-        return sample_keyer(self.generator), seen
+        return sample_keyer(self.generator), held
 
     def _replace(self, split, index, seed, exc, counters, limit, formats, dedup):
         """Handle a failed or duplicate sample: raise GenerationError, or (on_error=skip for a
@@ -241,9 +242,9 @@ class SampleJob:
             encoded = [f.encode(problem, answer) for f in formats]
         key = None
         if dedup:
-            keyer, seen = dedup
+            keyer, held = dedup
             key = keyer(out)
-            if seen is not None and key in seen:
+            if held is not None and held(key):
                 raise Duplicate
         return encoded, sample_stats, took, key
 
