@@ -180,3 +180,18 @@ def test_sigkill_then_resume_gives_the_same_bytes(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert read_outputs(run) == read_outputs(tmp_path / "ref")
+
+
+def test_a_large_key_set_is_searched_on_disk_with_the_same_result(tmp_path, monkeypatch):
+    from synthset.dataset import dedup
+
+    make_run(tmp_path / "set", gens.few_sums, sizes=SIZES, dedup="splits")
+    monkeypatch.setattr(dedup, "SET_LIMIT", 0)  # every key set memory-mapped and searched
+    make_run(tmp_path / "mapped", gens.few_sums, sizes=SIZES, dedup="splits")
+    assert read_outputs(tmp_path / "mapped") == read_outputs(tmp_path / "set")
+    held = dedup.KeySet(tmp_path / "mapped" / ".synthset" / "dedup" / "test.seen")
+    assert held._set is None and held.count > 30
+    test_keys = [dedup.sample_keyer(None)((r["problem"], r["answer"]))
+                 for r in _rows(tmp_path / "mapped", "test")]
+    assert all(held.contains(k) for k in test_keys)
+    assert not held.contains(b"\0" * 16) and not held.contains(b"\xff" * 16)

@@ -106,15 +106,15 @@ class KeySet:
     """Membership of 16-byte keys in a seen file (see the module docstring)."""
 
     def __init__(self, path: Path):
-        import numpy as np
-
         size = os.path.getsize(path)
         self.count = size // KEY_BYTES
-        if self.count <= SET_LIMIT:
+        if self.count <= SET_LIMIT:  # (no numpy to import in the worker)
             data = Path(path).read_bytes()
             self._set = {data[i:i + KEY_BYTES] for i in range(0, len(data), KEY_BYTES)}
             self._words = None
         else:
+            import numpy as np
+
             self._set = None
             self._words = np.memmap(path, dtype=">u8", mode="r").reshape(-1, 2)
 
