@@ -35,7 +35,7 @@ def test_every_option_is_declared_with_its_reason():
     ("save_text", "yes", "save_text must be true or false, got 'yes'"),
     ("formats", ["csv"], "formats must be one of 'text', 'json', 'parquet', 'pickle', got 'csv'"),
     ("shard_size", 0, "shard_size must be a positive integer or null, got 0"),
-    ("dedup", "all", "dedup must be off or splits, got 'all'"),
+    ("dedup", "inner", "dedup must be off, splits or all, got 'inner'"),
 ])
 def test_one_message_per_option_on_every_face(tmp_path, key, value, message):
     seen = []

@@ -111,9 +111,9 @@ def test_too_few_distinct_problems_is_one_clear_error(tmp_path):
     assert "split 'train'" in str(info.value)
 
 
-@pytest.mark.parametrize("value", ["maybe", "all", 1])
+@pytest.mark.parametrize("value", ["maybe", "inner", 1])
 def test_a_bad_dedup_value_is_named(tmp_path, value):
-    with pytest.raises(ConfigError, match=f"dedup must be off or splits, got {value!r}"):
+    with pytest.raises(ConfigError, match=f"dedup must be off, splits or all, got {value!r}"):
         make_run(tmp_path, gens.few_sums, dedup=value)
 
 
@@ -195,3 +195,81 @@ def test_a_large_key_set_is_searched_on_disk_with_the_same_result(tmp_path, monk
                  for r in _rows(tmp_path / "mapped", "test")]
     assert all(held.contains(k) for k in test_keys)
     assert not held.contains(b"\0" * 16) and not held.contains(b"\xff" * 16)
+
+
+# -- dedup: all ------------------------------------------------------------------------------
+ALL_SIZES = {"train": 60, "test": 25}
+
+
+def _problems(folder, split):
+    return [r["problem"] for r in _rows(folder, split)]
+
+
+def test_all_leaves_no_two_samples_of_a_split_with_one_problem(tmp_path):
+    stats = make_run(tmp_path, gens.few_sums, sizes=ALL_SIZES, dedup="all")
+    test, train = _problems(tmp_path, "test"), _problems(tmp_path, "train")
+    assert len(set(test)) == 25 and len(set(train)) == 60 and not set(test) & set(train)
+    # The lowest index keeps its problem: the first sample is the plain one, and a sample whose
+    # plain problem no lower index has is its plain one.
+    plain = [gens.few_sums(derive_seed(42, "test", i))[0] for i in range(25)]
+    assert test[0] == plain[0]
+    for i, problem in enumerate(plain):
+        if problem not in plain[:i]:
+            assert test[i] == problem
+    # Every sample is one of its own candidates: its seed or one of its replacement seeds.
+    for i, problem in enumerate(train):
+        seeds = [derive_seed(42, "train", i)] + [replacement_seed(42, "train", i, a)
+                                                  for a in range(1, 101)]
+        assert problem in {gens.few_sums(seed)[0] for seed in seeds}
+    assert stats["test"]["deduplicated"] > 0 and stats["train"]["deduplicated"] > 0
+    report = check_run(tmp_path, n_jobs=1, verbose=False)
+    assert report["ok"], report["problems"]
+    assert report["splits"]["train"]["duplicates"] == 0
+    assert report["determinism"]["differ"] == 0
+
+
+def test_all_gives_the_same_bytes_for_any_n_jobs_and_batch_size(tmp_path):
+    make_run(tmp_path / "a", gens.few_sums, sizes=ALL_SIZES, dedup="all", batch_size=25)
+    make_run(tmp_path / "b", gens.few_sums, sizes=ALL_SIZES, dedup="all", batch_size=7,
+             n_jobs=2, backend="loky")
+    make_run(tmp_path / "c", gens.few_sums, sizes=ALL_SIZES, dedup="all", batch_size=100)
+    assert read_outputs(tmp_path / "a") == read_outputs(tmp_path / "b") \
+        == read_outputs(tmp_path / "c")
+
+
+def test_all_resumes_from_its_overrides(tmp_path):
+    """A run stopped after its first settling round resumes to the same bytes: the overrides
+    written before the shards were made again tell which shards are stale."""
+    from synthset.dataset import run as run_module
+
+    make_run(tmp_path / "ref", gens.few_sums, sizes=ALL_SIZES, dedup="all", batch_size=10)
+    real = run_module.settle_duplicates
+
+    def one_round_then_stop(state, split, shards, job, executor, tally):
+        if split == "test":
+            again = run_module.dedup.later_duplicates(
+                [state.shard_file(s, "keys") for s in shards])
+            mine = job.overrides.setdefault(split, {})
+            for index in again:
+                mine[index] = tally.attempts.get(str(index), 0) + 1
+            path = run_module.dedup.overrides_file(state.root, split)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({str(i): a for i, a in mine.items()}))
+            raise KeyboardInterrupt  # killed before the stale shards were made again
+        return real(state, split, shards, job, executor, tally)
+
+    run_module.settle_duplicates = one_round_then_stop
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            make_run(tmp_path / "run", gens.few_sums, sizes=ALL_SIZES, dedup="all",
+                     batch_size=10)
+    finally:
+        run_module.settle_duplicates = real
+    assert (tmp_path / "run" / ".synthset" / "dedup" / "test.overrides.json").exists()
+    make_run(tmp_path / "run", gens.few_sums, sizes=ALL_SIZES, dedup="all", batch_size=10)
+    assert read_outputs(tmp_path / "run") == read_outputs(tmp_path / "ref")
+
+
+def test_all_with_too_few_problems_is_one_clear_error(tmp_path):
+    with pytest.raises(GenerationError, match="too few distinct problems"):
+        make_run(tmp_path, gens.tiny_domain, sizes={"train": 2, "test": 4}, dedup="all")

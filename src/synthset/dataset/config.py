@@ -171,8 +171,9 @@ class RunOptions:
         valid=lambda v: v is None or isinstance(v, Mapping))
     dedup: str = option(
         "off", "splits: the splits are made disjoint by dedup key (a sample whose key an "
-        "earlier split holds is replaced from a derived seed); off: CALT's behaviour",
-        accepts="off or splits", valid=lambda v: v in (None, False, "off", "splits"),
+        "earlier split holds is replaced from a derived seed); all: also no two samples of a "
+        "split share a key; off: CALT's behaviour",
+        accepts="off, splits or all", valid=lambda v: v in (None, False, "off", "splits", "all"),
         fingerprint=True)
     license: str | None = option(
         None, "the license the run's dataset card (README.md) names; not in the fingerprint",

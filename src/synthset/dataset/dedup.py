@@ -1,4 +1,4 @@
-"""Decontaminated splits by construction (``dedup: splits``).
+"""Decontaminated splits by construction (``dedup: splits`` and ``dedup: all``).
 
 The splits claim dedup keys one after another, in *claim order*: every split but ``train`` in
 the order the run lists them, then ``train``. A sample of a split whose key (its task's
@@ -16,6 +16,11 @@ and of every split before it. The next split's workers read that file once per p
 set when it is small, else memory-mapped and searched (``KeySet``), so a worker's memory does not
 grow with the earlier splits' size. The driver holds one split's keys while folding (16 bytes a
 sample). The last split in claim order writes no keys.
+
+``dedup: all`` also removes repeats inside a split: every split writes its keys, and when its
+shards are in, the driver moves each sample whose key a lower index holds to its next
+replacement attempt and makes its shard again, in rounds, until no key repeats
+(``dataset.run.settle_duplicates``; the overrides are kept in ``SPLIT.overrides.json``).
 """
 
 from __future__ import annotations
@@ -23,25 +28,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from synthset.core.errors import ConfigError
 from synthset.core.fs import atomic_open
 
-MODES = ("off", "splits")
 KEY_BYTES = 16
 # A KeySet of at most this many keys is a Python set (~100 bytes a key, a fast lookup); a larger
 # one stays on disk, memory-mapped, and is searched (~2 us a lookup).
 SET_LIMIT = 1_000_000
 SEEN_FOLDER = "dedup"
-
-
-def dedup_mode(value) -> str:
-    """``dedup`` as written in a data.yaml (YAML reads ``off`` as false) -> a mode of MODES."""
-    if value is None or value is False:
-        return "off"
-    if value in MODES:
-        return value
-    raise ConfigError(f"dedup must be one of off, splits, got {value!r} (splits: a sample whose "
-                      "dedup key an earlier split holds is replaced)")
 
 
 def claim_order(splits) -> list[str]:
@@ -62,7 +55,31 @@ def plan(splits, mode: str) -> tuple[dict[str, str], tuple[str, ...]]:
         return {}, ()
     order = claim_order(splits)
     avoid = {later: earlier for earlier, later in zip(order, order[1:])}
-    return avoid, tuple(order[:-1])
+    return avoid, tuple(order if mode == "all" else order[:-1])
+
+
+def overrides_file(state_root: Path, split: str) -> Path:
+    """``dedup: all``: the samples of ``split`` that lost their key to a lower index, with the
+    replacement attempt each starts from (written before the shards holding them are made
+    again, so a resume makes the same ones)."""
+    return Path(state_root) / SEEN_FOLDER / f"{split}.overrides.json"
+
+
+def later_duplicates(key_files: list[Path]) -> list[int]:
+    """The indices (in the concatenation of ``key_files``, index order) whose key a lower
+    index holds: each key stays with the lowest index that has it."""
+    import numpy as np
+
+    raw = np.concatenate([np.fromfile(p, dtype=np.uint8) for p in key_files]) \
+        if key_files else np.zeros(0, dtype=np.uint8)
+    if raw.size % KEY_BYTES:
+        raise ValueError(f"a key file's size is not a multiple of {KEY_BYTES} bytes")
+    words = raw.view(">u8").reshape(-1, 2)
+    order = np.lexsort((np.arange(len(words)), words[:, 1], words[:, 0]))
+    hi, lo = words[order, 0], words[order, 1]
+    again = np.zeros(len(order), dtype=bool)
+    again[1:] = (hi[1:] == hi[:-1]) & (lo[1:] == lo[:-1])
+    return sorted(int(i) for i in order[again])
 
 
 def fold(previous: Path | None, key_files: list[Path], out: Path) -> int:

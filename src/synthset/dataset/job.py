@@ -61,10 +61,13 @@ class SampleJob:
     # splits whose shards write their samples' keys
     avoid: dict | None = None
     collect: tuple = ()
+    # dedup: all — split -> {index: the first replacement attempt to try}: the samples that
+    # lost their key to a lower index of their split (dataset/dedup.py)
+    overrides: dict | None = None
 
     def __call__(self, shard: Shard) -> dict:
         """Make the shard and write its files; returns the summary its marker records."""
-        formats, items, stats, counters, started_at, elapsed, keys = self.make(shard)
+        formats, items, stats, counters, started_at, elapsed, keys, attempts = self.make(shard)
         state = RunState(self.save_dir)
         stats_file = state.stats_file(shard)
         stats_file.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +87,11 @@ class SampleJob:
         summary = {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
                    "finished_at": time.time(), "worker": WORKER, "attempt": self.attempt,
                    **counters, "files": files}
+        if attempts:  # which samples come from a replacement seed, and which
+            summary["attempts"] = attempts
+        moved = self._overrides(shard)
+        if moved:  # what the shard was made with (a resume compares)
+            summary["overrides"] = moved
         kept = [i for i in (self.checks or {}).get(shard.split, ())
                 if shard.start <= i < shard.stop]
         if kept and not counters["timeouts"]:  # a timed-out call may not time out again
@@ -99,7 +107,8 @@ class SampleJob:
 
     def make(self, shard: Shard):
         """Every sample of ``shard``, encoded for every format (in memory), its statistics,
-        counters, start time, duration and (under dedup) its samples' keys."""
+        counters, start time, duration, (under dedup) its samples' keys and the replacement
+        attempt of each sample that comes from one."""
         formats = [get_format(name) for name in self.formats]
         items: list[list] = [[] for _ in formats]  # each format's encoded samples
         adds = [out.append for out in items]
@@ -116,6 +125,8 @@ class SampleJob:
             counters["deduplicated"] = 0
             keyer, held = dedup
             keys = bytearray()
+        attempts: dict[str, int] = {}
+        moved = {int(i): a for i, a in self._overrides(shard).items()}
         limit = TimeLimit(self.timeout) if self.timeout else None
         clock = time.perf_counter
         started_at = time.time()
@@ -125,6 +136,17 @@ class SampleJob:
         try:
             for index in range(shard.start, shard.stop):
                 seed = int.from_bytes(sha256(f"{prefix}{index}".encode()).digest()[:16], "big")
+                if moved and index in moved:  # its first candidates are taken in its split
+                    counters["deduplicated"] += moved[index]
+                    encoded, sample_stats, took, key, attempt = self._replace(
+                        shard.split, index, seed, None, counters, limit, formats, dedup,
+                        after=moved[index] - 1)
+                    attempts[str(index)] = attempt
+                    self._keep(stats, sample_stats, shard.split, index, seed, runtime, took)
+                    keys += key
+                    for add, item in zip(adds, encoded):
+                        add(item)
+                    continue
                 # A sample is made whole or not at all: the call, its statistics and its
                 # encoding in every format. Whatever fails in any of them (an exception, a
                 # timeout, a value no format can hold) is a sample error for on_error.
@@ -152,8 +174,9 @@ class SampleJob:
                         if held is not None and held(key):
                             raise Duplicate
                 except (Exception, SampleTimeout) as exc:
-                    encoded, sample_stats, took, key = self._replace(
+                    encoded, sample_stats, took, key, attempt = self._replace(
                         shard.split, index, seed, exc, counters, limit, formats, dedup)
+                    attempts[str(index)] = attempt
                 if dedup:
                     keys += key
                 runtime(took)
@@ -169,7 +192,23 @@ class SampleJob:
             if limit:
                 limit.uninstall()
         return (formats, items, stats, counters, started_at, clock() - started,
-                bytes(keys) if dedup else None)
+                bytes(keys) if dedup else None, attempts)
+
+    @staticmethod
+    def _keep(stats, sample_stats, split, index, seed, runtime, took) -> None:
+        runtime(took)
+        if sample_stats is not None:
+            try:
+                stats.update_sample(sample_stats)
+            except TypeError as exc:
+                raise GenerationError(split, index, seed, _describe(exc)) from None
+
+    def _overrides(self, shard: Shard) -> dict[str, int]:
+        """The overrides of ``shard``'s indices, by index as a string (JSON's keys)."""
+        mine = (self.overrides or {}).get(shard.split)
+        if not mine:
+            return {}
+        return {str(i): a for i, a in mine.items() if shard.start <= int(i) < shard.stop}
 
     def _dedup(self, split: str):
         """``(keyer, membership in the keys to avoid, or None)`` when the samples of ``split``
@@ -183,17 +222,20 @@ class SampleJob:
             if split in avoid else None
         return sample_keyer(self.generator), held
 
-    def _replace(self, split, index, seed, exc, counters, limit, formats, dedup):
+    def _replace(self, split, index, seed, exc, counters, limit, formats, dedup, after=0):
         """Handle a failed or duplicate sample: raise GenerationError, or (on_error=skip for a
         failure, always for a duplicate) make replacements from derived seeds until one is
-        whole (and new); returns its encodings, statistics, time and key."""
-        attempt = 0
-        duplicates = 0
+        whole (and new); returns its encodings, statistics, time, key and attempt. ``after``:
+        the attempts up to it are not to be tried (``exc`` is then None)."""
+        attempt = after
+        duplicates = True  # every candidate so far was whole but taken
         while True:
-            if isinstance(exc, Duplicate):
+            if exc is None:
+                pass
+            elif isinstance(exc, Duplicate):
                 counters["deduplicated"] += 1
-                duplicates += 1
             else:
+                duplicates = False
                 timed_out = isinstance(exc, SampleTimeout)
                 counters["timeouts" if timed_out else "errors"] += 1
                 if self.on_error != "skip":
@@ -202,13 +244,13 @@ class SampleJob:
                 counters["skipped"] += 1
             attempt += 1
             if attempt > MAX_REPLACEMENTS:
-                if duplicates == attempt:  # every candidate was whole, and held already
+                if duplicates:
                     raise GenerationError(
                         split, index, seed,
-                        f"{MAX_REPLACEMENTS} replacement seeds all gave problems that an "
-                        "earlier split already holds (dedup: splits): the task makes too few "
-                        "distinct problems for these split sizes; make fewer samples or a "
-                        "harder level") from None
+                        f"{MAX_REPLACEMENTS} replacement seeds all gave problems already taken "
+                        "(by an earlier split, or under dedup: all a lower index of its own): "
+                        "the task makes too few distinct problems for these split sizes; make "
+                        "fewer samples or a harder level") from None
                 raise GenerationError(
                     split, index, seed,
                     f"{MAX_REPLACEMENTS} replacement seeds failed too; last: {self._cause(exc)}",
@@ -217,7 +259,7 @@ class SampleJob:
             if limit:
                 limit(index, attempt)  # the call _sample makes, for the pool's hang watch
             try:
-                return self._sample(seed, limit, formats, dedup)
+                return (*self._sample(seed, limit, formats, dedup), attempt)
             except (Exception, SampleTimeout) as again:
                 exc = again
 

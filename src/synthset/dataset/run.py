@@ -18,7 +18,7 @@ from pathlib import Path
 
 from synthset import __version__
 from synthset.core.errors import ConfigError, GenerationError, SynthsetError
-from synthset.core.fs import as_path
+from synthset.core.fs import as_path, atomic_write_text
 from synthset.core.seeding import derive_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.dataset import dedup
@@ -109,7 +109,7 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     todo_splits = []
     for split in spec.sizes:
         damage = state.merged_damage(split) if state.is_merged(split) else "not merged"
-        if damage is None and split in collect:  # a later split needs its keys
+        if damage is None and split in avoid.values():  # a later split needs its keys
             damage = dedup.seen_damage(dedup.seen_file(state.root, split))
         if damage is None:
             state.discard_shard_files(split)  # a kill between marker and clean-up
@@ -127,7 +127,15 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     checks = determinism_checks(spec.sizes, opts.verify_determinism)
     job = SampleJob(spec.generator, spec.statistics_calculator, opts.root_seed, opts.formats,
                     str(save_dir), opts.on_error, opts.timeout, checks,
-                    f"{socket.gethostname()}:{os.getpid()}:{time.time()}", avoid, collect)
+                    f"{socket.gethostname()}:{os.getpid()}:{time.time()}", avoid, collect,
+                    read_overrides(state, todo_splits) if opts.dedup == "all" else None)
+    if job.overrides:  # a shard made before its split's overrides last changed is made again
+        stale = [(shard, summary) for shard, summary in done
+                 if summary.get("overrides", {}) != job._overrides(shard)]
+        for shard, _ in stale:
+            state.unmark(shard)
+        done = [d for d in done if d not in stale]
+        todo = sorted(todo + [shard for shard, _ in stale], key=lambda s: -s.size)
     # Under dedup the splits run one after another, in claim order (each needs the keys of
     # those before it); otherwise all at once.
     phases = [[s for s in dedup.claim_order(spec.sizes) if s in todo_splits]] \
@@ -142,19 +150,23 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
             ensure_picklable(job, executor)
         bars = _Progress(spec.sizes, todo_splits) if opts.verbose else None
         tallies = {split: SplitTally() for split in todo_splits}
+        for tally in tallies.values() if opts.dedup == "all" else ():
+            tally.by_shard = {}
         for phase in phases:
             for shard, summary in run_shards([d for d in done if d[0].split in phase],
                                              [t for t in todo if t.split in phase],
                                              job, executor, state):
                 tally = tallies[shard.split]
-                tally.add(summary)
+                tally.add(summary, shard)
                 if bars:
                     bars.update(shard.split, summary["samples"])
                 if tally.shards == len(shards[shard.split]):
                     split = shard.split
+                    if opts.dedup == "all":
+                        settle_duplicates(state, split, shards[split], job, executor, tally)
                     verify_determinism(job, split, checks.get(split, ()), tally)
                     flush_markers()  # the split's markers are written before its shards go
-                    if split in collect:
+                    if split in avoid.values():
                         fold_keys(state, split, shards[split], avoid.get(split))
                     results[split] = merge_split(state, split, shards[split], opts.formats,
                                                  tally)
@@ -173,6 +185,69 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     if opts.verbose:
         print(summary_table(results, save_dir), file=sys.stderr)
     return results
+
+
+def read_overrides(state: RunState, splits) -> dict[str, dict[int, int]]:
+    """``dedup: all``: each split's overrides as a resume finds them (dataset/dedup.py)."""
+    found = {}
+    for split in splits:
+        try:
+            text = dedup.overrides_file(state.root, split).read_text()
+        except FileNotFoundError:
+            continue
+        try:
+            found[split] = {int(i): int(a) for i, a in json.loads(text).items()}
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ShardDamaged(f"{dedup.overrides_file(state.root, split)} is unreadable ({exc}); "
+                               "run with resume: false to start again") from None
+    return found
+
+
+# Rounds of settling one split's inner duplicates before giving up (each round moves every
+# sample still sharing a key with a lower index to its next replacement seed).
+MAX_ROUNDS = 1_000
+
+
+def settle_duplicates(state: RunState, split: str, shards: list[Shard], job: SampleJob,
+                      executor, tally: SplitTally) -> None:
+    """``dedup: all``: until no two samples of ``split`` share a key, move every sample whose
+    key a lower index holds to its next replacement attempt and make its shard again.
+
+    The outcome depends on the keys only (the lowest index keeps a key; the others move on,
+    in rounds), so it is the same for any shard size, n_jobs or executor; the overrides are
+    written before the shards are made again, so a resume goes on from the same round."""
+    import bisect
+
+    from synthset.engine.runner import ShardTask
+
+    files = [state.shard_file(s, "keys") for s in shards]
+    starts = [s.start for s in shards]
+    mine = job.overrides.setdefault(split, {})
+    for _ in range(MAX_ROUNDS):
+        try:
+            again = dedup.later_duplicates(files)
+        except (OSError, ValueError) as exc:
+            _set_aside(state, shards, f"reading the dedup keys of split {split!r}: {exc}")
+        if not again:
+            return
+        for index in again:
+            mine[index] = tally.attempts.get(str(index), 0) + 1
+        path = dedup.overrides_file(state.root, split)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps({str(i): a for i, a in sorted(mine.items())}))
+        redo = sorted({shards[bisect.bisect_right(starts, i) - 1] for i in again},
+                      key=lambda s: -s.size)
+        flush_markers()
+        for shard in redo:
+            tally.remove(shard)
+            state.unmark(shard)
+        for shard, summary in executor.map_unordered(ShardTask(job, str(state.save_dir)),
+                                                     redo):
+            tally.add(summary, shard)
+        flush_markers()
+    raise GenerationError(split, again[0], derive_seed(job.root_seed, split, again[0]),
+                          f"its samples still share keys after {MAX_ROUNDS} rounds of "
+                          "dedup: all; the task makes too few distinct problems")
 
 
 def fold_keys(state: RunState, split: str, shards: list[Shard], before: str | None) -> None:
@@ -217,8 +292,16 @@ class SplitTally:
         self.counters = dict.fromkeys(self.COUNTERS, 0)
         self.spans: dict = {}  # invocation -> (first shard start, last shard end)
         self.checks: dict[str, str] = {}
+        self.attempts: dict[str, int] = {}  # index -> replacement attempt, when not 0
+        # dedup: all — each shard's counters, to take back when it is made again
+        self.by_shard: dict | None = None
 
-    def add(self, summary: dict) -> None:
+    def add(self, summary: dict, shard: Shard | None = None) -> None:
+        self.attempts.update(summary.get("attempts") or {})
+        if self.by_shard is not None and shard is not None:
+            self.by_shard[shard.key] = {k: summary.get(k, 0) for k in
+                                        (*self.COUNTERS, "deduplicated")}
+            self.by_shard[shard.key]["attempts"] = list(summary.get("attempts") or ())
         self.shards += 1
         for counter in self.COUNTERS:
             self.counters[counter] += summary[counter]
@@ -230,6 +313,17 @@ class SplitTally:
         self.spans[attempt] = (min(start, summary["started_at"]),
                                max(end, summary["finished_at"]))
         self.checks.update(summary.get("checks") or {})
+
+    def remove(self, shard: Shard) -> None:
+        """Take back a shard's summary (its shard is made again)."""
+        summary = self.by_shard.pop(shard.key)
+        self.shards -= 1
+        for counter in self.COUNTERS:
+            self.counters[counter] -= summary[counter]
+        if "deduplicated" in summary:
+            self.counters["deduplicated"] -= summary["deduplicated"]
+        for index in summary["attempts"]:
+            self.attempts.pop(index, None)
 
     @property
     def working_time(self) -> float:

@@ -225,18 +225,20 @@ def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None =
               f"made from the seed `{SEED_RULE}` (`synthset.derive_seed(root_seed, split, "
               "index)`, CALT's rule): a 128-bit integer, different for every split and index.",
               ""]
-    if config.get("on_error") == "skip" or config.get("dedup") == "splits":
+    if config.get("on_error") == "skip" or config.get("dedup") in ("splits", "all"):
         why = " or ".join(w for w, on in (
             ("failed (`on_error: skip`)", config.get("on_error") == "skip"),
-            ("whose problem an earlier split holds (`dedup: splits`)",
-             config.get("dedup") == "splits")) if on)
+            ("whose problem was already taken (`dedup`)",
+             config.get("dedup") in ("splits", "all"))) if on)
         lines += [f"A sample that {why} was replaced by one from "
                   "`sha256(f\"{root_seed}_{split}_{index}#retry{attempt}\")` (the same "
                   "128-bit cut), attempts 1, 2, ...; the counts are below.", ""]
-    if config.get("dedup") == "splits":
-        lines += ["With `dedup: splits`, the splits are disjoint by dedup key: they claim keys in "
-                  "the order " + ", ".join(f"`{s}`" for s in claim_order(sizes)) + " (the "
-                  "rejected candidates are `deduplicated` in each split's statistics).", ""]
+    if config.get("dedup") in ("splits", "all"):
+        inner = ", and no two samples of a split share one" if config["dedup"] == "all" else ""
+        lines += [f"With `dedup: {config['dedup']}`, the splits are disjoint by dedup key{inner}: "
+                  "they claim keys in the order " + ", ".join(f"`{s}`" for s in
+                                                             claim_order(sizes)) + " (the "
+                  "candidates passed over are `deduplicated` in each split's statistics).", ""]
     lines += ["## Splits", "", "| split | samples | files | errors | timeouts | skipped |",
               "| --- | ---: | --- | ---: | ---: | ---: |"]
     files = {f["split"]: f["path"] for f in meta.get("configs", [{}])[0].get("data_files", [])}
