@@ -273,3 +273,24 @@ def test_all_resumes_from_its_overrides(tmp_path):
 def test_all_with_too_few_problems_is_one_clear_error(tmp_path):
     with pytest.raises(GenerationError, match="too few distinct problems"):
         make_run(tmp_path, gens.tiny_domain, sizes={"train": 2, "test": 4}, dedup="all")
+
+
+def test_repeats_are_found_the_same_in_memory_and_through_partition_files(tmp_path):
+    import random
+
+    from synthset.dataset import dedup
+
+    rng = random.Random(0)
+    pool = [rng.randbytes(16) for _ in range(300)]
+    files, keys = [], []
+    for n in range(5):  # five shards' key files, with repeats inside and across them
+        block = [rng.choice(pool) for _ in range(400)]
+        keys += block
+        path = tmp_path / f"{n:05d}.keys"
+        path.write_bytes(b"".join(block))
+        files.append(path)
+    expected = [i for i, k in enumerate(keys) if k in set(keys[:i])]
+    assert dedup.later_duplicates(files) == expected
+    work = tmp_path / "parts"
+    assert dedup.later_duplicates(files, work, keys_per_partition=100) == expected
+    assert list(work.iterdir()) == []  # the partition files are removed

@@ -65,21 +65,63 @@ def overrides_file(state_root: Path, split: str) -> Path:
     return Path(state_root) / SEEN_FOLDER / f"{split}.overrides.json"
 
 
-def later_duplicates(key_files: list[Path]) -> list[int]:
+def later_duplicates(key_files: list[Path], work: Path | None = None,
+                     keys_per_partition: int | None = None) -> list[int]:
     """The indices (in the concatenation of ``key_files``, index order) whose key a lower
-    index holds: each key stays with the lowest index that has it."""
+    index holds: each key stays with the lowest index that has it.
+
+    Memory is bounded like ``synthset check``'s counting: past ``keys_per_partition`` keys the
+    (key, index) records are first spread by the keys' top bits over partition files in
+    ``work``, then each partition is grouped on its own."""
     import numpy as np
 
-    raw = np.concatenate([np.fromfile(p, dtype=np.uint8) for p in key_files]) \
-        if key_files else np.zeros(0, dtype=np.uint8)
-    if raw.size % KEY_BYTES:
+    from synthset.quality.keys import KEYS_PER_PARTITION, partition_bits
+
+    total = sum(os.path.getsize(p) for p in key_files)
+    if total % KEY_BYTES:
         raise ValueError(f"a key file's size is not a multiple of {KEY_BYTES} bytes")
-    words = raw.view(">u8").reshape(-1, 2)
-    order = np.lexsort((np.arange(len(words)), words[:, 1], words[:, 0]))
-    hi, lo = words[order, 0], words[order, 1]
-    again = np.zeros(len(order), dtype=bool)
-    again[1:] = (hi[1:] == hi[:-1]) & (lo[1:] == lo[:-1])
-    return sorted(int(i) for i in order[again])
+    bits = partition_bits(total // KEY_BYTES, keys_per_partition or KEYS_PER_PARTITION)
+    record = np.dtype([("hi", ">u8"), ("lo", ">u8"), ("index", "<u8")])
+
+    def records(path: Path, first: int):
+        words = np.fromfile(path, dtype=">u8").reshape(-1, 2)
+        out = np.empty(len(words), dtype=record)
+        out["hi"], out["lo"] = words[:, 0], words[:, 1]
+        out["index"] = np.arange(first, first + len(words), dtype=np.uint64)
+        return out
+
+    def repeats(recs) -> list[int]:
+        order = np.lexsort((recs["index"], recs["lo"], recs["hi"]))
+        recs = recs[order]
+        again = np.zeros(len(recs), dtype=bool)
+        again[1:] = (recs["hi"][1:] == recs["hi"][:-1]) & (recs["lo"][1:] == recs["lo"][:-1])
+        return [int(i) for i in recs["index"][again]]
+
+    firsts = np.cumsum([0] + [os.path.getsize(p) // KEY_BYTES for p in key_files])
+    if bits == 0:
+        blocks = [records(p, int(f)) for p, f in zip(key_files, firsts)]
+        return sorted(repeats(np.concatenate(blocks))) if blocks else []
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    parts = [work / f"{p:05d}.rec" for p in range(1 << bits)]
+    for part in parts:
+        part.write_bytes(b"")
+    shift = np.uint64(64 - bits)
+    for path, first in zip(key_files, firsts):  # one shard's keys at a time
+        recs = records(path, int(first))
+        which = (recs["hi"].astype(np.uint64) >> shift).astype(np.int64)
+        order = np.argsort(which, kind="stable")
+        recs, which = recs[order], which[order]
+        bounds = np.searchsorted(which, np.arange((1 << bits) + 1))
+        for p in range(1 << bits):
+            if bounds[p] < bounds[p + 1]:
+                with open(parts[p], "ab") as f:
+                    recs[bounds[p]:bounds[p + 1]].tofile(f)
+    found = []
+    for part in parts:  # one partition in memory at a time
+        found += repeats(np.fromfile(part, dtype=record))
+        part.unlink()
+    return sorted(found)
 
 
 def fold(previous: Path | None, key_files: list[Path], out: Path) -> int:

@@ -225,7 +225,7 @@ def settle_duplicates(state: RunState, split: str, shards: list[Shard], job: Sam
     mine = job.overrides.setdefault(split, {})
     for _ in range(MAX_ROUNDS):
         try:
-            again = dedup.later_duplicates(files)
+            again = dedup.later_duplicates(files, state.root / "dedup" / f".{split}.parts")
         except (OSError, ValueError) as exc:
             _set_aside(state, shards, f"reading the dedup keys of split {split!r}: {exc}")
         if not again:
