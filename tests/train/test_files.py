@@ -58,3 +58,9 @@ def test_train_cli_on_a_folder_and_its_errors(tmp_path, capsys):
     assert "score:" in capsys.readouterr().out
     assert main(["train", f"data={tmp_path / 'nowhere'}", "device=cpu"]) == 2
     assert "not a data folder" in capsys.readouterr().err
+    # A stream's options are refused with a folder, not ignored.
+    assert main(["train", f"data={tmp_path / 'd'}", f"output_dir={tmp_path / 'o'}",
+                 "eval.every=2", "device=cpu"]) == 2
+    assert "output_dir, eval.every: only for training on a task's stream" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

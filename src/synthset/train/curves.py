@@ -128,6 +128,31 @@ def plot(rows: list[dict], path: Path, chance: float | None = None) -> None:
     plt.close(fig)
 
 
+def write_score_curve(run_dir: Path, points: list[dict], title: str) -> None:
+    """``curve.csv`` (``step, examples_seen, exact_match``) and ``curve.png`` of a
+    ``synthset train`` run evaluated along the way."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with open(run_dir / "curve.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["step", "examples_seen", "exact_match"])
+        w.writeheader()
+        w.writerows(points)
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    ax.plot([p["examples_seen"] for p in points], [p["exact_match"] for p in points],
+            marker="o", ms=3)
+    ax.set_xlabel("training examples seen")
+    ax.set_ylabel("exact match (score_answer)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(run_dir / "curve.png")
+    plt.close(fig)
+
+
 def _wandb(cfg, run_dir: Path):
     if not cfg.logging.wandb.enabled:
         return None

@@ -26,6 +26,7 @@ class Result:
     metric: dict = field(default_factory=dict)
     tokens_per_second: float = 0.0  # tokens of the rows trained on (padding excluded)
     levels: list[int] = field(default_factory=list)  # a curriculum's level after each step
+    curve: list[dict] = field(default_factory=list)  # {step, examples_seen, score, ...}
     parameters: int = 0
     steps: int = 0
 
@@ -38,8 +39,9 @@ def resolve_device(device: str) -> str:
 
 
 def rows_of(task, seed: int, count: int | None = None, start: int = 0, step: int = 1,
-            schedule=None):
-    """The rows a model trains on; with a curriculum ``schedule``, example i at its level."""
+            schedule=None, exclude: set | None = None):
+    """The rows a model trains on; with a curriculum ``schedule``, example i at its level.
+    ``exclude``: ``dedup_key``s of examples to skip (the evaluation set, held out)."""
     if schedule is None:
         records = task.iter_examples(seed, count, start=start, step=step)
     else:
@@ -47,8 +49,23 @@ def rows_of(task, seed: int, count: int | None = None, start: int = 0, step: int
 
         records = (_as_example(task, r)
                    for r in scheduled_records(task, seed, schedule, count, start, step))
+    skipped = 0  # in a row: a task whose every problem is in the evaluation set never ends
     for row in records:
+        if exclude and task.dedup_key(row) in exclude:
+            skipped += 1
+            if skipped >= 10_000:
+                raise ConfigError(f"eval.held_out: 10,000 training examples of {task.name} "
+                                  "in a row are evaluation problems (the task has too few "
+                                  "distinct problems); lower eval.examples or raise the level")
+            continue
+        skipped = 0
         yield model_row(task, row)
+
+
+def held_out_keys(task, examples: int, seed: int = E.EVAL_SEED) -> set:
+    """The ``dedup_key``s of the evaluation examples ``evaluate`` scores."""
+    eval_task = task.evaluation_task()
+    return {eval_task.dedup_key(ex) for ex in eval_task.take(seed, examples)}
 
 
 def _as_example(task, record):
@@ -113,12 +130,18 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
           batch_size: int = 16, lr: float = 1e-3, warmup: int = 20, seed: int = 0,
           device: str = "auto", weight_decay: float = 0.01, log_every: int = 50,
           eval_examples: int = 64, bucket: int = 1, curriculum=None,
-          on_step=None, log=print) -> tuple[object, Result]:
+          on_step=None, log=print, eval_every: int | None = None, on_eval=None,
+          held_out: bool = False) -> tuple[object, Result]:
     """Train a fresh model on ``task``; ``on_step(step, model, examples_seen)`` is called after
     every step (the hop-curve evaluator hooks in here). ``bucket`` > 1 batches rows of similar
     length together (see ``batches``). ``curriculum`` (a schedule or its string form, see
     ``synthset.tasks.curriculum``) draws example i at the schedule's level; an adaptive one is
-    told each batch's teacher-forced accuracy on its trained tokens."""
+    told each batch's teacher-forced accuracy on its trained tokens.
+
+    ``eval_every`` > 0 scores the model on the ``eval_examples`` evaluation examples every
+    that many steps and after the last one (``on_eval(step, examples_seen, metric)`` each
+    time; ``Result.curve`` keeps them). ``held_out`` drops the evaluation problems (equal
+    ``dedup_key``) from the training stream."""
     from synthset.tasks.curriculum import parse
 
     torch = require("torch", "train", "synthset train")
@@ -136,7 +159,9 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(
             math.pi * min(s, steps) / max(steps, 1))) if steps > 1 else 1.0)
-    stream = batches(rows_of(task, seed, schedule=schedule), batch_size, bucket, seed)
+    exclude = held_out_keys(task, eval_examples) if held_out else None
+    stream = batches(rows_of(task, seed, schedule=schedule, exclude=exclude), batch_size,
+                     bucket, seed)
     result = Result(parameters=sum(p.numel() for p in model.parameters()))
     tokens, started = 0, time.perf_counter()
     model.train()
@@ -167,8 +192,24 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
             model.train(False)  # evaluation mode
             on_step(step, model, step * batch_size)
             model.train()
+        if eval_every and (step % eval_every == 0 or step == steps):
+            model.train(False)  # evaluation mode
+            paused = time.perf_counter()
+            metric = evaluate(task, model, device, eval_examples)
+            started += time.perf_counter() - paused  # tokens/s counts training time only
+            result.curve.append({"step": step, "examples_seen": step * batch_size, **metric})
+            if log:
+                log(f"eval step {step}: score {metric['score']:.4f} "
+                    f"({eval_examples} examples)")
+            if on_eval is not None:
+                on_eval(step, step * batch_size, metric)
+            model.train()
     result.tokens_per_second = tokens / (time.perf_counter() - started)
     result.steps = steps
     model.train(False)  # evaluation mode
-    result.metric = evaluate(task, model, device, eval_examples)
+    if result.curve and result.curve[-1]["step"] == steps:
+        result.metric = {k: v for k, v in result.curve[-1].items()
+                         if k not in ("step", "examples_seen")}
+    else:
+        result.metric = evaluate(task, model, device, eval_examples)
     return model, result
