@@ -170,12 +170,16 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                         fold_keys(state, split, shards[split], avoid.get(split))
                     results[split] = merge_split(state, split, shards[split], opts.formats,
                                                  tally)
+        failed = False
+    except BaseException:
+        failed = True  # its own error says what to do: a lost marker adds nothing to it
+        raise
     finally:
         executor.close()
         if bars:
             bars.close()
         error = flush_markers()
-        if error is not None:
+        if error is not None and not failed:
             print(f"synthset: a finished shard could not be marked done ({error}); a resume "
                   "makes it again", file=sys.stderr)
     results = {split: results[split] for split in spec.sizes}
