@@ -218,6 +218,12 @@ def test_rewards_judge_completions_like_score_answer():
     assert wrong == [0.0] * 30
     with pytest.raises(synthset.ConfigError, match="no 'example' column"):
         reward(prompts=ds["prompt"], completions=ds["answer"])
+    # GRPO's groups: one example, many completions (the example is read once a call).
+    group = [ds["example"][0]] * 4
+    answers = [ds["answer"][0], ds["answer"][1], ds["answer"][0], ""]
+    assert reward(completions=answers, example=group) == \
+        [reward(completions=[a], example=[ds["example"][0]])[0] for a in answers]
+    assert reward(completions=answers[:2], example=[{"not": "ours"}, None]) == [0.0, 0.0]
 
 
 def test_reward_of_a_run_with_a_user_check_and_a_time_limit(tmp_path):

@@ -68,24 +68,24 @@ def reward_function(task_or_run, timeout: float | None = 5.0, **config) -> Calla
         raise ConfigError(f"timeout must be a positive number of seconds or None, "
                           f"got {timeout!r}")
 
-    def score(text: str, record_json: str) -> float:
+    def example_of(record_json: str):
         try:
-            example = task.example_of(record_from_json(record_json))
+            return task.example_of(record_from_json(record_json))
         except Exception:  # a column that is not one of ours: nothing to judge against
-            return 0.0
-        if timeout is None:
-            return task.score_answer(text, example)
-        from synthset.engine.timeout import SampleTimeout, TimeLimit
+            return None
 
-        limit = TimeLimit(timeout)
-        limit.install()
+    def score(text: str, example, limit) -> float:
+        if example is None:
+            return 0.0
+        if limit is None:
+            return task.score_answer(text, example)
+        from synthset.engine.timeout import SampleTimeout
+
         try:
             with limit:
                 return task.score_answer(text, example)
         except SampleTimeout:
             return 0.0
-        finally:
-            limit.uninstall()
 
     def reward(prompts=None, completions=None, example=None, **columns) -> list[float]:
         if completions is None:
@@ -96,7 +96,23 @@ def reward_function(task_or_run, timeout: float | None = 5.0, **config) -> Calla
                               "`synthset export hf --prompts`")
         if len(example) != len(completions):
             raise ConfigError(f"{len(completions)} completions but {len(example)} examples")
-        return [score(completion_text(c), e) for c, e in zip(completions, example)]
+        # A group of completions shares its example: each distinct one is read once a call.
+        try:
+            read = {e: example_of(e) for e in dict.fromkeys(example)}.__getitem__
+        except TypeError:  # values that cannot be keys are not ours either: each scores 0.0
+            read = example_of
+        limit = None
+        if timeout is not None:
+            from synthset.engine.timeout import TimeLimit
+
+            limit = TimeLimit(timeout)
+            limit.install()  # once a call; armed around each completion's check
+        try:
+            return [score(completion_text(c), read(e), limit)
+                    for c, e in zip(completions, example)]
+        finally:
+            if limit is not None:
+                limit.uninstall()
 
     reward.__name__ = f"synthset_{task.name}"  # TRL logs each reward under its function name
     reward.__doc__ = f"score_answer of task {task.name!r}, in [0, 1]"
