@@ -126,7 +126,7 @@ class SampleJob:
             keyer, held = dedup
             keys = bytearray()
         attempts: dict[str, int] = {}
-        moved = {int(i): a for i, a in self._overrides(shard).items()}
+        moved = (self.overrides or {}).get(shard.split)  # index -> first attempt
         limit = TimeLimit(self.timeout) if self.timeout else None
         clock = time.perf_counter
         started_at = time.time()
@@ -142,41 +142,37 @@ class SampleJob:
                         shard.split, index, seed, None, counters, limit, formats, dedup,
                         after=moved[index] - 1)
                     attempts[str(index)] = attempt
-                    self._keep(stats, sample_stats, shard.split, index, seed, runtime, took)
-                    keys += key
-                    for add, item in zip(adds, encoded):
-                        add(item)
-                    continue
-                # A sample is made whole or not at all: the call, its statistics and its
-                # encoding in every format. Whatever fails in any of them (an exception, a
-                # timeout, a value no format can hold) is a sample error for on_error.
-                try:
-                    t0 = clock()
-                    if limit:
-                        with limit(index):  # names the call for the pool's hang watch
+                else:
+                    # A sample is made whole or not at all: the call, its statistics and its
+                    # encoding in every format. Whatever fails in any of them (an exception, a
+                    # timeout, a value no format can hold) is a sample error for on_error.
+                    try:
+                        t0 = clock()
+                        if limit:
+                            with limit(index):  # names the call for the pool's hang watch
+                                out = gen(seed)
+                        else:
                             out = gen(seed)
-                    else:
-                        out = gen(seed)
-                    took = clock() - t0
-                    if type(out) is dict:  # a task row
-                        sample_stats = calc(out) if calc is not None else None
-                        encoded = [encode(out) for encode in row_encoders]
-                    else:  # a (problem, answer) pair
-                        problem, answer = out
-                        sample_stats = calc(problem, answer) if calc is not None else None
-                        problem = to_strings(problem)
-                        answer = to_strings(answer)
-                        encoded = [encode(problem, answer) for encode in pair_encoders]
+                        took = clock() - t0
+                        if type(out) is dict:  # a task row
+                            sample_stats = calc(out) if calc is not None else None
+                            encoded = [encode(out) for encode in row_encoders]
+                        else:  # a (problem, answer) pair
+                            problem, answer = out
+                            sample_stats = calc(problem, answer) if calc is not None else None
+                            problem = to_strings(problem)
+                            answer = to_strings(answer)
+                            encoded = [encode(problem, answer) for encode in pair_encoders]
+                            if dedup:
+                                out = (problem, answer)
                         if dedup:
-                            out = (problem, answer)
-                    if dedup:
-                        key = keyer(out)
-                        if held is not None and held(key):
-                            raise Duplicate
-                except (Exception, SampleTimeout) as exc:
-                    encoded, sample_stats, took, key, attempt = self._replace(
-                        shard.split, index, seed, exc, counters, limit, formats, dedup)
-                    attempts[str(index)] = attempt
+                            key = keyer(out)
+                            if held is not None and held(key):
+                                raise Duplicate
+                    except (Exception, SampleTimeout) as exc:
+                        encoded, sample_stats, took, key, attempt = self._replace(
+                            shard.split, index, seed, exc, counters, limit, formats, dedup)
+                        attempts[str(index)] = attempt
                 if dedup:
                     keys += key
                 runtime(took)
@@ -193,15 +189,6 @@ class SampleJob:
                 limit.uninstall()
         return (formats, items, stats, counters, started_at, clock() - started,
                 bytes(keys) if dedup else None, attempts)
-
-    @staticmethod
-    def _keep(stats, sample_stats, split, index, seed, runtime, took) -> None:
-        runtime(took)
-        if sample_stats is not None:
-            try:
-                stats.update_sample(sample_stats)
-            except TypeError as exc:
-                raise GenerationError(split, index, seed, _describe(exc)) from None
 
     def _overrides(self, shard: Shard) -> dict[str, int]:
         """The overrides of ``shard``'s indices, by index as a string (JSON's keys)."""

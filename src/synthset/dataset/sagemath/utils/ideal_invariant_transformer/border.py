@@ -10,14 +10,13 @@ holds G). The ideal is kept exactly when A's entries are constants (``max_degree
 transform's; the entries come from synthset's port of the sampler, from Sage's random state.
 """
 
-from synthset.algebra.sage_sampler import sage_names
 from synthset.dataset.sagemath.utils.ideal_invariant_transformer.groebner import (
     _entry_sampler,
-    _max_coefficient,
+    _Transformer,
 )
 
 
-class BorderIdealTransformer:
+class BorderIdealTransformer(_Transformer):
     """``transform(G)``: a generating set ``A * G`` of (generically) the ideal of G (calt-x
     1.5.0's, draw for draw; seed Sage with ``set_random_seed``).
 
@@ -42,21 +41,11 @@ class BorderIdealTransformer:
                                       num_bound, degree_sampling, term_sampling,
                                       strictly_conditioned)
 
-    def transform(self, G: list) -> list:
-        """A generating set of the ideal of ``G`` (a list of ring elements)."""
-        S = sage_names()["sage"]
-        n = len(G)
-        column = S.matrix(self.ring, n, 1, list(G))
-        finite = self.ring.base_ring().is_finite()
-        F = None
-        for _ in range(self.max_iter):
-            m = S.randint(0, max(0, self.max_size - n)) + n + 1
-            if self.identity_block:
-                rows = self._sampler.sample(1, size=(m - n, n), density=self.density)[0]
-                A = S.identity_matrix(self.ring, n).stack(rows)
-            else:
-                A = self._sampler.sample(1, size=(m, n), density=self.density)[0]
-            F = A * column
-            if finite or _max_coefficient(F) <= self.coeff_bound:
-                break
-        return F.list()
+    def _generators(self, S, n: int, column):
+        m = S.randint(0, max(0, self.max_size - n)) + n + 1
+        if self.identity_block:
+            rows = self._sampler.sample(1, size=(m - n, n), density=self.density)[0]
+            A = S.identity_matrix(self.ring, n).stack(rows)
+        else:
+            A = self._sampler.sample(1, size=(m, n), density=self.density)[0]
+        return A * column

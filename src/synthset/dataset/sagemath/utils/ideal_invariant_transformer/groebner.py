@@ -46,7 +46,26 @@ def _unimodular(sampler, rows: int, cols: int, density: float):
     return M
 
 
-class GroebnerIdealTransformer:
+class _Transformer:
+    """What both transforms share: draw generators F of the ideal of G until their
+    coefficients are within ``coeff_bound`` (always, over a finite field), at most
+    ``max_iter`` times; ``_generators`` draws one F (each transform's own draws)."""
+
+    def transform(self, G: list) -> list:
+        """A generating set of the ideal of ``G`` (a list of ring elements)."""
+        S = sage_names()["sage"]
+        n = len(G)
+        column = S.matrix(self.ring, n, 1, list(G))
+        finite = self.ring.base_ring().is_finite()
+        F = None
+        for _ in range(self.max_iter):
+            F = self._generators(S, n, column)
+            if finite or _max_coefficient(F) <= self.coeff_bound:
+                break
+        return F.list()
+
+
+class GroebnerIdealTransformer(_Transformer):
     """``transform(G)``: a generating set ``U * P * A * G`` of the ideal of G (calt-x 1.5.0's,
     draw for draw; seed Sage with ``set_random_seed``).
 
@@ -71,18 +90,8 @@ class GroebnerIdealTransformer:
                                       num_bound, degree_sampling, term_sampling,
                                       strictly_conditioned)
 
-    def transform(self, G: list) -> list:
-        """A generating set of the ideal of ``G`` (a list of ring elements)."""
-        S = sage_names()["sage"]
-        n = len(G)
-        column = S.matrix(self.ring, n, 1, list(G))
-        finite = self.ring.base_ring().is_finite()
-        F = None
-        for _ in range(self.max_iter):
-            m = S.randint(0, self.max_size - n) + n
-            A = _unimodular(self._sampler, m, n, self.density)
-            U = _unimodular(self._sampler, m, m, self.density)
-            F = U * random_permutation_matrix(m) * A * column
-            if finite or _max_coefficient(F) <= self.coeff_bound:
-                break
-        return F.list()
+    def _generators(self, S, n: int, column):
+        m = S.randint(0, self.max_size - n) + n
+        A = _unimodular(self._sampler, m, n, self.density)
+        U = _unimodular(self._sampler, m, m, self.density)
+        return U * random_permutation_matrix(m) * A * column
