@@ -5,7 +5,7 @@ import pytest
 import synthset
 import synthset.tasks as T
 from synthset import ConfigError
-from synthset.tasks.curriculum import Adaptive, Fixed, Linear, Step, parse, task_at
+from synthset.tasks.curriculum import Adaptive, Fixed, Linear, Step, bind, parse, task_at
 
 
 def test_schedules_give_the_documented_levels():
@@ -64,3 +64,43 @@ def test_adaptive_in_several_workers_is_refused():
     loader = torch.utils.data.DataLoader(stream, num_workers=2, batch_size=None)
     with pytest.raises(Exception, match="adaptive curriculum follows one trainer"):
         list(loader)
+
+
+def test_a_field_schedule_moves_one_field_and_keeps_the_others():
+    torch = pytest.importorskip("torch")  # noqa: F841 (the stream is a torch IterableDataset)
+    task = synthset.get_task("depo", N=16, K=4, V=20, min_len=1, max_len=1, num_queries=16)
+    schedule = parse("K:step:1,2,4:30")
+    assert repr(schedule) == "Step([1, 2, 4], every=30, field='K')"
+    rows = list(task.iterable(seed=3, num_examples=90, level=schedule))
+    for i, row in enumerate(rows):
+        k = [1, 2, 4][i // 30]
+        want = synthset.get_task("depo", N=16, K=k, V=20, min_len=1, max_len=1,
+                                 num_queries=16).record(3, i)
+        assert row == want
+        assert max(row["meta"]["k"]) <= k
+    assert max(max(r["meta"]["k"]) for r in rows[60:]) == 4
+    moved = task_at(task, 2, "K")
+    assert (moved.config.K, moved.config.N, moved.config.V) == (2, 16, 20)
+
+
+def test_an_adaptive_field_schedule_rises_to_the_tasks_own_value():
+    task = synthset.get_task("depo", N=16, K=3, V=20, min_len=1, max_len=1)
+    a = bind(parse("K:adaptive:1:0.8"), task)
+    for i in range(1, 6):
+        a.report(0.9, index=100 * i)
+    assert a.highest() == 3 and [a.level(i) for i in (0, 100, 200, 10**6)] == [1, 2, 3, 3]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("K:step:1,5:10", "curriculum Step([1, 5], every=10, field='K') reaches K=5, above the "
+                      "task's own K=4 (the value it rises to)"),
+    ("Q:fixed:1", "curriculum field 'Q': depo has no integer field of that name (integer "
+                  "fields: K, N, V, max_len, min_len, num_queries)"),
+    ("K:fixed:0", "fixed K must be a positive integer, got 0"),
+    ("K:bogus:1", "is not one of fixed:L"),
+])
+def test_bad_field_schedules_are_one_line_errors(spec, message):
+    task = synthset.get_task("depo", N=16, K=4, V=20, min_len=1, max_len=1)
+    with pytest.raises(ConfigError) as err:
+        bind(parse(spec), task)
+    assert message in str(err.value) and "\n" not in str(err.value)

@@ -127,11 +127,37 @@ def test_curves_write_csv_and_png(tmp_path, capsys):
     assert (run / "config.yaml").exists()
 
 
+def test_curves_follow_a_k_curriculum_beside_a_baseline(tmp_path, capsys):
+    """A field curriculum moves Depo's K during `synthset curves`; an earlier run's
+    curves.csv is drawn beside the new curves."""
+    from synthset.train.curves import read_curves
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    common = ["curves", "+preset=cpu_demo", "train.max_steps=4", "train.eval_every=2",
+              "eval.num_examples=4", "train.batch_size=4", "model.n_layer=1",
+              "model.n_embd=32", "device=cpu"]
+    assert main([*common, f"output_dir={first}"]) == 0
+    before = next(first.iterdir()) / "curves.csv"
+    assert main([*common, "train.curriculum=K:step:1,3:8", f"baseline={before}",
+                 f"output_dir={second}"]) == 0
+    out = capsys.readouterr().out
+    assert " K 1" in out and " K 3" in out  # the log names the field and its value
+    run = next(second.iterdir())
+    assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [r["hop"] for r in read_curves(run / "curves.csv")] == [1, 2, 3, 4] * 2
+    assert read_curves(before)[0] == {"step": 2, "examples_seen": 8, "hop": 1,
+                                      "accuracy": read_curves(before)[0]["accuracy"]}
+
+
 @pytest.mark.parametrize("override, message", [
     ("eval.hops=[1,9]", "eval.hops [9] are outside 1..K=4"),
     ("model=from_pretrained", "is not a local folder"),
     ("model.n_head=3", "must be a multiple of n_head"),
-    ("+preset=gpu_demo", "preset must be one of 'cpu_demo'"),
+    ("+preset=gpu_demo", "preset must be one of 'cpu_curriculum', 'cpu_demo'"),
+    ("baseline=no/such/curves.csv", "baseline=no/such/curves.csv: cannot read it (No such "
+                                    "file or directory)"),
+    ("baseline=pyproject.toml", "baseline=pyproject.toml: not a curves.csv"),
+    ("train.curriculum=K:step:1,5:10", "reaches K=5, above the task's own K=4"),
 ])
 def test_curve_config_errors(tmp_path, capsys, override, message):
     assert main(["curves", "+preset=cpu_demo", override, f"output_dir={tmp_path}"]) == 2
@@ -257,6 +283,21 @@ def test_curricula_move_the_level_during_training():
     _, res = train(task, TINY, steps=5, batch_size=4, eval_examples=2, log=None, device="cpu",
                    curriculum="adaptive:1:0.001")  # any accuracy above 0 raises the level
     assert res.levels == sorted(res.levels) and res.levels[-1] > 1
+
+
+def test_a_field_curriculum_moves_one_field_during_training():
+    task = T.get("depo", N=8, K=3, V=10, min_len=1, max_len=1)
+    lines = []
+    model, res = train(task, TINY, steps=6, batch_size=4, eval_examples=2, log=lines.append,
+                       log_every=2, device="cpu", curriculum="K:step:1,2,3:8")
+    assert res.levels == [1, 2, 2, 3, 3, 3]  # K of the next example after each step
+    assert "K 2" in lines[1] and "K 3" in lines[-1]
+    assert model.config.vocab_size == len(task.vocab)  # the model reads <query_3>
+    _, res = train(T.get("gf17_addition", max_length=5), TINY, steps=8, batch_size=4,
+                   eval_examples=2, log=None, device="cpu",
+                   curriculum="max_length:adaptive:2:0.001")
+    # any accuracy above 0 raises it, up to the task's own max_length and no further
+    assert res.levels == sorted(res.levels) and res.levels[-2:] == [5, 5]
 
 
 def test_a_curriculum_over_vocabularies_that_disagree_is_refused():

@@ -101,6 +101,7 @@ def test_train_writes_a_curve_with_a_preset(tmp_path, capsys):
                  "threads=1", f"output_dir={tmp_path}", "device=cpu"]) == 0
     out = capsys.readouterr().out
     assert "gf17_addition:" in out and "run folder:" in out
+    assert "loss" in out and " max_length 2" in out  # the preset's curriculum starts at 2
     run = next(tmp_path.iterdir())
     rows = list(csv.DictReader(open(run / "curve.csv")))
     assert list(rows[0]) == ["step", "examples_seen", "exact_match"]

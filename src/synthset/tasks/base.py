@@ -157,10 +157,11 @@ class TokenTask(Task):
         rank-aware); with ``context_length``, rows packed into windows of that many tokens;
         with ``level`` (a ``synthset.tasks.curriculum`` schedule or its string form), example
         i drawn at the schedule's level for i (``stream.report(accuracy)`` for adaptive)."""
-        from synthset.tasks.curriculum import parse
+        from synthset.tasks.curriculum import bind, parse
         from synthset.tasks.stream import TaskStream
 
-        return TaskStream(self, seed, num_examples, context_length, schedule=parse(level))
+        return TaskStream(self, seed, num_examples, context_length,
+                          schedule=bind(parse(level), self))
 
     def pack(self, examples, context_length: int) -> Iterator[dict]:
         """Pack rows into windows of ``context_length`` tokens, left-aligned, every window

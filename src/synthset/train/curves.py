@@ -1,7 +1,8 @@
 """Depo hop-learning curves: train once, evaluate fixed-hop Depo streams along the way.
 
 Writes ``curves.csv`` (``step, examples_seen, hop, accuracy``), ``curves.png`` (one line per
-hop) and the composed ``config.yaml`` into a timestamped run folder under ``output_dir``.
+hop; with ``baseline``, an earlier run's ``curves.csv`` drawn dashed beside it) and the
+composed ``config.yaml`` into a timestamped run folder under ``output_dir``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def run_curves(cfg, log=print) -> Path:
     bad = [h for h in hops if h > base.config.K or h < 1]
     if bad:
         raise ConfigError(f"eval.hops {bad} are outside 1..K={base.config.K} (dataset.K)")
+    baseline = read_curves(cfg.get("baseline"))
     device = resolve_device(str(cfg.device))
     run_dir = Path(str(cfg.output_dir)) / time.strftime("%Y-%m-%d_%H-%M-%S")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -78,7 +80,7 @@ def run_curves(cfg, log=print) -> Path:
         log(f"eval step {step}: " + "  ".join(f"k={k}: {a:.3f}" for k, a in acc.items()))
         if wandb_run is not None:
             wandb_run.log({f"accuracy/k={k}": a for k, a in acc.items()}, step=step)
-        _write(run_dir, rows, chance)
+        _write(run_dir, rows, chance, baseline)
 
     model_cfg = ModelConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
     _, result = train(base, model_cfg, steps=n["train.max_steps"],
@@ -97,24 +99,60 @@ def run_curves(cfg, log=print) -> Path:
     return run_dir
 
 
-def _write(run_dir: Path, rows: list[dict], chance: float | None = None) -> None:
+CURVE_FIELDS = ["step", "examples_seen", "hop", "accuracy"]
+
+
+def read_curves(path) -> list[dict] | None:
+    """The rows of a ``curves.csv`` (``baseline=PATH``), or None for no path."""
+    if path is None or str(path).strip().lower() in ("", "null", "none"):
+        return None
+    try:
+        with open(str(path), newline="") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames != CURVE_FIELDS:
+                raise ConfigError(f"baseline={path}: not a curves.csv (its header is "
+                                  f"{reader.fieldnames}, expected {','.join(CURVE_FIELDS)})")
+            rows = []
+            for line, r in enumerate(reader, start=2):
+                try:
+                    rows.append({"step": int(r["step"]), "examples_seen": int(r["examples_seen"]),
+                                 "hop": int(r["hop"]), "accuracy": float(r["accuracy"])})
+                except (TypeError, ValueError):
+                    raise ConfigError(f"baseline={path}: line {line} is not step, "
+                                      "examples_seen, hop (integers) and accuracy (a number)") \
+                        from None
+    except OSError as e:
+        raise ConfigError(f"baseline={path}: cannot read it ({e.strerror}); give the "
+                          "curves.csv of an earlier run") from None
+    return rows
+
+
+def _write(run_dir: Path, rows: list[dict], chance: float | None = None,
+           baseline: list[dict] | None = None) -> None:
     with open(run_dir / "curves.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["step", "examples_seen", "hop", "accuracy"])
+        w = csv.DictWriter(f, fieldnames=CURVE_FIELDS)
         w.writeheader()
         w.writerows(rows)
-    plot(rows, run_dir / "curves.png", chance)
+    plot(rows, run_dir / "curves.png", chance, baseline)
 
 
-def plot(rows: list[dict], path: Path, chance: float | None = None) -> None:
+def plot(rows: list[dict], path: Path, chance: float | None = None,
+         baseline: list[dict] | None = None) -> None:
+    """One line per hop; ``baseline`` rows (another run's) dashed in the same colour."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    for k in sorted({r["hop"] for r in rows}):
+    for i, k in enumerate(sorted({r["hop"] for r in rows})):
         pts = [(r["examples_seen"], r["accuracy"]) for r in rows if r["hop"] == k]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3, label=f"k={k}")
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3, label=f"k={k}",
+                color=f"C{i}")
+        old = [(r["examples_seen"], r["accuracy"]) for r in baseline or () if r["hop"] == k]
+        if old:
+            ax.plot([p[0] for p in old], [p[1] for p in old], ls="--", lw=1, color=f"C{i}",
+                    alpha=0.7, label=f"k={k} (baseline)")
     if chance is not None:
         ax.axhline(chance, color="gray", ls="--", lw=1, label="chance (1/N)")
     ax.set_xlabel("training examples seen")
@@ -122,7 +160,7 @@ def plot(rows: list[dict], path: Path, chance: float | None = None) -> None:
     ax.set_ylim(0, 1.02)
     ax.set_title("Depo hop-learning curves")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=7 if baseline else None, ncol=2 if baseline else 1)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

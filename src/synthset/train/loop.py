@@ -25,7 +25,8 @@ class Result:
     losses: list[float] = field(default_factory=list)
     metric: dict = field(default_factory=dict)
     tokens_per_second: float = 0.0  # tokens of the rows trained on (padding excluded)
-    levels: list[int] = field(default_factory=list)  # a curriculum's level after each step
+    levels: list[int] = field(default_factory=list)  # a curriculum's level (or field value)
+    # after each step
     curve: list[dict] = field(default_factory=list)  # {step, examples_seen, score, ...}
     parameters: int = 0
     steps: int = 0
@@ -74,20 +75,22 @@ def _as_example(task, record):
 
 
 def curriculum_vocab(task, schedule):
-    """The task at the schedule's highest level, after checking that every level up to it
-    spells tokens with the same ids (its vocabulary a prefix of the highest one): one model
-    reads them all."""
+    """The task at the schedule's highest level (for a field schedule, the task itself: its
+    own value is the highest), after checking that every level up to it spells tokens with the
+    same ids (its vocabulary a prefix of the highest one's): one model reads them all."""
     from synthset.tasks.curriculum import task_at
 
-    top = task_at(task, schedule.highest())
+    top = task if schedule.field else task_at(task, schedule.highest())
     names = getattr(getattr(top, "vocab", None), "itos", None)
     for level in range(1, schedule.highest() + 1):
-        mine = getattr(getattr(task_at(task, level), "vocab", None), "itos", None)
+        mine = getattr(getattr(task_at(task, level, schedule.field), "vocab", None), "itos",
+                       None)
         if names is not None and mine != names[:len(mine)]:
-            raise ConfigError(f"train.curriculum: {task.name} at level {level} numbers its "
-                              f"tokens differently from level {schedule.highest()} (a level "
-                              "changes its vocabulary); fix the field that sets it, or train "
-                              "without a curriculum")
+            raise ConfigError(f"train.curriculum: {task.name} at {schedule.what()} {level} "
+                              "numbers its tokens differently from "
+                              f"{'the task' if schedule.field else f'level {schedule.highest()}'}"
+                              " (it changes the vocabulary); fix the field that sets it, or "
+                              "train without a curriculum")
     return top
 
 
@@ -142,14 +145,14 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
     that many steps and after the last one (``on_eval(step, examples_seen, metric)`` each
     time; ``Result.curve`` keeps them). ``held_out`` drops the evaluation problems (equal
     ``dedup_key``) from the training stream."""
-    from synthset.tasks.curriculum import parse
+    from synthset.tasks.curriculum import bind, parse
 
     torch = require("torch", "train", "synthset train")
     device = resolve_device(device)
     torch.manual_seed(seed)
     if not isinstance(model_cfg, ModelConfig):
         model_cfg = ModelConfig.from_dict(model_cfg or {})
-    schedule = parse(curriculum)
+    schedule = bind(parse(curriculum), task)
     widest = task if schedule is None else curriculum_vocab(task, schedule)
     longest = max_length(task) if schedule is None else max(max_length(widest),
                                                            max_length(task))
@@ -185,7 +188,7 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
             extra = f" mean_steps {out.mean_steps:.2f}" if getattr(out, "halting", None) \
                 is not None else ""
             if schedule is not None:
-                extra += f" level {schedule.level(step * batch_size)}"
+                extra += f" {schedule.what()} {schedule.level(step * batch_size)}"
             log(f"step {step:5d}  loss {result.losses[-1]:.4f}  "
                 f"{tokens / (time.perf_counter() - started):,.0f} tokens/s{extra}")
         if on_step is not None:
