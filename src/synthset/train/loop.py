@@ -86,11 +86,11 @@ def curriculum_vocab(task, schedule):
         mine = getattr(getattr(task_at(task, level, schedule.field), "vocab", None), "itos",
                        None)
         if names is not None and mine != names[:len(mine)]:
+            other = "the task" if schedule.field else f"level {schedule.highest()}"
             raise ConfigError(f"train.curriculum: {task.name} at {schedule.what()} {level} "
-                              "numbers its tokens differently from "
-                              f"{'the task' if schedule.field else f'level {schedule.highest()}'}"
-                              " (it changes the vocabulary); fix the field that sets it, or "
-                              "train without a curriculum")
+                              f"numbers its tokens differently from {other} (it changes the "
+                              "vocabulary); fix the field that sets it, or train without a "
+                              "curriculum")
     return top
 
 
@@ -154,8 +154,8 @@ def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
         model_cfg = ModelConfig.from_dict(model_cfg or {})
     schedule = bind(parse(curriculum), task)
     widest = task if schedule is None else curriculum_vocab(task, schedule)
-    longest = max_length(task) if schedule is None else max(max_length(widest),
-                                                           max_length(task))
+    longest = max_length(task) if widest is task else max(max_length(widest),
+                                                          max_length(task))
     n_positions = max(64, 2 ** math.ceil(math.log2(longest + 1)))
     model = build_model(model_cfg, vocab_size(widest), n_positions).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
