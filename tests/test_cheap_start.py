@@ -66,3 +66,19 @@ def test_check_help_is_cheap():
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    try:\n        main(['check', '--help'])\n    except SystemExit:\n        pass")
     assert _loaded(code) == []
+
+
+def test_task_classes_are_imported_on_first_use_only():
+    # synthset.tasks lists every registered class (__all__, dir) without importing one, and
+    # importing them all still loads nothing heavy.
+    code = ("import synthset.tasks as T\n"
+            "names = set(T.__all__) & set(dir(T))\n"
+            "assert 'PolyGCD' in names and 'DepoTask' in names\n"
+            "eager = [m for m in sys.modules if m.startswith('synthset.algebra')\n"
+            "         or m.startswith('synthset.tasks.') and m != 'synthset.tasks.registry']\n"
+            "print('EAGER=' + ','.join(eager))\n"
+            "classes = [getattr(T, n) for n in T.__all__]")
+    out = subprocess.run([sys.executable, "-c", CHECK.format(code=code, heavy=HEAVY)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "EAGER=\n" in out
+    assert out.split("LOADED=")[-1].strip() == ""

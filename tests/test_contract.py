@@ -5,12 +5,16 @@ A task added to the registry is covered here with no test edits.
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import re
 
 import pytest
 
 import synthset
 from synthset import ValidationError
+from synthset.core.task import field_kind
+from synthset.tasks.registry import REGISTRY, task_class
 
 # Small enough to keep the suite quick; every other field at the task's defaults.
 SMALL = {"capo": {"N": 300}}
@@ -36,11 +40,59 @@ def _examples(task, count, seed=0):
 
 def test_every_builtin_is_registered_once():
     names = synthset.list_tasks()
-    assert len(names) == len(set(names))
+    assert names == list(REGISTRY) and len(names) == len(set(names))
     families = {synthset.get_task(n).describe()["family"] for n in names}
     assert {"depo", "brevo", "mano", "lano", "capo"} <= families
-    algebra = [n for n in names if synthset.get_task(n).describe()["kind"] == "algebra"]
-    assert len(algebra) == 12
+    # every task is of the kind its entry says (the registry's counts are the true ones)
+    assert [synthset.get_task(n).describe()["kind"] for n in names] == \
+        [REGISTRY[n].kind for n in names]
+
+
+# -- config fields: every one checked by its declared type -----------------------------------
+
+def _fields(name):
+    """The config fields of a registry entry: a reasoning task's Config dataclass, an algebra
+    problem's own dataclass fields (``backend`` is get_task's argument, not a field)."""
+    cls = task_class(name)
+    fields = dataclasses.fields(cls.Config if REGISTRY[name].kind == "reasoning" else cls)
+    return [f for f in fields if f.name != "backend" and not f.name.startswith("_")]
+
+
+FIELDS = [(name, f.name) for name in REGISTRY if not REGISTRY[name].preset
+          for f in _fields(name)]
+FLAGS = [(name, f.name) for name in REGISTRY for f in _fields(name)
+         if (field_kind(f.type) or ("",))[0] == "bool"]
+# What each declared kind accepts, as the error words it, and a value of another type.
+ACCEPTS = {"bool": "true or false", "int": "an integer", "float": "a number", "str": "a string"}
+WRONG = {"bool": ["true", 1], "int": ["3", 3.0, True], "float": ["0.5", False], "str": [3]}
+
+
+def test_the_flags_are_found():
+    assert {("depo", "qa"), ("brevo2", "qa"), ("mano", "qa"), ("mano", "augment")} <= set(FLAGS)
+
+
+@pytest.mark.parametrize("name, field", FIELDS)
+def test_every_field_refuses_a_value_of_another_type(name, field):
+    declared = next(f.type for f in _fields(name) if f.name == field)
+    kind = field_kind(declared)
+    assert kind, (f"{name}: field {field!r} is declared {declared!r}, a type check_fields "
+                  f"does not check (bool, int, float or str, optionally | None)")
+    words = ACCEPTS[kind[0]] + (" or null" if kind[1] else "")
+    for bad in WRONG[kind[0]]:
+        with pytest.raises(synthset.ConfigError,
+                           match=f"^{re.escape(f'{field} must be {words}, got {bad!r}')}$"):
+            synthset.get_task(name, **{field: bad})
+
+
+@pytest.mark.parametrize("bad", ["yes", "false", 1, 0, 1.0, None])
+@pytest.mark.parametrize("name, field", FLAGS)
+def test_every_boolean_field_refuses_a_non_boolean(name, field, bad):
+    with pytest.raises(synthset.ConfigError,
+                       match=f"^{re.escape(f'{field} must be true or false, got {bad!r}')}$"):
+        synthset.get_task(name, **{field: bad})
+    for flag in (True, False):
+        task = synthset.get_task(name, **{field: flag})
+        assert getattr(getattr(task, "config", task), field) is flag  # a problem holds its own
 
 
 @pytest.mark.parametrize("name, backend", list(_cases()))
@@ -254,7 +306,7 @@ def test_reward_of_a_run_with_a_user_check_and_a_time_limit(tmp_path):
     import datasets
 
     ds = datasets.load_dataset("parquet", data_dir=str(tmp_path / "hf"))["train"]
-    reward = reward_function(tmp_path / "run", timeout=0.2)
+    reward = reward_function(tmp_path / "run", timeout=0.2, trust_code=True)  # its check
     answers = [str(int(a) + (i % 2)) for i, a in enumerate(ds["answer"])]
     got = reward(prompts=ds["prompt"], completions=answers, example=ds["example"])
     assert got == [1.0 if i % 2 == 0 else 0.0 for i in range(20)]

@@ -35,64 +35,47 @@ TASK_ALPHABET = "".join(map(chr, [*range(33, 127), *range(0x4E00, 0xA000),
 
 # -- sources ---------------------------------------------------------------------------------
 class Source:
-    """Samples by split from a run folder or from a task generated on the fly."""
+    """Samples by split from a run folder (read through ``RunFolder``) or from a task
+    generated on the fly (``task_config`` may hold its ``level``; the spec is canonical)."""
 
     def __init__(self, source: str, count: int | None = None, seed: int = 0,
                  task_config: dict | None = None, backend: str = "sympy"):
-        from synthset.io import readers
-
         self.name = str(source)
         path = Path(str(source))
         if path.is_dir():
-            from synthset.engine.state import RunFolderError, RunState, read_manifest
+            from synthset.runs import RunFolder
 
             self.folder = path
-            self.splits = readers.run_splits(path)
-            manifest = read_manifest(path, missing_ok=True) or {}
-            unfinished = [s for s in self.splits if manifest and not RunState(path).is_merged(s)]
-            if unfinished:
-                raise RunFolderError(
-                    f"{path} holds a run that is not finished (split "
-                    f"{', '.join(unfinished)} not complete): run the same `synthset generate` "
-                    "command again to finish it (`synthset status` shows what is left), then "
-                    "export")
-            info = readers.run_task(path)
-            self.task = _make_task(info["name"], info.get("config") or {},
-                                   info.get("backend") or backend) \
-                if info and info.get("name") else None
-            self.sizes = manifest.get("config", {}).get("sizes", {})
-            self.fingerprint = manifest.get("fingerprint")
+            self.run = RunFolder(path)
+            self.run.require_complete("export")
+            self.splits = self.run.splits
+            # A run's stored samples are read without importing any code it names.
+            self.task = self.run.task() if self.run.task_spec is not None else None
+            self.sizes = self.run.sizes
+            self.fingerprint = self.run.fingerprint
+            self.spec = self.run.task_spec
         else:
             if count is None:
                 raise ConfigError(f"{source!r} is not a run folder; to export a task by name, "
                                   "give --count (and --seed)")
-            self.folder = None
-            self.task = _make_task(str(source), task_config or {}, backend)
+            from synthset.tasks.spec import TaskSpec
+
+            self.folder = self.run = None
+            self.spec = TaskSpec.of(str(source), backend=backend, **(task_config or {}))
+            self.task = self.spec.build()
             self.splits = ["train"]
             self.sizes = {"train": count}
             self.seed = seed
-            self.fingerprint = f"task:{source}:{task_config or {}}:seed={seed}:count={count}"
+            self.fingerprint = (f"task:{source}:{self.spec.config}:seed={seed}:"
+                                f"count={count}")
 
-    def contract_task(self, with_check: bool = False):
-        """The task that turns this source's records into examples (prompt and answer text)
-        and scores answers: the built-in task, or the run's own generator seen as a task —
-        with the verifier its data.yaml named (``check:``) when ``with_check`` (importing it
-        runs the user's module, so only when asked)."""
+    def contract_task(self):
+        """The task that turns this source's records into examples (prompt and answer text):
+        the built-in task, or the run's own generator seen as a task over its stored samples
+        (no code the run names is imported: its verifier is not needed to read)."""
         if self.task is not None:
             return self.task
-        from synthset.tasks.user import UserTask
-
-        check = None
-        if with_check and self.folder is not None:
-            from synthset.io.readers import run_task
-
-            info = run_task(self.folder) or {}
-            if info.get("check"):
-                from synthset.dataset.identity import resolve_callable
-
-                check = resolve_callable(info["check"], "check",
-                                         [self.folder, self.folder.parent, "."])
-        return UserTask(_stored_only, check=check, name=Path(self.name).name)
+        return self.run.task(verifier=False)
 
     def examples(self, split: str) -> Iterator[tuple[dict, object]]:
         """``(example, record)`` of every sample of ``split``, in index order."""
@@ -102,17 +85,11 @@ class Source:
 
     def lines(self, split: str) -> Iterator[bytes] | None:
         """Raw JSONL lines of a run folder's split (None for a generated source)."""
-        if self.folder is None:
-            return None
-        from synthset.io.readers import iter_lines
-
-        return iter_lines(self.folder, split)
+        return None if self.run is None else self.run.lines(split)
 
     def samples(self, split: str) -> Iterator:
-        if self.folder is not None:
-            from synthset.io.readers import iter_samples
-
-            return iter_samples(self.folder, split)
+        if self.run is not None:
+            return self.run.samples(split)
         # The records of split "train" of a run with root_seed = --seed: the same rows.
         records = self.task.iter_records(self.seed, self.sizes["train"], split="train")
         if self.task.kind == "reasoning":
@@ -125,10 +102,6 @@ class Source:
         if split in self.sizes:
             return self.sizes[split]
         return sum(1 for _ in self.samples(split))
-
-
-def _stored_only(seed):
-    raise ConfigError("this run's generator is not loaded: only its stored samples are read")
 
 
 def record_json(record) -> str:
@@ -150,12 +123,6 @@ def record_from_json(text: str):
     if isinstance(data, dict) and set(data) == {"problem", "answer"}:
         return data["problem"], data["answer"]
     return data
-
-
-def _make_task(name: str, config: dict, backend: str):
-    from synthset.tasks.registry import get_task
-
-    return get_task(name, backend=backend, **config)
 
 
 # -- encoders --------------------------------------------------------------------------------
@@ -427,7 +394,8 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         {"split": "train", "start": stats["train"]["samples"]},
         "source_spec": ({"run": str(Path(src.folder).resolve())} if src.folder is not None
                         else {"task": src.name, "count": src.sizes["train"], "seed": src.seed,
-                              "task_config": task_config or {}, "backend": backend}),
+                              "task_config": src.spec.config,
+                              "backend": src.spec.backend or "sympy"}),
     }
     meta_pkl = {"vocab_size": enc.vocab_size, **enc.meta(), "dtype": dtype.name,
                 "tokenizer": enc.name}
@@ -483,7 +451,7 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
                 total += len(block)
             written += parquet.merge_parts(parts, out, split, total)
         if src.folder is not None:  # the run's dataset card, its configs on these files
-            from synthset.io.card import export_card
+            from synthset.runs.card import export_card
 
             export_card(src.folder, out)
     finally:

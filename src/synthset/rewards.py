@@ -26,20 +26,21 @@ from pathlib import Path
 from synthset.core.errors import ConfigError
 
 
-def task_of(task_or_run, **config):
-    """A task object: given, by registry name (with config fields), or the task a run folder
-    was made with (its built-in task, or its own generator with the ``check`` it names)."""
+def task_of(task_or_run, trust_code: bool = False, **config):
+    """A task object: given, by registry name (with its level and fields), or the task a run
+    folder was made with (its built-in task, or its own generator with the ``check`` it
+    names — imported only with ``trust_code``)."""
     from synthset.core.task import Task
 
     if isinstance(task_or_run, Task):
         return task_or_run
     if Path(str(task_or_run)).is_dir():
-        from synthset.export import Source
+        from synthset.runs import RunFolder
 
-        return Source(str(task_or_run)).contract_task(with_check=True)
-    from synthset.tasks.registry import get_task
+        return RunFolder(task_or_run).task(trust_code=trust_code)
+    from synthset.tasks.spec import TaskSpec
 
-    return get_task(str(task_or_run), **config)
+    return TaskSpec.of(str(task_or_run), **config).build()
 
 
 def completion_text(completion) -> str:
@@ -53,17 +54,21 @@ def completion_text(completion) -> str:
     return ""
 
 
-def reward_function(task_or_run, timeout: float | None = 5.0, **config) -> Callable:
+def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool = False,
+                    **config) -> Callable:
     """The reward callable for ``task_or_run`` (a Task, a task name, or a run folder).
 
     Args:
         timeout: seconds one completion's check may take before it scores 0.0 (None: no
             limit); algebra checks on large answers can be slow.
-        config: task fields, when ``task_or_run`` is a name (e.g. ``N=16``).
+        trust_code: import the verifier a run folder names (``check:``); without it such a
+            run is refused in one line (importing a module runs its code).
+        config: the task's level and fields, when ``task_or_run`` is a name (``level=3,
+            N=16``).
     """
     from synthset.export import record_from_json
 
-    task = task_of(task_or_run, **config)
+    task = task_of(task_or_run, trust_code=trust_code, **config)
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"timeout must be a positive number of seconds or None, "
                           f"got {timeout!r}")

@@ -2,13 +2,20 @@
 everywhere, and only the options that change bytes reach the fingerprint."""
 
 import json
-from dataclasses import fields
+import pickle
+from dataclasses import MISSING, fields
 
 import pytest
+import yaml
 
 from synthset import ConfigError, ResumeError
+from synthset.cli.main import main
 from synthset.dataset import DatasetGenerator, DatasetPipeline
+from synthset.dataset import generator as generator_module
+from synthset.dataset import pipeline as pipeline_module
 from synthset.dataset.config import OPTIONS, RunOptions
+from synthset.dataset.job import JobOptions, SampleJob
+from synthset.engine.plan import Shard
 from tests import gens
 from tests.conftest import make_run
 
@@ -135,3 +142,139 @@ def test_a_built_in_task_is_recorded_with_its_backend(tmp_path):
     manifest = json.loads((tmp_path / ".synthset" / "manifest.json").read_text())
     assert manifest["task"] == {"name": "integer_sum", "config": {"count": 3},
                                 "backend": "sympy"}
+
+
+# -- every face takes every option ----------------------------------------------------------
+DEFAULTS = {f.name: f.default for f in fields(RunOptions)}
+# DatasetGenerator's constructor, with values the calls below do not give: an option given to
+# run() must win over it for that run.
+CONSTRUCTOR = {"executor": "multiprocessing", "n_jobs": 2, "verbose": True, "root_seed": 7}
+
+
+def _captured(monkeypatch, module) -> list:
+    """The RunSpecs ``module`` hands to execute (nothing is generated)."""
+    specs = []
+    monkeypatch.setattr(module, "execute", lambda spec: specs.append(spec) or {})
+    return specs
+
+
+def _pipeline(block, key, tmp_path, monkeypatch):
+    specs = _captured(monkeypatch, pipeline_module)
+    DatasetPipeline(**block).run()
+    return specs
+
+
+def _from_config(block, key, tmp_path, monkeypatch):
+    specs = _captured(monkeypatch, pipeline_module)
+    DatasetPipeline.from_config(block).run()
+    return specs
+
+
+def _generator_run(block, key, tmp_path, monkeypatch):
+    specs = _captured(monkeypatch, generator_module)
+    DatasetGenerator(backend=CONSTRUCTOR["executor"], n_jobs=CONSTRUCTOR["n_jobs"],
+                     verbose=CONSTRUCTOR["verbose"], root_seed=CONSTRUCTOR["root_seed"]
+                     ).run(**block)
+    return specs
+
+
+def _generate_command(block, key, tmp_path, monkeypatch):
+    """``synthset generate data.yaml KEY=VALUE``: the option given as an override only."""
+    specs = _captured(monkeypatch, pipeline_module)
+    config = tmp_path / "data.yaml"
+    config.write_text(yaml.safe_dump({"dataset": {k: v for k, v in block.items() if k != key}}))
+    assert main(["generate", str(config), f"{key}={json.dumps(block[key])}"]) == 0
+    return specs
+
+
+FACES = {"DatasetPipeline": _pipeline, "DatasetPipeline.from_config": _from_config,
+         "DatasetGenerator.run": _generator_run, "synthset generate": _generate_command}
+
+
+@pytest.mark.parametrize("face", FACES)
+@pytest.mark.parametrize("key", OPTIONS)
+def test_every_face_takes_every_declared_option(tmp_path, monkeypatch, face, key):
+    """Each option RunOptions declares, given (its value in BLOCK, else its declared default)
+    to each face, reaches the run's options as RunOptions itself takes it."""
+    block = {**BLOCK, "save_dir": str(tmp_path / "run"), "instance_generator": gens.integer_sum}
+    if face == "synthset generate":  # a YAML names its generator
+        block["instance_generator"] = "tests.gens:integer_sum"
+    if face == "DatasetGenerator.run":  # what the constructor holds comes from there
+        block = {k: v for k, v in block.items() if k not in CONSTRUCTOR}
+    block[key] = block.get(key, DEFAULTS[key])
+    assert block[key] is not MISSING, f"{key} has no default to give"
+    specs = FACES[face](block, key, tmp_path, monkeypatch)
+    expected = {**CONSTRUCTOR, **block} if face == "DatasetGenerator.run" else block
+    spec, = specs
+    assert spec.options == RunOptions(**expected)
+    assert spec.sizes == {"train": 6, "test": 2}
+
+
+def test_generator_run_takes_license_as_the_pipeline_does(tmp_path):
+    make_run(tmp_path / "gen", gens.integer_sum, sizes={"train": 6, "test": 2}, batch_size=5,
+             license="mit")
+    DatasetPipeline(gens.integer_sum, **{**BLOCK, "save_dir": str(tmp_path / "pipe"),
+                                        "license": "mit"}).run()
+    for run in ("gen", "pipe"):
+        assert (tmp_path / run / "README.md").read_text().startswith("---\nlicense: mit\n")
+        assert json.loads((tmp_path / run / ".synthset" / "card.json").read_text())[
+            "license"] == "mit"
+    manifests = [json.loads((tmp_path / run / ".synthset" / "manifest.json").read_text())
+                 for run in ("gen", "pipe")]
+    assert manifests[0]["config"] == manifests[1]["config"]  # and not fingerprinted
+    with pytest.raises(ConfigError, match="license must be a license identifier"):
+        make_run(tmp_path / "bad", gens.integer_sum, license="MIT license")
+
+
+def test_generator_run_sizes_from_dataset_sizes_or_the_pipelines_keys(tmp_path):
+    with pytest.raises(ConfigError, match="give dataset_sizes or num_train_samples, not both"):
+        DatasetGenerator(verbose=False).run({"train": 3}, gens.integer_sum,
+                                            num_train_samples=3, save_dir=str(tmp_path))
+    stats = DatasetGenerator(backend="serial", verbose=False).run(
+        instance_generator=gens.integer_sum, save_dir=str(tmp_path / "a"),
+        num_train_samples=6, num_test_samples=2, batch_size=5)
+    DatasetPipeline(gens.integer_sum, **{**BLOCK, "save_dir": str(tmp_path / "b")}).run()
+    assert {s: v["num_samples"] for s, v in stats.items()} == {"train": 6, "test": 2}
+    for name in ("train_raw.txt", "test_data.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_generator_run_takes_a_built_in_task_and_its_check_as_the_pipeline_does(tmp_path):
+    make_run(tmp_path / "task", None, task="integer_sum", task_config={"count": 3})
+    manifest = json.loads((tmp_path / "task" / ".synthset" / "manifest.json").read_text())
+    assert manifest["task"] == {"name": "integer_sum", "config": {"count": 3},
+                                "backend": "sympy"}
+    make_run(tmp_path / "check", gens.integer_sum, check="tests.dataset.test_config:sum_check")
+    manifest = json.loads((tmp_path / "check" / ".synthset" / "manifest.json").read_text())
+    assert manifest["task"] == {"check": "tests.dataset.test_config:sum_check"}
+
+
+def test_synthset_check_refuses_executor_and_n_jobs_as_a_run_does():
+    from synthset.quality.check import Options
+
+    for options, key, value in ((Options(executor="spark"), "executor", "spark"),
+                                (Options(n_jobs=0), "n_jobs", 0)):
+        with pytest.raises(ConfigError) as check_error:
+            options.validate()
+        with pytest.raises(ConfigError) as run_error:
+            RunOptions(instance_generator=gens.integer_sum, **{key: value})
+        assert str(check_error.value) == str(run_error.value).replace(
+            "executor must", "--executor must")
+
+
+# -- a shard's job takes the run's options whole ----------------------------------------------
+def test_a_shard_job_takes_the_options_by_name_and_travels_whole(tmp_path):
+    assert {f.name for f in fields(JobOptions)} <= set(OPTIONS)  # each is the option of its name
+    options = RunOptions(instance_generator=gens.integer_sum, save_dir=str(tmp_path),
+                         root_seed=3, timeout=5.0, formats=["parquet"])
+    job_options = JobOptions.of(options)
+    assert (job_options.root_seed, job_options.timeout, job_options.formats) == \
+        (3, 5.0, ("json", "parquet", "text"))
+    with pytest.raises(TypeError):  # keyword-only: a new field never shifts the others
+        SampleJob(gens.integer_sum, None, job_options)
+    job = SampleJob(generator=gens.integer_sum, options=job_options, checks={"train": [4]})
+    again = pickle.loads(pickle.dumps(job))  # what the process executors send
+    assert again == job
+    shard = Shard("train", 0, 0, 10)
+    assert again.make(shard)[1] == job.make(shard)[1]
+    assert again(shard)["checks"] == job(shard)["checks"]

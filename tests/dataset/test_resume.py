@@ -9,7 +9,12 @@ import time
 
 import pytest
 
-from synthset import ResumeError
+from dataclasses import dataclass
+
+from synthset import GenerationError, ResumeError
+from synthset.core.seeding import derive_seed
+from synthset.dataset import generator as generator_module
+from synthset.dataset.config import RunOptions, option
 from synthset.engine.plan import plan_shards
 from synthset.engine.state import RunState
 from tests import gens
@@ -175,3 +180,49 @@ def test_time_between_attempts_is_not_counted_in_total_time(tmp_path):
     stats = resume()["train"]
     assert stats["total_time"] < day_before / 10  # the two attempts' working time only
     assert stats["samples_per_second"] > 60 / (day_before / 10)
+
+
+# -- an option declared after a run folder was made -------------------------------------------
+@dataclass(frozen=True)
+class LaterOptions(RunOptions):
+    """RunOptions once a new option that changes the bytes is declared, as every option is."""
+
+    foo: int | None = option(
+        None, "an option declared after the run folder was made", fingerprint=True,
+        accepts="an integer or null",
+        valid=lambda v: v is None or isinstance(v, int) and not isinstance(v, bool))
+
+
+CALLS = {"stop": None, "seeds": []}
+
+
+def stops_once(seed):
+    """gens.integer_sum, failing at CALLS["stop"] and noting every seed it is called with
+    (neither changes the generator's identity)."""
+    CALLS["seeds"].append(seed)
+    if seed == CALLS["stop"]:
+        raise RuntimeError("stopped here")
+    return gens.integer_sum(seed)
+
+
+def test_declaring_an_option_leaves_run_folders_resumable(tmp_path, monkeypatch, golden):
+    monkeypatch.setitem(CALLS, "stop", derive_seed(42, "train", 55))
+    monkeypatch.setitem(CALLS, "seeds", [])
+    with pytest.raises(GenerationError):  # all but train's last shard, [50, 60), is made
+        make_run(tmp_path, stops_once, verify_determinism=0)
+    manifest = (tmp_path / ".synthset" / "manifest.json").read_text()
+    assert "foo" not in json.loads(manifest)["config"]
+    CALLS["stop"] = None
+    monkeypatch.setattr(generator_module, "RunOptions", LaterOptions)  # foo is declared now
+
+    with pytest.raises(ResumeError) as info:  # another value than the folder's runs had
+        make_run(tmp_path, stops_once, verify_determinism=0, foo=3)
+    assert "(foo: None -> 3)" in str(info.value)  # the one difference, named
+    CALLS["seeds"].clear()
+    make_run(tmp_path, stops_once, verify_determinism=0)  # foo at its default: resumed
+    made = {(split, i) for split, n in (("train", 60), ("test", 17)) for i in range(n)
+            if derive_seed(42, split, i) in CALLS["seeds"]}
+    assert made == {("train", i) for i in range(50, 60)}
+    assert read_outputs(tmp_path) == read_outputs(golden / "integer_sum")
+    assert (tmp_path / ".synthset" / "manifest.json").read_text() == manifest  # fingerprint too
+    make_run(tmp_path, stops_once, verify_determinism=0, foo=None)  # given, the same

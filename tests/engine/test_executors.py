@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from synthset.core.errors import ConfigError
-from synthset.engine.executors import get_executor
+from synthset.engine.executors import get_executor, worker_count
+from synthset.engine.executors.base import cpu_count
 from tests import gens
 from tests.conftest import ROOT, make_run, read_outputs, strip_timing
 
@@ -24,6 +25,13 @@ def test_local_executors_map_everything(name):
 
 def test_one_job_runs_in_process():
     assert get_executor("loky", 1).name == "serial"
+
+
+def test_worker_count_is_n_jobs_or_the_cores_and_never_more_than_the_work():
+    cores = cpu_count()
+    assert worker_count(-1) == cores
+    assert worker_count(3) == 3 and worker_count(3, 2) == 2 and worker_count(3, 5) == 3
+    assert worker_count(-1, cores + 1) == cores and worker_count(-1, 0) == 1
 
 
 def test_unknown_executor_names_the_choices():

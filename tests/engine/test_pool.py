@@ -184,12 +184,13 @@ def test_a_hang_in_c_code_with_raise_names_the_sample(tmp_path):
 
 def test_a_replacement_that_hangs_is_a_timeout_too(tmp_path):
     # An index whose first replacement seed hangs as well: its shard is made three times.
-    from synthset.dataset.job import SampleJob
+    from synthset.dataset.job import JobOptions, SampleJob
     from synthset.engine.plan import Shard
 
     index = next(i for i in range(100_000) if derive_seed(42, "train", i) % 16 == 0
                  and replacement_seed(42, "train", i, 1) % 16 == 0)
-    job = SampleJob(hangs_in_c, None, 42, ("text",), str(tmp_path), "skip", 0.25)
+    job = SampleJob(generator=hangs_in_c, options=JobOptions(
+        save_dir=str(tmp_path), root_seed=42, formats=("text",), on_error="skip", timeout=0.25))
     summary, = LokyExecutor(2).map_unordered(job, [Shard("train", 0, index, index + 1)])
     assert summary["timeouts"] == summary["skipped"] >= 2
 

@@ -69,3 +69,23 @@ def test_resume_false_starts_over_from_a_corrupt_manifest(run, golden):
     (run / ".synthset" / "manifest.json").write_text("not json")
     make_run(run, gens.integer_sum, resume=False)
     assert read_outputs(run) == read_outputs(golden / "integer_sum")
+
+
+def test_a_key_newer_than_the_manifest_stands_for_its_default(tmp_path):
+    """A manifest written before a config key existed matches that key at its declared
+    default, keeps its fingerprint, and still refuses the key at any other value."""
+    from synthset import ResumeError
+    from synthset.engine.state import RunState
+
+    old = {"sizes": {"train": 3}, "root_seed": 1}
+    RunState(tmp_path).open(old, 3, True, {})
+    written = (tmp_path / ".synthset" / "manifest.json").read_text()
+    defaults = {"foo": [], "bar": None}
+    assert RunState(tmp_path).open({**old, "foo": ()}, 5, True, {}, defaults=defaults) == 3
+    assert (tmp_path / ".synthset" / "manifest.json").read_text() == written
+    with pytest.raises(ResumeError, match=r"configuration \(foo: \[\] -> \['x'\]\)"):
+        RunState(tmp_path).open({**old, "foo": ("x",)}, 5, True, {}, defaults=defaults)
+    with pytest.raises(ResumeError, match=r"\(foo: \(not recorded\) -> \[\]\)"):
+        RunState(tmp_path).open({**old, "foo": ()}, 5, True, {})  # no default declared
+    with pytest.raises(ResumeError, match=r"\(root_seed: 1 -> \(not recorded\)\)"):
+        RunState(tmp_path).open({"sizes": {"train": 3}}, 5, True, {}, defaults=defaults)

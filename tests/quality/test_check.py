@@ -1,5 +1,5 @@
 """``synthset check``: planted wrong answers, duplicates and cross-split copies are found with
-their indices and exact counts; the check resumes; user code is imported only from here."""
+their indices and exact counts; the check resumes; user code is imported only with --trust-code."""
 
 import json
 from pathlib import Path
@@ -131,7 +131,7 @@ def test_failures_are_all_reported_and_twenty_printed(sum_run, tmp_path, capsys,
 
 def test_a_generator_that_repeats_on_purpose(tmp_path):
     run = _run(tmp_path / "run", instance_generator="tests.quality.gens:small_space")
-    report = check_run(run)
+    report = check_run(run, trust_code=True)
     # brute force: the problems as written
     seen = {}
     for split in ("train", "test"):
@@ -150,38 +150,53 @@ def test_a_generator_that_repeats_on_purpose(tmp_path):
 def test_a_users_check_verifies_and_catches_a_wrong_answer(tmp_path):
     run = _run(tmp_path / "run", instance_generator="tests.gens:integer_sum",
                check="tests.quality.gens:sum_check")
-    assert check_run(run)["ok"]
+    assert check_run(run, trust_code=True)["ok"]
     train = _lines(run, "train")
     row = json.loads(train[42])
     row["answer"] = str(int(row["answer"]) - 1)
     train[42] = json.dumps(row, ensure_ascii=False)
     _write(run, "train", train)
-    report = check_run(run)
+    report = check_run(run, trust_code=True)
     assert report["verifier"] == "the user's check tests.quality.gens:sum_check"
     assert [(f["index"], f["class"]) for f in report["failures"]] == [(42, "wrong")]
 
 
-def test_user_code_is_imported_from_the_current_folder_only(tmp_path, monkeypatch):
+def test_user_code_is_imported_only_with_trust(tmp_path, monkeypatch, capsys):
     run = _run(tmp_path / "run", instance_generator="tests.gens:integer_sum",
                check="tests.quality.gens:sum_check")
+    # A module placed inside a downloaded run folder, named by its manifest: never run
+    # without --trust-code.
+    (run / "chk.py").write_text("open(__file__ + '.ran', 'w').close()\n"
+                                "def check(problem, answer):\n    return True\n")
     manifest = json.loads((run / ".synthset" / "manifest.json").read_text())
-    manifest["task"] = {"check": "os:execvp"}  # a stranger's manifest
+    manifest["task"] = {"check": "chk:check"}
+    manifest["generator"] = "chk:check"
     (run / ".synthset" / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.chdir(run)
     report = check_run(run)
-    assert report["verifier"].startswith("no verifier")
-    assert any("check 'os:execvp' is not imported" in n for n in report["notes"])
-    # the generator is found here (tests/ is in the current folder), and elsewhere it is not
-    assert report["determinism"]["checked"] == 16
-    monkeypatch.chdir(tmp_path)
-    report = check_run(run)
-    assert report["determinism"]["checked"] == 0 and report["ok"]
+    assert report["verifier"].startswith("no verifier") and report["ok"]
+    assert report["determinism"]["checked"] == 0
+    assert any("check 'chk:check' is not imported: code a run folder names runs only with "
+               "--trust-code" in n for n in report["notes"])
     assert any("determinism not re-checked" in n for n in report["notes"])
+    assert not (run / "chk.py.ran").exists()
+    assert main(["check", str(run), "-q", "--no-figures"]) == 0
+    assert "--trust-code" in capsys.readouterr().out
+    assert not (run / "chk.py.ran").exists()
+
+
+def test_trusted_user_code_is_re_checked(tmp_path):
+    run = _run(tmp_path / "run", instance_generator="tests.gens:integer_sum",
+               check="tests.quality.gens:sum_check")
+    report = check_run(run, trust_code=True)
+    assert report["verifier"] == "the user's check tests.quality.gens:sum_check"
+    assert report["determinism"]["checked"] == 16 and report["notes"] == []
 
 
 def test_a_nondeterministic_generator_is_reported(tmp_path):
     run = _run(tmp_path / "run", instance_generator="tests.quality.gens:unseeded",
                verify_determinism=0)
-    report = check_run(run, determinism=4)
+    report = check_run(run, determinism=4, trust_code=True)
     assert report["determinism"]["checked"] == 4 and report["determinism"]["differ"] == 4
     assert report["problems"][0].startswith("nondeterministic: 4 samples")
     assert {f["class"] for f in report["failures"]} == {"nondeterministic"}

@@ -1,4 +1,4 @@
-"""The five reasoning tasks: determinism (pinned hashes), invariants, distributions, streams."""
+"""The reasoning tasks: determinism (pinned hashes), invariants, distributions, streams."""
 
 import hashlib
 import json

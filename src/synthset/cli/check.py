@@ -33,8 +33,10 @@ def add_parser(sub) -> None:
     p.add_argument("--determinism", type=int, default=16, metavar="N",
                    help="how many samples to make again from their seeds (default 16; 0: none)")
     p.add_argument("--trust-code", action="store_true",
-                   help="import the generator and check the manifest names from wherever "
-                        "Python finds them (default: only from the current folder)")
+                   help="import the generator and check the run folder names (importing a "
+                        "module runs its code): re-make samples from their seeds and run the "
+                        "user's verifier; without it, a user's run gets format and duplicate "
+                        "checks only")
     p.add_argument("--no-figures", action="store_true", help="do not draw quality/*.png")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from importlib import resources
@@ -16,7 +17,9 @@ def add_parsers(sub) -> None:
     nano = kinds.add_parser(
         "nanogpt", help="data/NAME/{train.bin,val.bin,meta.pkl} (+ meta.json, sidecars)",
         description="SOURCE is a run folder, or a task name with --count and --seed.")
-    nano.add_argument("source")
+    nano.add_argument("source", help="a run folder, or a task name (task=NAME)")
+    nano.add_argument("fields", nargs="*", metavar="task.FIELD=value",
+                      help="a task SOURCE's level and fields, e.g. task.level=3 task.N=12")
     nano.add_argument("--name", required=True, help="the data folder's name")
     nano.add_argument("--out", default="data", help="parent folder (default: data)")
     nano.add_argument("--overwrite", action="store_true",
@@ -32,8 +35,10 @@ def add_parsers(sub) -> None:
                            "{answer}\\n')")
     _source_args(nano)
     hf = kinds.add_parser("hf", help="a datasets-loadable Parquet folder")
-    hf.add_argument("source")
+    hf.add_argument("source", help="a run folder, or a task name (task=NAME)")
     hf.add_argument("out")
+    hf.add_argument("fields", nargs="*", metavar="task.FIELD=value",
+                    help="a task SOURCE's level and fields, e.g. task.level=3 task.N=12")
     hf.add_argument("--prompts", action="store_true",
                     help="columns prompt, answer, example (JSON) and index, for prompting and "
                          "RL trainers (synthset.rewards scores against them)")
@@ -52,36 +57,40 @@ def add_parsers(sub) -> None:
 def _source_args(p) -> None:
     p.add_argument("--count", type=int, help="samples to generate when SOURCE is a task name")
     p.add_argument("--seed", type=int, default=0, help="stream seed for a task SOURCE")
-    p.add_argument("--backend", default="sympy", help="algebra backend for a problem SOURCE")
+    p.add_argument("--backend", default=None,
+                   help="algebra backend for a problem SOURCE (as task.backend=NAME)")
     p.add_argument("--task-config", nargs="*", default=[], metavar="key=value",
-                   help="task parameters for a task SOURCE, e.g. N=16 K=4")
+                   help=argparse.SUPPRESS)  # the older spelling of task.FIELD=value
 
 
-def _task_config(items: list[str]) -> dict:
-    """``key=value`` items, each value read as plain YAML (no tags: nothing is constructed)."""
-    import yaml
+def _source(args) -> tuple[str, dict]:
+    """The source and, for a task, its ``task_config`` and backend: ``NAME`` or ``task=NAME``,
+    then ``task.level=3 task.N=12`` (``--task-config N=12`` still read, with a note)."""
+    from synthset.tasks.spec import TaskSpec, note
 
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.isidentifier():
-            raise ConfigError(f"--task-config item {item!r} must look like key=value")
-        try:
-            out[key] = yaml.safe_load(value) if value else None
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ConfigError(f"--task-config {key}: {value!r} is not a plain YAML value "
-                              f"({problem})") from None
-    return out
+    source = args.source
+    if source.startswith("task=") and not Path(source).exists():
+        source = source[len("task="):]
+    items = list(args.fields)
+    if args.task_config:
+        note("--task-config N=12 is now written task.N=12")
+        items += [f"task.{item}" if "=" in item else item for item in args.task_config]
+    if not items and args.backend is None:
+        return source, {}
+    if Path(source).is_dir():
+        raise ConfigError(f"{' '.join(items) or '--backend'}: a run folder's task is the one "
+                          "that made it; task fields are for a task SOURCE")
+    spec = TaskSpec.from_items(source, items, backend=args.backend)
+    return source, {"task_config": spec.config, "backend": spec.backend or "sympy"}
 
 
 def run_export(args) -> str:
     from synthset.export import export_hf, export_nanogpt
 
-    common = dict(count=args.count, seed=args.seed, task_config=_task_config(args.task_config),
-                  backend=args.backend)
+    source, task = _source(args)
+    common = dict(count=args.count, seed=args.seed, **task)
     if args.kind == "nanogpt":
-        meta = export_nanogpt(args.source, args.name, out=args.out, tokenizer=args.tokenizer,
+        meta = export_nanogpt(source, args.name, out=args.out, tokenizer=args.tokenizer,
                               val_fraction=args.val_fraction, val_split=args.val_split,
                               template=args.template.encode().decode("unicode_escape"),
                               overwrite=args.overwrite, **common)
@@ -91,7 +100,7 @@ def run_export(args) -> str:
                 f"{meta['tokenizer']}); train {sp['train']['samples']:,} samples / "
                 f"{sp['train']['tokens']:,} tokens, val {sp['val']['samples']:,} samples / "
                 f"{sp['val']['tokens']:,} tokens in {meta['seconds']:.2f} s")
-    files = export_hf(args.source, args.out, prompts=args.prompts, **common)
+    files = export_hf(source, args.out, prompts=args.prompts, **common)
     return f"wrote {len(files)} Parquet file(s) under {Path(args.out) / 'data'}"
 
 

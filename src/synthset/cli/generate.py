@@ -10,7 +10,8 @@ from synthset.core.errors import ConfigError
 def load_dataset_block(config_path: str, overrides: list[str]) -> dict:
     """The ``dataset`` block of a YAML file with dotlist overrides applied, as a plain dict.
 
-    ``key=value`` and ``dataset.key=value`` both address the block.
+    ``key=value`` and ``dataset.key=value`` both address the block; ``task=NAME
+    task.level=3 task.N=12`` select the task as every command does (``task_config``).
     """
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
@@ -31,6 +32,9 @@ def load_dataset_block(config_path: str, overrides: list[str]) -> dict:
         key = item.split("=", 1)[0]
         if key.startswith("dataset."):
             item = item[len("dataset."):]
+            key = key[len("dataset."):]
+        if key.startswith("task."):  # the task spec's words: task.level=3 task.N=12
+            item = "task_config." + item[len("task."):]
         try:
             block = OmegaConf.merge(block, OmegaConf.from_dotlist([item]))
         except OmegaConfBaseException as exc:

@@ -38,21 +38,24 @@ def _parser() -> argparse.ArgumentParser:
                        help="also each parameter's meaning and the levels 1 and 10")
 
     ins = sub.add_parser(
-        "inspect", help="print examples of a reasoning task, token by token",
-        description="Print examples of a task (Hydra-style overrides, e.g. dataset=brevo show=2 "
-                    "dataset.config.qa=true max_tokens=50 tokenizer_name_or_path=PATH). Tokens "
-                    "in the loss are green, the rest dim.")
+        "inspect", help="print examples of any task, token by token",
+        description="Print examples of a task (Hydra-style overrides, e.g. task=brevo show=2 "
+                    "task.level=2 task.qa=true max_tokens=50 tokenizer_name_or_path=PATH). "
+                    "Tokens in the loss are green, the rest dim.")
     ins.add_argument("overrides", nargs="*", metavar="key=value")
     ins.add_argument("--no-color", action="store_true", help="plain text, no ANSI colours")
 
-    tr = sub.add_parser("train", help="train a tiny model on a task and report its metric",
-                        description="Hydra-style overrides, e.g. task=mano train.steps=300 "
-                                    "model=recurrent_olmo3 (configs in conf/train/).")
+    tr = sub.add_parser("train", help="train a tiny model on a task or a run; a checkpoint",
+                        description="Hydra-style overrides, e.g. task=mano task.level=2 "
+                                    "train.steps=300 model=recurrent_olmo3, or data=RUN_FOLDER "
+                                    "(configs in conf/train/). Writes a checkpoint folder under "
+                                    "output_dir and prints its path last.")
     tr.add_argument("overrides", nargs="*", metavar="key=value")
     cu = sub.add_parser("curves", help="Depo hop-learning curves (CSV and PNG)",
                         description="Hydra-style overrides, e.g. +preset=cpu_demo "
-                                    "train.max_steps=400 'eval.hops=[1,2,4]' dataset.K=16 "
-                                    "(configs in conf/depo_curve/).")
+                                    "train.steps=400 'eval.hops=[1,2,4]' task=depo2 task.K=16 "
+                                    "(configs in conf/depo_curve/); model=CHECKPOINT evaluates "
+                                    "a checkpoint's curves without training.")
     cu.add_argument("overrides", nargs="*", metavar="key=value")
 
     from synthset.cli.export import add_parsers
@@ -70,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--model", help="a local checkpoint folder (extra train)")
     ev.add_argument("--out", help="where eval.json and eval.png go (default: the run folder)")
     ev.add_argument("--device", default="cpu")
+    ev.add_argument("--trust-code", action="store_true",
+                    help="import the verifier the run names (its data.yaml's check:); "
+                         "importing a module runs its code")
 
     from synthset.cli.check import add_parser as add_check
 
@@ -122,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             from synthset.evaluation import evaluate_run, table
 
             print(table(evaluate_run(args.run, args.split, args.predictions, args.model,
-                                     args.out, args.device)))
+                                     args.out, args.device, trust_code=args.trust_code)))
         elif args.command == "check":
             from synthset.cli.check import run_check
 

@@ -19,13 +19,20 @@ evaluation and rewards — talks to a task only through these names:
 A record read back from a run folder becomes an example through the same ``example_of``, so a
 stored sample and a freshly drawn one look alike to every consumer.
 
+A task's config fields are dataclass fields; ``check_fields`` checks each against its declared
+type (``bool``, ``int``, ``float``, ``str``, each optionally ``| None``) before the task's own
+checks of ranges and choices, so a field added to a task is type-checked with no extra code.
+
 Imports only the standard library and ``core``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
+import types
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
@@ -65,6 +72,68 @@ def check_level(level) -> int | None:
     if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
         raise ConfigError(f"level must be an integer from 1 to 10, got {level!r}")
     return level
+
+
+def require_int(name: str, value, minimum: int | None = None) -> None:
+    """An integer (not a bool), at least ``minimum`` when given."""
+    if isinstance(value, bool) or not isinstance(value, int) or (
+            minimum is not None and value < minimum):
+        at_least = "" if minimum is None else f" >= {minimum}"
+        raise ConfigError(f"{name} must be an integer{at_least}, got {value!r}")
+
+
+def require_bool(name: str, value) -> None:
+    """True or False, nothing else: the check ``check_fields`` gives every ``bool`` field."""
+    check_field(name, value, "bool")
+
+
+# What each declared field type accepts, as the error words it.
+_KINDS = {"bool": "true or false", "int": "an integer", "float": "a number", "str": "a string"}
+
+
+def field_kind(annotation) -> tuple[str, bool] | None:
+    """``(kind, optional)`` of a declared field type — kind ``bool``, ``int``, ``float`` or
+    ``str``, optional when ``| None`` — or None for any other type (which ``check_fields``
+    leaves to the task's own checks)."""
+    parts = {part.strip() for part in _spelling(annotation).split("|")}
+    optional = "None" in parts
+    parts.discard("None")
+    kind = parts.pop() if len(parts) == 1 else None
+    return (kind, optional) if kind in _KINDS else None
+
+
+def _spelling(annotation) -> str:
+    """A declared type as written (``from __future__ import annotations`` keeps it a string;
+    without it, ``int | None`` is an object)."""
+    if isinstance(annotation, str):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return " | ".join(map(_spelling, typing.get_args(annotation)))
+    return "None" if annotation is type(None) else getattr(annotation, "__name__", "?")
+
+
+def check_field(name: str, value, kind: str, optional: bool = False) -> None:
+    """``value`` of field ``name`` against its declared ``kind`` (see ``field_kind``)."""
+    if kind == "bool":  # only True and False: 1 or "yes" would pass, "false" would flip a flag
+        ok = isinstance(value, bool)
+    elif kind == "str":
+        ok = isinstance(value, str)
+    else:  # an integer is a number too (YAML reads `prefix: 0` as one); a bool is neither
+        ok = isinstance(value, (int, float) if kind == "float" else int) \
+            and not isinstance(value, bool)
+    if not ok and not (optional and value is None):
+        raise ConfigError(f"{name} must be {_KINDS[kind]}{' or null' if optional else ''}, "
+                          f"got {value!r}")
+
+
+def check_fields(config) -> None:
+    """Every field of the dataclass instance ``config`` against its declared type (a
+    one-line ConfigError naming the first field that is not). Fields whose type is none of
+    ``field_kind``'s, and names starting with ``_``, are left to the task's own checks."""
+    for f in dataclasses.fields(config):
+        kind = field_kind(f.type)
+        if kind is not None and not f.name.startswith("_"):
+            check_field(f.name, getattr(config, f.name), *kind)
 
 
 class Task(ABC):

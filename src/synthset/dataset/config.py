@@ -1,12 +1,16 @@
 """Every option of a run, declared once: the keys of a data.yaml ``dataset`` block, which are
-also DatasetPipeline's arguments and (some of them) DatasetGenerator's.
+also the keyword arguments of DatasetPipeline and of ``DatasetGenerator.run``.
 
 Each field of RunOptions carries its declaration: the default, what it accepts (the one error,
 ``{key} must be {accepts}, got {value!r}``, or the choices with a "did you mean"), whether it
 changes the output bytes (``fingerprint``: the manifest records it and a resume must repeat it)
-and why it exists. DatasetPipeline (arguments and ``from_config``), DatasetGenerator,
-``synthset generate`` and the manifest read these fields; no other code checks an option.
-Rules between options are checked once too, in ``RunOptions.__post_init__``.
+and why it exists. DatasetPipeline (arguments and ``from_config``), DatasetGenerator (its
+constructor and ``run``), ``synthset generate`` and the manifest read these fields, and accept
+every one of them (``arguments``, ``dataset_block``: no face keeps a list of its own); no other
+code checks an option (``synthset check`` checks its executor and n_jobs through
+``check_option``). Rules between options are checked once too, in ``RunOptions.__post_init__``.
+An option declared later with ``fingerprint`` leaves older run folders resumable: their
+manifests lack its key, which stands for its default (``RunOptions.fingerprint_defaults``).
 
 Some options change the bytes through what they build and reach the manifest that way: the
 sample counts as the run's ``sizes``, ``save_text``/``save_json`` inside ``formats``, the
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field, fields
 
 from synthset.core.errors import ConfigError, bad_choice, unknown_key
 from synthset.dataset.identity import resolve_callable
-from synthset.engine.executors import EXECUTORS
+from synthset.engine.executors import EXECUTORS, N_JOBS, valid_n_jobs
 from synthset.io.formats import format_name
 
 ALGEBRA_BACKENDS = ("sympy", "sagemath", "flint")
@@ -118,7 +122,7 @@ class RunOptions:
         accepts="a positive integer", valid=_int(1))
     n_jobs: int = option(
         -1, "how many workers make shards at once", required=True,
-        accepts="-1 (all cores) or a positive integer", valid=lambda v: v == -1 or _int(1)(v))
+        accepts=N_JOBS, valid=valid_n_jobs)
     root_seed: int = option(
         42, "every sample's seed derives from it, its split and its index", required=True,
         accepts="an integer", valid=_int(), fingerprint=True)
@@ -181,7 +185,7 @@ class RunOptions:
         "'.', '-', '+'), or null", valid=_license)
 
     def __post_init__(self) -> None:
-        for key, declared in OPTIONS.items():
+        for key, declared in self.declared().items():
             declared.check(key, getattr(self, key))
         formats = format_list(self.formats) + ["text"] * self.save_text + ["json"] * self.save_json
         object.__setattr__(self, "formats", tuple(sorted({format_name(f) for f in formats})))
@@ -214,6 +218,11 @@ class RunOptions:
                               "process, so workers could not share it; use executor=serial or "
                               "n_jobs=1, or a shared filesystem")
 
+    @classmethod
+    def declared(cls) -> dict[str, Option]:
+        """Every option, by key: the fields of the class (a subclass may declare more)."""
+        return {f.name: f.metadata["option"] for f in fields(cls)}
+
     @property
     def generator_key(self) -> str:
         """Which key names the user's generator (CALT's two names for it)."""
@@ -236,19 +245,30 @@ class RunOptions:
 
     def fingerprinted(self) -> dict:
         """The options that change the output bytes, by value (what the manifest records)."""
-        values = {key: getattr(self, key) for key, declared in OPTIONS.items()
+        values = {key: getattr(self, key) for key, declared in self.declared().items()
                   if declared.fingerprint}
-        if values["dedup"] == "off":  # runs made before the option existed resume as they were
+        # Left out at its default, as runs recorded it before fingerprint_defaults existed:
+        # the fingerprints of their folders, and of new runs of the same config, stay as they
+        # were. (Options declared since are recorded whatever their value.)
+        if values["dedup"] == "off":
             del values["dedup"]
         return values
 
+    @classmethod
+    def fingerprint_defaults(cls) -> dict:
+        """The declared default of every fingerprinted option: the value a manifest written
+        before the option was declared stands for (``engine.state.RunState.open``), so that
+        declaring one does not make every existing run folder refuse to resume."""
+        return {f.name: f.default for f in fields(cls) if f.metadata["option"].fingerprint}
 
-OPTIONS: dict[str, Option] = {f.name: f.metadata["option"] for f in fields(RunOptions)}
+
+OPTIONS: dict[str, Option] = RunOptions.declared()
 
 
-def check_option(key: str, value) -> None:
-    """Check one option on its own (for arguments taken before a run is made)."""
-    OPTIONS[key].check(key, value)
+def check_option(key: str, value, name: str | None = None) -> None:
+    """Check one option on its own (for arguments taken before a run is made); ``name`` is
+    what the error calls it, when not its key (a command-line flag)."""
+    OPTIONS[key].check(name or key, value)
 
 
 def to_plain(config) -> dict:
@@ -262,23 +282,25 @@ def to_plain(config) -> dict:
     return dict(config)
 
 
-def dataset_block(config) -> dict:
-    """A data.yaml ``dataset`` block as a plain dict, its keys checked (values are checked
-    when RunOptions is made from it)."""
+def dataset_block(config, options: type[RunOptions] = RunOptions) -> dict:
+    """A data.yaml ``dataset`` block as a plain dict, its keys checked against ``options``'
+    declaration (values are checked when the options are made from it)."""
     block = to_plain(config)
+    declared = options.declared()
     for key in block:
-        if key not in OPTIONS:
-            raise unknown_key(str(key), OPTIONS, where="dataset")
-    missing = [key for key, declared in OPTIONS.items() if declared.required and key not in block]
+        if key not in declared:
+            raise unknown_key(str(key), declared, where="dataset")
+    missing = [key for key, option in declared.items() if option.required and key not in block]
     if missing:
         raise ConfigError(f"the dataset config is missing required key(s): {', '.join(missing)}")
     return block
 
 
-def arguments(face: str, positional: tuple[str, ...], accepted, args: tuple,
+def arguments(face: str, options: type[RunOptions], positional: tuple[str, ...], args: tuple,
               kwargs: dict) -> dict:
     """The options a CALT face was called with, by name: ``args`` in CALT's positional order,
-    ``kwargs`` checked against what the face accepts (an unknown one gets a "did you mean")."""
+    ``kwargs`` any option ``options`` declares (an unknown one gets a "did you mean")."""
+    accepted = options.declared()
     if len(args) > len(positional):
         raise TypeError(f"{face}() takes at most {len(positional)} positional options "
                         f"({', '.join(positional)}), got {len(args)}")

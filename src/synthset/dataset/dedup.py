@@ -29,18 +29,13 @@ import os
 from pathlib import Path
 
 from synthset.core.fs import atomic_open
+from synthset.engine.plan import claim_order
 
 KEY_BYTES = 16
 # A KeySet of at most this many keys is a Python set (~100 bytes a key, a fast lookup); a larger
 # one stays on disk, memory-mapped, and is searched (~2 us a lookup).
 SET_LIMIT = 1_000_000
 SEEN_FOLDER = "dedup"
-
-
-def claim_order(splits) -> list[str]:
-    """The order in which splits claim keys: every split but train as listed, then train."""
-    splits = list(splits)
-    return [s for s in splits if s != "train"] + [s for s in splits if s == "train"]
 
 
 def seen_file(state_root: Path, split: str) -> Path:

@@ -3,7 +3,8 @@
 Same constructor and ``run`` signature as calt-x 1.5.0 (``problem_generator=`` is accepted as the
 older name of ``instance_generator=``), same output bytes, plus what CALT lacks: resume,
 per-sample timeouts, an error policy, Parquet/pickle output and Ray/Dask executors. Its
-options are RunOptions' (``dataset/config.py``), checked there.
+options are RunOptions' (``dataset/config.py``), checked there: ``run`` takes every one of them
+by keyword, as DatasetPipeline does, and resolves them as it does (``pipeline.resolve``).
 
 ``backend`` takes CALT's joblib backend names too: ``loky`` and ``multiprocessing`` are
 synthset's executors of the same name (worker processes), ``sequential`` and ``threading`` run
@@ -17,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from synthset.core.errors import bad_choice
+from synthset.core.errors import ConfigError, bad_choice
 from synthset.dataset.config import (
     ALGEBRA_BACKENDS,
     EXECUTORS,
@@ -26,6 +27,7 @@ from synthset.dataset.config import (
     check_option,
     format_list,
 )
+from synthset.dataset.pipeline import check_backend, resolve
 from synthset.dataset.run import RunSpec, execute
 from synthset.dataset.writer import DatasetWriter
 
@@ -54,11 +56,10 @@ def setup_logging() -> None:
             handler.setFormatter(logging.Formatter("%(message)s"))
 
 
-# CALT's positional order of run()'s arguments after the writer, and the keywords run() takes
-# besides them (the others belong to the constructor).
+# CALT's positional order of run()'s arguments after the writer (every option is a keyword).
 RUN_POSITIONAL = ("batch_size", "save_dir", "save_text", "save_json")
-RUN_OPTIONS = (*RUN_POSITIONAL, "problem_generator", "formats", "on_error", "timeout", "resume",
-               "shard_size", "verify_determinism", "dedup")
+# The options CALT's DatasetPipeline sizes its splits with, which dataset_sizes replaces here.
+PIPELINE_SIZES = ("num_train_samples", "num_test_samples")
 
 
 class DatasetGenerator:
@@ -94,30 +95,41 @@ class DatasetGenerator:
         self.root_seed = root_seed
         self.address = address
 
-    def run(self, dataset_sizes: dict[str, int], instance_generator: Callable | None = None,
-            statistics_calculator: Callable | None = None,
+    def run(self, dataset_sizes: dict[str, int] | None = None,
+            instance_generator: Callable | str | None = None,
+            statistics_calculator: Callable | str | None = None,
             dataset_writer: DatasetWriter | None = None, *args, **options) -> dict[str, dict]:
         """Generate every split of ``dataset_sizes`` into the writer's folder (or ``save_dir``).
 
         After the writer, CALT's ``batch_size``, ``save_dir``, ``save_text``, ``save_json``
-        (positional or by keyword); by keyword also ``problem_generator``, ``formats``,
-        ``on_error``, ``timeout``, ``resume``, ``shard_size``, ``verify_determinism``, ``dedup``.
+        (positional or by keyword); by keyword every other option ``RunOptions`` declares
+        (``dataset/config.py``), as DatasetPipeline takes them: ``task``, ``check`` and
+        ``license`` among them, and the constructor's ``n_jobs``, ``verbose``, ``root_seed``,
+        ``executor`` and ``address`` for this run only (``backend`` here is the algebra backend
+        of a ``task``, as in a data.yaml). ``num_train_samples``/``num_test_samples`` size the
+        splits ``train``/``test`` instead of ``dataset_sizes``.
         Returns each split's statistics.
         A run folder that holds the same run, interrupted, is resumed: finished shards are kept.
         Raises ConfigError for bad arguments, ResumeError when the folder holds a different run,
         GenerationError when a sample fails (with ``on_error="raise"``).
         """
-        values = arguments("DatasetGenerator.run", RUN_POSITIONAL, RUN_OPTIONS, args, options)
+        values = arguments("DatasetGenerator.run", RunOptions, RUN_POSITIONAL, args, options)
         if dataset_writer is not None:  # the writer says where and what, as in CALT
             values.update(save_dir=str(dataset_writer.save_dir),
                           save_text=dataset_writer.save_text,
                           save_json=dataset_writer.save_json)
             if dataset_writer.save_pickle:
                 values["formats"] = [*format_list(values.get("formats")), "pickle"]
-        run_options = RunOptions(
-            instance_generator=instance_generator, statistics_calculator=statistics_calculator,
-            executor=self.executor, n_jobs=self.n_jobs, verbose=self.verbose,
-            root_seed=self.root_seed, address=self.address, **values)
-        return execute(RunSpec(run_options, dataset_sizes,
-                               run_options.resolved(run_options.generator_key),
-                               run_options.resolved("statistics_calculator")))
+        sized = [key for key in PIPELINE_SIZES if key in values]
+        if dataset_sizes is not None and sized:
+            raise ConfigError(f"give dataset_sizes or {' and '.join(sized)}, not both: "
+                              "dataset_sizes names every split and its samples")
+        # The constructor's options, unless this call gives its own.
+        values = {"executor": self.executor, "n_jobs": self.n_jobs, "verbose": self.verbose,
+                  "root_seed": self.root_seed, "address": self.address, **values}
+        run_options = RunOptions(instance_generator=instance_generator,
+                                 statistics_calculator=statistics_calculator, **values)
+        sizes = run_options.split_sizes() if sized else dataset_sizes
+        generator, statistics_calculator, _, task = resolve(run_options)
+        check_backend(run_options)
+        return execute(RunSpec(run_options, sizes, generator, statistics_calculator, task))

@@ -14,8 +14,9 @@ from synthset.core.errors import ConfigError
 def callable_identity(fn) -> str | None:
     """``qualname@hash``: the hash covers a function's bytecode and constants *and* the source
     of the module that defines it, so an edited generator — or a changed module constant or
-    helper beside it — is noticed; for other callables (task objects), their pickled bytes and
-    their class's module source. The module's name is not part of it: the same code is the
+    helper beside it — is noticed; for other callables (task objects), their state in a
+    canonical form (mappings sorted: the order fields were given in never matters) and their
+    class's module source. The module's name is not part of it: the same code is the
     same generator whether it ran as ``__main__`` or was imported as ``generator``."""
     if fn is None:
         return None
@@ -25,13 +26,38 @@ def callable_identity(fn) -> str | None:
         _hash_code(code, h)
         _hash_source(code.co_filename, h)
         return f"{getattr(fn, '__qualname__', '?')}@{h.hexdigest()[:12]}"
-    try:
-        h.update(pickle.dumps(fn, protocol=4))
-    except Exception:
-        h.update(repr(fn).encode())
+    h.update(repr(canonical(fn)).encode())
     module = sys.modules.get(type(fn).__module__)
     _hash_source(getattr(module, "__file__", None), h)
     return f"{type(fn).__qualname__}@{h.hexdigest()[:12]}"
+
+
+def canonical(obj, _stack: tuple = ()):
+    """``obj`` as nested tuples of plain values, the same for equal state however it was
+    built: mappings and sets sorted, objects as their class and attributes. (Pickled bytes
+    are not: they depend on which equal strings are the same object.)"""
+    if obj is None or isinstance(obj, (bool, int, float, str, bytes)):
+        return obj
+    if id(obj) in _stack:
+        return "<cycle>"
+    stack = (*_stack, id(obj))
+    if isinstance(obj, dict):
+        return ("dict", tuple(sorted(((repr(canonical(k, stack)), canonical(v, stack))
+                                      for k, v in obj.items()), key=lambda kv: kv[0])))
+    if isinstance(obj, (list, tuple)):
+        return (type(obj).__name__, tuple(canonical(v, stack) for v in obj))
+    if isinstance(obj, (set, frozenset)):
+        return ("set", tuple(sorted(repr(canonical(v, stack)) for v in obj)))
+    name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+    # What pickling would keep (``__getstate__``: caches a class leaves out stay out).
+    getstate = getattr(obj, "__getstate__", None)
+    state = getstate() if getstate is not None else getattr(obj, "__dict__", None)
+    if state is None:
+        try:  # a value without attributes (an enum member, a compiled pattern, ...)
+            return (name, pickle.dumps(obj, protocol=4))
+        except Exception:
+            return (name, repr(obj))
+    return (name, canonical(state, stack))
 
 
 def _hash_code(code, h) -> None:

@@ -13,7 +13,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from hashlib import sha256
 
 from synthset.core.errors import GenerationError
@@ -42,17 +42,33 @@ if hasattr(os, "register_at_fork"):
 MAX_REPLACEMENTS = 100
 
 
-@dataclass
-class SampleJob:
-    """Picklable: everything a worker needs to make one shard of a run."""
+@dataclass(frozen=True)
+class JobOptions:
+    """The run options a worker reads (each field is the RunOptions field of its name): where
+    to write, and those that change a shard's bytes. Only these travel to the workers, not the
+    whole RunOptions (whose other callables, such as ``check``, need not be picklable)."""
 
-    generator: Callable
-    statistics_calculator: Callable | None
+    save_dir: str
     root_seed: int
     formats: tuple[str, ...]
-    save_dir: str
     on_error: str = "raise"
     timeout: float | None = None
+
+    @classmethod
+    def of(cls, options) -> JobOptions:
+        """The fields of a RunOptions (or anything with attributes of these names)."""
+        return cls(**{f.name: getattr(options, f.name) for f in fields(cls)})
+
+
+@dataclass(kw_only=True)
+class SampleJob:
+    """Picklable: everything a worker needs to make one shard of a run — the callables, the
+    run's options (``JobOptions``; a new option adds a field there, never an argument here)
+    and what the run decided for this invocation (checks, dedup)."""
+
+    generator: Callable
+    statistics_calculator: Callable | None = None
+    options: JobOptions
     # split -> the indices whose samples the completion marker keeps, for the determinism
     # re-check at the end of the run (``remake``)
     checks: dict | None = None
@@ -68,7 +84,7 @@ class SampleJob:
     def __call__(self, shard: Shard) -> dict:
         """Make the shard and write its files; returns the summary its marker records."""
         formats, items, stats, counters, started_at, elapsed, keys, attempts = self.make(shard)
-        state = RunState(self.save_dir)
+        state = RunState(self.options.save_dir)
         stats_file = state.stats_file(shard)
         stats_file.parent.mkdir(parents=True, exist_ok=True)
         state.shard_file(shard, formats[0].shard_ext).parent.mkdir(parents=True, exist_ok=True)
@@ -109,7 +125,7 @@ class SampleJob:
         """Every sample of ``shard``, encoded for every format (in memory), its statistics,
         counters, start time, duration, (under dedup) its samples' keys and the replacement
         attempt of each sample that comes from one."""
-        formats = [get_format(name) for name in self.formats]
+        formats = [get_format(name) for name in self.options.formats]
         items: list[list] = [[] for _ in formats]  # each format's encoded samples
         adds = [out.append for out in items]
         pair_encoders = [f.encode for f in formats]
@@ -118,7 +134,7 @@ class SampleJob:
         runtime = stats.runtime_stats.update
         calc = self.statistics_calculator
         gen = self.generator
-        prefix = f"{self.root_seed}_{shard.split}_"
+        prefix = f"{self.options.root_seed}_{shard.split}_"
         counters = {"errors": 0, "timeouts": 0, "skipped": 0}
         dedup = self._dedup(shard.split)
         if dedup:
@@ -127,7 +143,8 @@ class SampleJob:
             keys = bytearray()
         attempts: dict[str, int] = {}
         moved = (self.overrides or {}).get(shard.split)  # index -> first attempt
-        limit = TimeLimit(self.timeout) if self.timeout else None
+        timeout = self.options.timeout
+        limit = TimeLimit(timeout) if timeout else None
         clock = time.perf_counter
         started_at = time.time()
         started = clock()
@@ -205,8 +222,10 @@ class SampleJob:
             return None
         from synthset.dataset.dedup import key_set, sample_keyer, seen_file
 
-        held = key_set(str(seen_file(RunState(self.save_dir).root, avoid[split]))).contains \
-            if split in avoid else None
+        held = None
+        if split in avoid:
+            root = RunState(self.options.save_dir).root
+            held = key_set(str(seen_file(root, avoid[split]))).contains
         return sample_keyer(self.generator), held
 
     def _replace(self, split, index, seed, exc, counters, limit, formats, dedup, after=0):
@@ -225,7 +244,7 @@ class SampleJob:
                 duplicates = False
                 timed_out = isinstance(exc, SampleTimeout)
                 counters["timeouts" if timed_out else "errors"] += 1
-                if self.on_error != "skip":
+                if self.options.on_error != "skip":
                     raise GenerationError(split, index, seed, self._cause(exc)) from (
                         None if timed_out else exc)
                 counters["skipped"] += 1
@@ -242,7 +261,7 @@ class SampleJob:
                     split, index, seed,
                     f"{MAX_REPLACEMENTS} replacement seeds failed too; last: {self._cause(exc)}",
                 ) from None
-            seed = replacement_seed(self.root_seed, split, index, attempt)
+            seed = replacement_seed(self.options.root_seed, split, index, attempt)
             if limit:
                 limit(index, attempt)  # the call _sample makes, for the pool's hang watch
             try:
@@ -280,7 +299,7 @@ class SampleJob:
     def _cause(self, exc) -> str:
         if isinstance(exc, SampleTimeout):  # its message says how, when not by the timer
             how = f"; {exc}" if str(exc) else ""
-            return f"timed out after {self.timeout} s (timeout{how})"
+            return f"timed out after {self.options.timeout} s (timeout{how})"
         if isinstance(exc, (TypeError, ValueError)) and "unpack" in str(exc):
             return f"the generator must return a (problem, answer) pair ({exc})"
         return _describe(exc)

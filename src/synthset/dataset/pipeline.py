@@ -1,8 +1,9 @@
 """CALT's ``DatasetPipeline``: a ``data.yaml`` ``dataset`` block in, a run folder out.
 
 Its options are RunOptions' (``dataset/config.py``); this file resolves what they name — a
-``module:function`` generator, statistics calculator or verifier, or a built-in task — and
-hands the run to ``dataset/run.py``.
+``module:function`` generator, statistics calculator or verifier, or a built-in task
+(``resolve``, which ``DatasetGenerator.run`` uses too) — and hands the run to
+``dataset/run.py``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from synthset.dataset.config import OPTIONS, RunOptions, arguments, dataset_block
+from synthset.dataset.config import RunOptions, arguments, dataset_block
 from synthset.dataset.identity import callable_name
 from synthset.dataset.run import RunSpec, execute
 
@@ -28,6 +29,34 @@ def build_task(name: str, backend: str, config: dict):
     return get_task(name, backend=backend, **config)
 
 
+def resolve(options: RunOptions, search=(".",)) -> tuple:
+    """``(generator, statistics_calculator, check, task)``: what the options name, resolved
+    (a ``module:function`` is imported from ``search``); ``task`` is what the manifest records
+    under "task" (not fingerprinted: the generator's identity is; read back by exports and
+    ``synthset check``). Every failure here is a ConfigError naming its key."""
+    statistics_calculator = options.resolved("statistics_calculator", search)
+    check = options.resolved("check", search)
+    if options.task:
+        config = dict(options.task_config or {})
+        generator = build_task(options.task, options.backend, config)
+        if statistics_calculator is None:
+            statistics_calculator = getattr(generator, "statistics", None)
+        task = {"name": options.task, "config": config, "backend": options.backend}
+    else:
+        generator = options.resolved(options.generator_key, search)
+        task = {"check": callable_name(options.check)} if options.check else None
+    return generator, statistics_calculator, check, task
+
+
+def check_backend(options: RunOptions) -> None:
+    """A missing Sage or FLINT: one error, naming the extra, before the run starts (sympy is
+    only needed by generators that use it)."""
+    if options.backend != "sympy":
+        from synthset.algebra.backends import get_backend
+
+        get_backend(options.backend)
+
+
 class DatasetPipeline:
     """Generate ``train`` and ``test`` splits from an instance generator or a built-in task.
 
@@ -37,10 +66,8 @@ class DatasetPipeline:
         statistics_calculator: ``(problem, answer) -> dict`` of numbers to summarise, or None.
         *args, **options: CALT's arguments in CALT's order (save_dir, save_text, save_json,
             num_train_samples, num_test_samples, batch_size, n_jobs, root_seed, verbose,
-            backend), and by keyword every other field of ``RunOptions`` (executor, address,
-            on_error, timeout, verify_determinism, formats, resume, shard_size, check, task,
-            task_config).
-            ``backend`` defaults to ``sympy``.
+            backend), and by keyword every option ``RunOptions`` declares
+            (``dataset/config.py``). ``backend`` defaults to ``sympy``.
 
     Usually built with ``from_config(cfg.dataset, instance_generator=...)``. The options read
     back as attributes (``pipeline.n_jobs``); ``pipeline.check`` is the resolved verifier.
@@ -48,7 +75,7 @@ class DatasetPipeline:
 
     def __init__(self, instance_generator: Callable | str | None = None,
                  statistics_calculator: Callable | str | None = None, *args, **options):
-        values = arguments("DatasetPipeline", POSITIONAL, OPTIONS, args, options)
+        values = arguments("DatasetPipeline", RunOptions, POSITIONAL, args, options)
         self._setup(RunOptions(instance_generator=instance_generator,
                                statistics_calculator=statistics_calculator, **values), ["."])
 
@@ -63,7 +90,7 @@ class DatasetPipeline:
         (``module:function``) are imported from ``config_dir``, its parent or the current
         folder.
         """
-        block = dataset_block(config)
+        block = dataset_block(config, RunOptions)
         if instance_generator is not None or problem_generator is not None:
             block.update(dict.fromkeys(GENERATOR_KEYS),
                          instance_generator=instance_generator,
@@ -81,33 +108,18 @@ class DatasetPipeline:
         self.options = options
         self.statistics = None  # each split's statistics, once run() has run
         self.sizes = options.split_sizes()
-        self.statistics_calculator = options.resolved("statistics_calculator", search)
-        self.check = options.resolved("check", search)
-        if options.task:
-            config = dict(options.task_config or {})
-            self.instance_generator = build_task(options.task, options.backend, config)
-            if self.statistics_calculator is None:
-                self.statistics_calculator = getattr(self.instance_generator, "statistics",
-                                                     None)
-            # Not fingerprinted (the generator's identity is): read back by exports.
-            self.task_info = {"name": options.task, "config": config,
-                              "backend": options.backend}
-        else:
-            self.instance_generator = options.resolved(options.generator_key, search)
-            self.task_info = {"check": callable_name(options.check)} if options.check \
-                else None
+        self.instance_generator, self.statistics_calculator, self.check, self.task_info = \
+            resolve(options, search)
 
     def __getattr__(self, name: str):
-        if name in OPTIONS and "options" in self.__dict__:  # CALT's attributes: pipeline.save_dir
-            return getattr(self.options, name)
+        options = self.__dict__.get("options")
+        if options is not None and name in options.declared():  # CALT's: pipeline.save_dir
+            return getattr(options, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def run(self) -> None:
         """Generate the splits. Returns None, as calt-x's does; each split's statistics (what
         ``{split}_stats.yaml`` holds) are then in ``self.statistics``."""
-        if self.options.backend != "sympy":  # sympy is only needed by generators that use it
-            from synthset.algebra.backends import get_backend
-
-            get_backend(self.options.backend)  # a missing Sage or FLINT: one error, the extra
+        check_backend(self.options)
         self.statistics = execute(RunSpec(self.options, self.sizes, self.instance_generator,
                                           self.statistics_calculator, self.task_info))

@@ -24,10 +24,10 @@ from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.dataset import dedup
 from synthset.dataset.config import RunOptions
 from synthset.dataset.identity import callable_identity, callable_name
-from synthset.dataset.job import SampleJob
+from synthset.dataset.job import JobOptions, SampleJob
 from synthset.engine.executors import get_executor
 from synthset.engine.executors.local import previous_crash
-from synthset.engine.executors.base import cpu_count
+from synthset.engine.executors.base import cpu_count, worker_count
 from synthset.engine.plan import (
     DEFAULT_SHARD_SIZE,
     MIN_SHARD_SIZE,
@@ -98,7 +98,9 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                             {"synthset": __version__},
                             # informational: which module:function to import to check the run
                             {"generator": callable_name(spec.generator),
-                             **({"task": spec.task} if spec.task else {})})
+                             **({"task": spec.task} if spec.task else {})},
+                            # an option declared since a folder was made: absent means default
+                            defaults=opts.fingerprint_defaults())
 
     crash = previous_crash(save_dir, forget=True)  # a serial run killed by its generator
     if crash:
@@ -125,10 +127,12 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     pending = sorted((s for split in todo_splits for s in shards[split]), key=lambda s: -s.size)
     done, todo = sort_out(pending, state, part_rows)
     checks = determinism_checks(spec.sizes, opts.verify_determinism)
-    job = SampleJob(spec.generator, spec.statistics_calculator, opts.root_seed, opts.formats,
-                    str(save_dir), opts.on_error, opts.timeout, checks,
-                    f"{socket.gethostname()}:{os.getpid()}:{time.time()}", avoid, collect,
-                    read_overrides(state, todo_splits) if opts.dedup == "all" else None)
+    job = SampleJob(generator=spec.generator, statistics_calculator=spec.statistics_calculator,
+                    options=JobOptions.of(opts), checks=checks,
+                    attempt=f"{socket.gethostname()}:{os.getpid()}:{time.time()}",
+                    avoid=avoid, collect=collect,
+                    overrides=read_overrides(state, todo_splits) if opts.dedup == "all"
+                    else None)
     if job.overrides:  # a shard made before its split's overrides last changed is made again
         stale = [(shard, summary) for shard, summary in done
                  if summary.get("overrides", {}) != job._overrides(shard)]
@@ -141,9 +145,7 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     phases = [[s for s in dedup.claim_order(spec.sizes) if s in todo_splits]] \
         if opts.dedup == "off" else [[s] for s in dedup.claim_order(spec.sizes)
                                       if s in todo_splits]
-    # Never more workers than shards to make.
-    executor = get_executor(opts.executor, opts.n_jobs if len(todo) >= workers
-                            else max(1, len(todo)), opts.address)
+    executor = get_executor(opts.executor, worker_count(opts.n_jobs, len(todo)), opts.address)
     bars = None
     try:
         if executor.needs_pickle and todo:
@@ -183,7 +185,7 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
             print(f"synthset: a finished shard could not be marked done ({error}); a resume "
                   "makes it again", file=sys.stderr)
     results = {split: results[split] for split in spec.sizes}
-    from synthset.io.card import write_card  # README.md: the dataset card, after the merges
+    from synthset.runs.card import write_card  # README.md: the dataset card, after the merges
 
     write_card(save_dir, results, license=opts.license, generator=spec.generator)
     if opts.verbose:
@@ -249,7 +251,7 @@ def settle_duplicates(state: RunState, split: str, shards: list[Shard], job: Sam
                                                      redo):
             tally.add(summary, shard)
         flush_markers()
-    raise GenerationError(split, again[0], derive_seed(job.root_seed, split, again[0]),
+    raise GenerationError(split, again[0], derive_seed(job.options.root_seed, split, again[0]),
                           f"its samples still share keys after {MAX_ROUNDS} rounds of "
                           "dedup: all; the task makes too few distinct problems")
 
@@ -267,7 +269,7 @@ def fold_keys(state: RunState, split: str, shards: list[Shard], before: str | No
 def _workers(opts: RunOptions) -> int:
     """How many workers ``n_jobs`` asks for; warns when that is far more than the cores."""
     cores = cpu_count()
-    workers = cores if opts.n_jobs == -1 else opts.n_jobs
+    workers = worker_count(opts.n_jobs)
     if opts.executor != "serial" and opts.address is None \
             and workers > WORKERS_PER_CORE * cores:
         print(f"synthset: n_jobs={workers} is more than {WORKERS_PER_CORE} times the {cores} "
@@ -364,7 +366,7 @@ def verify_determinism(job: SampleJob, split: str, indices, tally: SplitTally) -
         again = job.remake(split, index)
         if again is not None and again != first:
             raise GenerationError(
-                split, index, derive_seed(job.root_seed, split, index),
+                split, index, derive_seed(job.options.root_seed, split, index),
                 f"the generator is not deterministic: made again from the same seed it gave "
                 f"{_clip(again)!r}, the first time {_clip(first)!r}; take all randomness from "
                 "the seed (verify_determinism: 0 turns this check off)")

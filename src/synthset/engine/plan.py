@@ -86,3 +86,10 @@ def fingerprint(obj) -> str:
     """A short stable hash of a JSON-serialisable value (keys sorted)."""
     blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def claim_order(splits) -> list[str]:
+    """The order in which splits claim dedup keys: every split but train as listed, then
+    train (held-out splits first, so a repeat is replaced in train, never in test)."""
+    splits = list(splits)
+    return [s for s in splits if s != "train"] + [s for s in splits if s == "train"]

@@ -13,7 +13,8 @@ Layout (under ``save_dir/.synthset``):
 A marker is written only after the files it vouches for are on disk (fsynced, with their
 folders), and a shard's file names depend only on the shard, so a rerun overwrites whatever a
 killed one left. A resume checks every finished shard's files against its marker and makes a
-damaged shard again. The manifest refuses a resume whose configuration differs;
+damaged shard again. The manifest refuses a resume whose configuration differs (a key
+newer than the manifest, at its declared default, is no difference: ``RunState.open``);
 ``read_manifest`` is the one reader of it, for the engine, the readers of ``io`` and
 ``synthset status`` alike. The lock (``RunLock``) gives the folder one owner at a time.
 """
@@ -352,7 +353,7 @@ class RunState:
 
     # -- manifest -------------------------------------------------------------------------
     def open(self, config: dict, shard_size: int, resume: bool, versions: dict,
-             extra: dict | None = None) -> int:
+             extra: dict | None = None, defaults: dict | None = None) -> int:
         """Start or resume the run; returns the shard size to use.
 
         ``extra`` adds informational keys (e.g. the built-in task's name and config, which
@@ -360,14 +361,27 @@ class RunState:
         it started with (batch size and n_jobs may change between
         invocations: they do not change a byte of the output). A different ``config`` is refused
         with the keys that differ, unless ``resume`` is false, which starts clean.
+
+        ``defaults``: the declared default of config keys that may be newer than the manifest.
+        A manifest without such a key was written before it existed, when every run had its
+        default: it matches a ``config`` holding the default, and its fingerprint stays as it
+        was written.
         """
-        config = json.loads(json.dumps(config, default=str))  # as it reads back from disk
+        config = _as_read(config)
         if not resume:  # before reading: a corrupt manifest must not stop a fresh start
             self.reset()
         old = read_manifest(self.save_dir, missing_ok=True)
         if old is not None:
-            if old["fingerprint"] != fingerprint(config):
-                raise ResumeError(_describe_change(self.save_dir, old["config"], config))
+            recorded, defaults = old["config"], _as_read(defaults or {})
+            # The config as the manifest's writer recorded it: without the keys it did not
+            # know, when they hold their default (with another value, the run differs).
+            same = {key: value for key, value in config.items()
+                    if key in recorded or key not in defaults or value != defaults[key]}
+            if old["fingerprint"] != fingerprint(same):
+                # A key one side lacks is named with its default, if it has one.
+                fill = {k: v for k, v in defaults.items() if k in recorded or k in config}
+                raise ResumeError(_describe_change(self.save_dir, {**fill, **recorded},
+                                                   {**fill, **config}))
             # What a killed attempt left half-written, in the state folder and among the
             # final files (data/ included).
             remove_stale_tmp(self.save_dir)
@@ -496,11 +510,18 @@ def _size(path) -> int:
     return os.stat(path).st_size
 
 
+def _as_read(config: dict) -> dict:
+    """``config`` as it reads back from a manifest (JSON: tuples become lists, and so on)."""
+    return json.loads(json.dumps(config, default=str))
+
+
 def _describe_change(save_dir, old: dict, new: dict) -> str:
     changed = []
     for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            changed.append(f"{key}: {old.get(key)!r} -> {new.get(key)!r}")
+        if key not in old or key not in new or old[key] != new[key]:
+            was, now = (repr(side[key]) if key in side else "(not recorded)"
+                        for side in (old, new))
+            changed.append(f"{key}: {was} -> {now}")
     what = "; ".join(changed) or "the configuration fingerprint"
     return (
         f"{save_dir} holds a run made with a different configuration ({what}). "

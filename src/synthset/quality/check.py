@@ -17,8 +17,8 @@ Steps (each resumable; state under ``RUN/.synthset/check/``):
 
 The check's state is thrown away when anything it depends on changes: a data file (size or
 modification time), the verifier, the partition count, the determinism sample or synthset's
-version. User code named by the manifest (``check``, the generator) is imported only from the
-current folder, never from the run folder, unless ``trust_code`` (importing a module runs it).
+version. The run is read through ``runs.RunFolder``; user code it names (``check``, the
+generator) is imported only with ``trust_code`` (``--trust-code``: importing a module runs it).
 """
 
 from __future__ import annotations
@@ -60,13 +60,10 @@ class Options:
     range_size: int | None = None
 
     def validate(self) -> None:
-        from synthset.engine.executors import EXECUTORS, check_n_jobs
+        from synthset.dataset.config import check_option  # the run's checks of the two
 
-        if self.executor not in EXECUTORS:
-            from synthset.core.errors import bad_choice
-
-            raise bad_choice("--executor", self.executor, EXECUTORS)
-        check_n_jobs(self.n_jobs)
+        check_option("executor", self.executor, "--executor")
+        check_option("n_jobs", self.n_jobs)
         for name in ("max_overlap", "max_duplicates"):
             value = getattr(self, name)
             if value is None and name == "max_duplicates":
@@ -119,54 +116,6 @@ def make_ranges(split: str, count: int, offsets: list[int], size: int, range_siz
     return ranges
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def _module_location(top: str, cwd: Path) -> Path | None:
-    """Where the top-level module ``top`` lives, found without running it: the imported
-    module's file, or what the path finder finds for it in ``cwd``."""
-    import importlib.machinery
-
-    module = sys.modules.get(top)
-    if module is not None:
-        where = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", [])),
-                                                           None)
-        return Path(where) if where else None
-    spec = importlib.machinery.PathFinder.find_spec(top, [str(cwd)])
-    if spec is None:
-        return None
-    where = spec.origin if spec.origin not in (None, "namespace") else next(
-        iter(spec.submodule_search_locations or []), None)
-    return Path(where) if where else None
-
-
-def may_import(spec: str, key: str, folder: Path, trust: bool) -> str | None:
-    """None when the user code ``spec`` (``module:qualname``) named by the manifest may be
-    imported; else why not (a note for the report)."""
-    module, _, attr = spec.partition(":")
-    if not module or not attr:
-        return f"{key} {spec!r} is not written as module:function"
-    if module == "__main__":
-        return (f"{key} was defined in a script run as __main__: put it in an importable "
-                "module to have it checked")
-    if trust:
-        return None
-    cwd = Path.cwd()
-    where = _module_location(module.split(".")[0], cwd)
-    if where is None or not _inside(where, cwd) or _inside(where, folder):
-        found = f" (found at {where})" if where is not None else ""
-        return (f"{key} {spec!r} is not imported: its module is not in the current folder "
-                f"{cwd}{found}, outside the run folder; run `synthset check` where you ran "
-                "`synthset generate`, or pass --trust-code to import it from wherever Python "
-                "finds it (importing a module runs its code)")
-    return None
-
-
 @dataclass
 class Plan:
     task_plan: object
@@ -176,57 +125,65 @@ class Plan:
     generator_ok: bool = False  # whether determinism can be re-checked
 
 
-def plan_task(folder: Path, manifest: dict | None, trust: bool) -> Plan:
-    from synthset.dataset.identity import callable_identity, resolve_callable
+def plan_task(run, trust: bool) -> Plan:
+    """How the run's samples are verified and re-made: the built-in task its spec names
+    (compared on its canonical form), or the user code it names — imported only with
+    ``trust`` (``--trust-code``); without, a note says what was not checked."""
     from synthset.quality.verify import TaskPlan, build
 
     notes: list[str] = []
-    info = (manifest or {}).get("task") or {}
-    recorded = (manifest or {}).get("config", {}).get("instance_generator")
-    if info.get("name"):
-        config = tuple(sorted((k, json.dumps(v, sort_keys=True))
-                              for k, v in (info.get("config") or {}).items()))
-        plan = TaskPlan("builtin", info["name"], config, info.get("backend") or "sympy")
+    spec = run.task_spec
+    if spec is not None:
+        config = tuple((k, json.dumps(v, sort_keys=True)) for k, v in spec.config.items())
+        plan = TaskPlan("builtin", spec.name, config, spec.backend or "sympy")
         task, _ = build(plan)
-        same = callable_identity(task) == recorded
+        same = run.same_code(task)
         if not same:
-            notes.append(f"task {info['name']!r} is not the code that made the run (identity "
-                         f"{callable_identity(task)}, the run's {recorded}; another synthset "
-                         "version?): determinism not re-checked")
-        return Plan(plan, f"task {info['name']}, its own verifier", notes, task, same)
-    search = (str(Path.cwd()),)
-    check = info.get("check")
-    if check:
-        why = may_import(check, "check", folder, trust)
-        if why:
-            notes.append(why)
-            check = None
-        else:
-            resolve_callable(check, "check", search)  # a missing one: its ConfigError now
-    generator = (manifest or {}).get("generator")
-    if manifest is None:
+            from synthset.dataset.identity import callable_identity
+
+            notes.append(f"task {spec.name!r} is not the code that made the run (identity "
+                         f"{callable_identity(task)}, the run's {run.recorded_identity}; "
+                         "another synthset version?): determinism not re-checked")
+        return Plan(plan, f"task {spec.name}, its own verifier", notes, task, same)
+    check = _trusted(run, "check", trust, notes, "its verifier not run")
+    generator = None
+    if run.manifest is None:
         notes.append("no manifest (a folder CALT wrote?): format and duplicate checks only")
-    elif not generator:
+    elif not run.code("generator"):
         notes.append("the manifest does not name the generator's module (a run made before "
                      "synthset recorded it): determinism not re-checked")
     else:
-        why = may_import(generator, "instance_generator", folder, trust)
-        if why:
-            notes.append(why.replace("not imported", "not imported; determinism not "
-                                     "re-checked", 1))
+        generator = _trusted(run, "generator", trust, notes, "determinism not re-checked")
+        if generator and not run.same_code(run.load("generator", trust)):
+            from synthset.dataset.identity import callable_identity
+
+            notes.append(f"the generator {generator} is not the code that made the run "
+                         f"(identity {callable_identity(run.load('generator', trust))}, the "
+                         f"run's {run.recorded_identity}): determinism not re-checked")
             generator = None
-        else:
-            fn = resolve_callable(generator, "instance_generator", search)
-            if callable_identity(fn) != recorded:
-                notes.append(f"the generator {generator} is not the code that made the run "
-                             f"(identity {callable_identity(fn)}, the run's {recorded}): "
-                             "determinism not re-checked")
-                generator = None
-    name = (generator or "generator").rpartition(":")[2]
-    plan = TaskPlan("user", name, check=check, generator=generator, search=search)
+    name = (generator or run.code("generator") or "generator").rpartition(":")[2]
+    plan = TaskPlan("user", name, check=check, generator=generator,
+                    search=tuple(run.search_path()))
     verifier = f"the user's check {check}" if check else \
         "no verifier: format, determinism and duplicate checks only"
     return Plan(plan, verifier, notes, None, generator is not None)
+
+
+def _trusted(run, key: str, trust: bool, notes: list, lost: str) -> str | None:
+    """The ``module:qualname`` the run names under ``key`` when it may be imported (trusted
+    and importable; a missing module is a ConfigError now), else None with a note."""
+    spec = run.code(key)
+    if not spec:
+        return None
+    why = run.why_not_importable(key)
+    if why is None and not trust:
+        why = (f"{key} {spec!r} is not imported: code a run folder names runs only with "
+               "--trust-code")
+    if why:
+        notes.append(f"{why}; {lost}")
+        return None
+    run.load(key, trust)
+    return spec
 
 
 def determinism_indices(sizes: dict[str, int], count: int) -> dict[str, list[int]]:
@@ -298,38 +255,32 @@ def check_run(save_dir, **options) -> dict:
         raise ConfigError(f"{text}: synthset check reads local run folders; copy the run "
                           "here first")
     folder = Path(text)
-    from synthset.engine.state import RunFolderError, RunLock, RunState, read_manifest
-    from synthset.io.readers import run_splits
+    from synthset.engine.state import RunLock
+    from synthset.runs import RunFolder
 
-    manifest = read_manifest(folder, missing_ok=True)
-    splits = run_splits(folder)
-    if manifest is not None:
-        unfinished = [s for s in splits if not RunState(folder).is_merged(s)]
-        if unfinished:
-            raise RunFolderError(
-                f"{folder} holds a run that is not finished (split {', '.join(unfinished)} not "
-                "complete): run the same `synthset generate` command again to finish it, then "
-                "check it")
-    for split in splits:
+    run = RunFolder(folder)
+    run.require_complete("check it")
+    for split in run.splits:
         path = jsonl_path(folder, split)
         if not path.is_file():
             raise ConfigError(f"{path} not found: synthset check reads each split's "
                               "{split}_data.jsonl (written when the run has save_json: true)")
     with RunLock(folder):
-        return _check(folder, manifest, splits, opts)
+        return _check(run, opts)
 
 
-def _check(folder: Path, manifest, splits: list[str], opts: Options) -> dict:
+def _check(run, opts: Options) -> dict:
     import numpy as np
 
     from synthset.engine.executors import get_executor
-    from synthset.engine.executors.base import cpu_count
+    from synthset.engine.executors.base import worker_count
     from synthset.quality.keys import KEYS_PER_PARTITION, partition_bits
     from synthset.quality.verify import RangeJob
 
     started = time.perf_counter()
-    plan = plan_task(folder, manifest, opts.trust_code)
-    range_size = opts.range_size or (manifest or {}).get("shard_size") or DEFAULT_RANGE
+    folder, splits = run.path, run.splits
+    plan = plan_task(run, opts.trust_code)
+    range_size = opts.range_size or run.shard_size or DEFAULT_RANGE
     ranges, counts, data = [], {}, {}
     for split in splits:
         path = jsonl_path(folder, split)
@@ -342,8 +293,8 @@ def _check(folder: Path, manifest, splits: list[str], opts: Options) -> dict:
     timing = {"plan": time.perf_counter() - started}
     bits = partition_bits(total, opts.keys_per_partition or KEYS_PER_PARTITION)
     chosen = determinism_indices({s: n for s, n in counts.items() if n}, opts.determinism) \
-        if plan.generator_ok and manifest is not None else {}
-    config = (manifest or {}).get("config", {})
+        if plan.generator_ok and run.manifest is not None else {}
+    config = run.config
     # A sample may come from one of its replacement seeds: a failed one under on_error: skip,
     # a duplicate under dedup (the determinism re-check tries them in the same order).
     replaced = "skip" if config.get("dedup", "off") != "off" else config.get("on_error")
@@ -356,12 +307,11 @@ def _check(folder: Path, manifest, splits: list[str], opts: Options) -> dict:
                    config.get("root_seed"), replaced or "raise", chosen)
     todo = sorted((r for r in ranges if not job.result_file(r).exists()),
                   key=lambda r: (-r.size, r.split, r.number))
-    workers = cpu_count() if opts.n_jobs == -1 else opts.n_jobs
     bar = _bar(total, sum(r.size for r in ranges) - sum(r.size for r in todo), opts.verbose)
     try:
         if todo:
-            executor = get_executor(opts.executor, opts.n_jobs if len(todo) >= workers
-                                    else max(1, len(todo)), opts.address)
+            executor = get_executor(opts.executor, worker_count(opts.n_jobs, len(todo)),
+                                    opts.address)
             try:
                 for summary in executor.map_unordered(job, todo):
                     if bar:
@@ -376,7 +326,7 @@ def _check(folder: Path, manifest, splits: list[str], opts: Options) -> dict:
     split_number = {s: i for i, s in enumerate(splits)}
     ordered = sorted(ranges, key=lambda r: (split_number[r.split], r.number))
     timing["verify"] = time.perf_counter() - started - sum(timing.values())
-    agg = _Aggregate(splits, manifest, folder)
+    agg = _Aggregate(run)
     offsets = np.zeros((len(ordered), (1 << bits) + 1), dtype=np.int64)
     files = []
     for i, r in enumerate(ordered):
@@ -390,8 +340,8 @@ def _check(folder: Path, manifest, splits: list[str], opts: Options) -> dict:
     parts = [p for p in range(1 << bits) if not state.partition_file(p).exists()]
     if parts:
         counter = PartitionJob(files, offsets, len(splits), str(state.root))
-        executor = get_executor(opts.executor, opts.n_jobs if len(parts) >= workers
-                                else max(1, len(parts)), opts.address)
+        executor = get_executor(opts.executor, worker_count(opts.n_jobs, len(parts)),
+                                opts.address)
         try:
             for _ in executor.map_unordered(counter, parts):
                 pass
@@ -426,13 +376,14 @@ class _Aggregate:
     """Merges the ranges' results, split by split, in bounded memory: counters, histograms,
     the first LISTED failures (all of them stream to a temporary file when there are more)."""
 
-    def __init__(self, splits: list[str], manifest, folder: Path):
+    def __init__(self, run):
         self.splits = {s: {"failing": 0, "by_class": {}, "lengths": {}, "statistics": {},
-                           "stats_ok": True, "samples": 0} for s in splits}
+                           "stats_ok": True, "samples": 0} for s in run.splits}
         self.listed: list = []
         self.total_failures = 0
-        self.root_seed = (manifest or {}).get("config", {}).get("root_seed")
-        self.folder = folder
+        self.run = run
+        self.root_seed = run.root_seed
+        folder = self.folder = run.path
         self.spill = None  # all failures, once there are more than LISTED
         self.spill_path = folder / ".synthset" / STATE / "failures.jsonl"
         self.determinism = {"checked": 0, "differ": 0}
@@ -518,11 +469,9 @@ class _Aggregate:
                                 "b_samples": nb, "rate": rate})
 
         # -- problems, one line per class --------------------------------------------------
-        from synthset.engine.state import read_manifest
-
-        manifest = read_manifest(self.folder, missing_ok=True)
+        manifest = self.run.manifest
         if manifest is not None:
-            manifest_sizes = manifest["config"]["sizes"]
+            manifest_sizes = self.run.sizes
             wrong = {s: (n, manifest_sizes.get(s)) for s, n in counts.items()
                      if manifest_sizes.get(s) != n}
             if wrong:
@@ -565,9 +514,9 @@ class _Aggregate:
         }
         return {
             "run": str(self.folder), "synthset": __version__,
-            "fingerprint": (manifest or {}).get("fingerprint"),
-            "task": (manifest or {}).get("task"),
-            "generator": (manifest or {}).get("config", {}).get("instance_generator"),
+            "fingerprint": self.run.fingerprint,
+            "task": self.run.task_record or None,
+            "generator": self.run.recorded_identity,
             "verifier": plan.verifier, "ok": not problems, "problems": problems,
             "notes": notes, "max_overlap": opts.max_overlap,
             "max_duplicates": opts.max_duplicates,
@@ -644,6 +593,6 @@ def _write_report(folder: Path, report: dict, opts: Options) -> None:
                                    "(pip install matplotlib)")
     atomic_write_text(folder / REPORT, json.dumps(report, indent=1, default=str) + "\n")
     if opts.card:
-        from synthset.io.card import write_card
+        from synthset.runs.card import write_card
 
         report["card"] = write_card(folder) is not None

@@ -94,14 +94,12 @@ def _build(plan: TaskPlan) -> tuple:
     from synthset.tasks.user import UserTask
 
     if plan.kind == "builtin":
-        from synthset.tasks.registry import get_task
+        from synthset.runs import build_readable
+        from synthset.tasks.spec import TaskSpec
 
-        try:
-            task = get_task(plan.name, backend=plan.backend, **plan.task_config())
-        except ImportError:  # the run's backend is not installed here: checks do not need it
-            if plan.backend == "sympy":
-                raise
-            task = get_task(plan.name, backend="sympy", **plan.task_config())
+        # the run's backend, or SymPy when it is not installed here: checks do not need it
+        task = build_readable(TaskSpec.of(plan.name, backend=plan.backend,
+                                          **plan.task_config()))
         return task, task
     check = generator = None
     if plan.check:
@@ -112,11 +110,9 @@ def _build(plan: TaskPlan) -> tuple:
         from synthset.dataset.identity import resolve_callable
 
         generator = resolve_callable(plan.generator, "instance_generator", plan.search)
-    return UserTask(_stored_only, check=check, name=plan.name or None), generator
+    from synthset.runs.folder import stored_only
 
-
-def _stored_only(seed):
-    raise ConfigError("this run's generator is not loaded: only its stored samples are read")
+    return UserTask(stored_only, check=check, name=plan.name or None), generator
 
 
 # -- histograms --------------------------------------------------------------------------------

@@ -20,17 +20,19 @@ import math
 from abc import abstractmethod
 from collections.abc import Iterator
 
-from synthset.core.errors import ConfigError, unknown_key
-from synthset.core.task import Task, ValidationError, check, check_level  # noqa: F401 (re-exported)
+from synthset.core.errors import unknown_key
+from synthset.core.task import (  # noqa: F401 (re-exported: the tasks' helpers)
+    Task, ValidationError, check, check_fields, check_level, require_bool, require_int)
 
 IGNORE = -100
 
 
 class TokenTask(Task):
     """Base of the reasoning tasks. Subclasses set ``family``, ``summary``, ``Config`` (a
-    dataclass with a ``validate()`` method) and ``LEVELS``, and implement ``build_vocab``,
-    ``sample`` (a row from a random source), ``texts`` (the row's prompt and answer text) and
-    ``validate_example``.
+    dataclass: its fields are checked against their declared types by ``check_fields``, then
+    its ``validate()`` method checks ranges and choices) and ``LEVELS``, and implement
+    ``build_vocab``, ``sample`` (a row from a random source), ``texts`` (the row's prompt and
+    answer text) and ``validate_example``.
 
     Config fields combine as: the dataclass defaults, then a preset's fields, then the level's,
     then explicit overrides.
@@ -60,6 +62,9 @@ class TokenTask(Task):
             if key not in names:
                 raise unknown_key(key, names, where=f"{self.family} config")
         self.config = dataclasses.replace(config, **fields)
+        # Every field by its declared type first (a `qa: "yes"` is refused, not truthy), so
+        # that validate() checks only ranges and choices, on values of the right type.
+        check_fields(self.config)
         self.config.validate()
         self.vocab = self.build_vocab()
 
@@ -249,11 +254,6 @@ def difficulty_weights(N: int) -> tuple[list[int], list[float]]:
         total += 1.0 / (n + math.sqrt(N))
         cum.append(total)
     return population, cum
-
-
-def require_int(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def check_labels(example: dict) -> None:

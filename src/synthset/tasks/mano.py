@@ -48,10 +48,6 @@ class ManoConfig:
             require_int("fixed_len", self.fixed_len, 1)
         if self.loss_on not in ("all", "answer"):
             raise bad_choice("loss_on", self.loss_on, ["all", "answer"])
-        if not isinstance(self.augment, bool):
-            from synthset.core.errors import ConfigError
-
-            raise ConfigError(f"augment must be true or false, got {self.augment!r}")
 
 
 class ManoTask(TokenTask):

@@ -85,6 +85,16 @@ def task_class(name: str):
     return getattr(importlib.import_module(module), cls)
 
 
+def class_names() -> dict[str, str]:
+    """Each registered class's name and the first registry name made from it (``"DepoTask":
+    "depo"``, ``"PolyGCD": "poly_gcd"``), read from the entries' targets without importing
+    them: ``synthset.tasks.<Class>`` resolves through it."""
+    out: dict[str, str] = {}
+    for name, spec in REGISTRY.items():
+        out.setdefault(spec.target.rpartition(":")[2], name)
+    return out
+
+
 def get_task(name: str, level: int | None = None, backend: str | None = None, **config):
     """The built-in task ``name`` at ``level`` (1..10, optional) with config overrides.
 
@@ -94,6 +104,9 @@ def get_task(name: str, level: int | None = None, backend: str | None = None, **
     """
     spec = entry(name)
     cls = task_class(name)
+    # Sorted: a task (and so a run's identity, which hashes the task object) never depends on
+    # the order its fields were written in.
+    config = dict(sorted(config.items()))
     if spec.kind == "reasoning":
         task = cls(level=level, preset=spec.preset, **config)
     else:

@@ -18,15 +18,16 @@ from synthset.algebra.backends import BACKENDS, get_backend
 from synthset.algebra.fields import parse_field, parse_order, parse_symbols
 from synthset.algebra.parse import parse_terms
 from synthset.core.nested import read_like
-from synthset.core.task import PairTask, check_level
-
+from synthset.core.task import PairTask, check_fields, check_level
 
 
 @dataclass
 class Problem(PairTask):
     """Base of the problems: ``backend`` names the algebra engine; subclasses add parameters
-    (dataclass fields), ``generate(rng)``, and ``check(problem, answer)`` on the written
-    strings, independent of the backend that made them. ``LEVELS`` maps 1..10 to fields."""
+    (dataclass fields, checked against their declared types by ``check_fields``),
+    ``generate(rng)``, and ``check(problem, answer)`` on the written strings, independent of
+    the backend that made them. ``LEVELS`` maps 1..10 to fields. A subclass's
+    ``__post_init__`` calls ``super().__post_init__()`` first."""
 
     backend: str = "sympy"
 
@@ -34,6 +35,10 @@ class Problem(PairTask):
     LEVELS = {}  # level -> fields
     # The backends the problem runs on; empty: it uses none (any backend name is accepted).
     BACKENDS = ()
+
+    def __post_init__(self):
+        # Types first: a later check (or a worker's generate) then sees the declared types.
+        check_fields(self)
 
     @abstractmethod
     def generate(self, rng: random.Random):
@@ -137,6 +142,7 @@ class PolyProblem(Problem):
     BACKENDS = BACKENDS
 
     def __post_init__(self):
+        super().__post_init__()
         self._field = parse_field(self.field)
         self._symbols = parse_symbols(self.symbols)
         self._order = parse_order(self.order)

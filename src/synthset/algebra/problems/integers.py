@@ -81,6 +81,7 @@ class IntegerFactorization(Problem):
          (6, 10000), (6, 20000)], 1)}
 
     def __post_init__(self):
+        super().__post_init__()
         self._primes = _primes_below(self.prime_bound)
 
     def generate(self, rng):

@@ -1,4 +1,5 @@
-"""The executor interface: map a picklable function over items, results in completion order."""
+"""The executor interface: map a picklable function over items, results in completion order;
+and how many workers an ``n_jobs`` means (``worker_count``, the one place that says so)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def worker_count(n_jobs: int, tasks: int | None = None) -> int:
+    """How many workers ``n_jobs`` asks for (-1: one per core), never more than ``tasks``, the
+    items there are to map (a worker with nothing to do only costs its start), and at least 1."""
+    workers = cpu_count() if n_jobs == -1 else n_jobs
+    return workers if tasks is None else max(1, min(workers, tasks))
+
+
 class Executor(ABC):
     """Runs ``fn(item)`` for every item; yields results as they complete.
 
@@ -66,7 +74,7 @@ class Executor(ABC):
     cloudpickle = False  # whether the backend pickles functions by value (lambdas, closures)
 
     def __init__(self, n_jobs: int = -1):
-        self.workers = cpu_count() if n_jobs == -1 else n_jobs
+        self.workers = worker_count(n_jobs)
 
     @abstractmethod
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:

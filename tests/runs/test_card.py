@@ -10,7 +10,7 @@ import yaml
 from synthset import ConfigError
 from synthset.cli.main import main
 from synthset.dataset import DatasetPipeline
-from synthset.io.card import CHECK_BEGIN, CHECK_END, MARK
+from synthset.runs.card import CHECK_BEGIN, CHECK_END, MARK
 
 D5 = "[0-9]" * 5  # the five digits of a Parquet file's number
 BLOCK = {"num_train_samples": 120, "num_test_samples": 30, "batch_size": 50, "n_jobs": 1,

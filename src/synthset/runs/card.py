@@ -27,7 +27,8 @@ import sys
 from pathlib import Path
 
 from synthset.core.fs import as_path, atomic_write_text
-from synthset.dataset.dedup import claim_order
+from synthset.engine.plan import claim_order
+from synthset.runs.folder import RunFolder
 
 CARD = "README.md"
 MARK = "<!-- synthset dataset card: synthset rewrites this file; delete this line to keep " \
@@ -70,10 +71,8 @@ def write_card(save_dir, stats: dict | None = None, license: str | None = None,
     the run writes the card, else what ``.synthset/card.json`` kept. ``out`` and ``layout``
     (``parquet``) write the card of an export of the run elsewhere.
     """
-    from synthset.engine.state import read_manifest
-
     folder = as_path(save_dir)
-    manifest = read_manifest(folder, missing_ok=True)
+    manifest = RunFolder(folder).manifest
     if manifest is None:
         return None
     side = _side(folder)
