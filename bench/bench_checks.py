@@ -104,7 +104,7 @@ COMPONENTS = """
 import json, resource, sys, time
 sys.path.insert(0, {here!r})
 from generators import integer_sum
-import synthset.dataset.run as run
+import synthset.driver.run as run
 import synthset.engine.state as st
 from synthset.dataset import DatasetGenerator
 

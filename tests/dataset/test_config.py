@@ -13,8 +13,8 @@ from synthset.cli.main import main
 from synthset.dataset import DatasetGenerator, DatasetPipeline
 from synthset.dataset import generator as generator_module
 from synthset.dataset import pipeline as pipeline_module
-from synthset.dataset.config import OPTIONS, RunOptions
-from synthset.dataset.job import JobOptions, SampleJob
+from synthset.driver.options import OPTIONS, RunOptions
+from synthset.driver.job import JobOptions, SampleJob
 from synthset.engine.plan import Shard
 from tests import gens
 from tests.conftest import make_run

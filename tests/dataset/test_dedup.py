@@ -183,7 +183,7 @@ def test_sigkill_then_resume_gives_the_same_bytes(tmp_path):
 
 
 def test_a_large_key_set_is_searched_on_disk_with_the_same_result(tmp_path, monkeypatch):
-    from synthset.dataset import dedup
+    from synthset.driver import dedup
 
     make_run(tmp_path / "set", gens.few_sums, sizes=SIZES, dedup="splits")
     monkeypatch.setattr(dedup, "SET_LIMIT", 0)  # every key set memory-mapped and searched
@@ -240,7 +240,7 @@ def test_all_gives_the_same_bytes_for_any_n_jobs_and_batch_size(tmp_path):
 def test_all_resumes_from_its_overrides(tmp_path):
     """A run stopped after its first settling round resumes to the same bytes: the overrides
     written before the shards were made again tell which shards are stale."""
-    from synthset.dataset import run as run_module
+    from synthset.driver import run as run_module
 
     make_run(tmp_path / "ref", gens.few_sums, sizes=ALL_SIZES, dedup="all", batch_size=10)
     real = run_module.settle_duplicates
@@ -278,7 +278,7 @@ def test_all_with_too_few_problems_is_one_clear_error(tmp_path):
 def test_repeats_are_found_the_same_in_memory_and_through_partition_files(tmp_path):
     import random
 
-    from synthset.dataset import dedup
+    from synthset.driver import dedup
 
     rng = random.Random(0)
     pool = [rng.randbytes(16) for _ in range(300)]

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from synthset import ConfigError, GenerationError
-from synthset.dataset.run import determinism_checks
+from synthset.driver.run import determinism_checks
 from tests import gens
 from tests.conftest import make_run, read_outputs
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from synthset.cli.main import main
-from synthset.dataset.run import ShardDamaged
+from synthset.driver.run import ShardDamaged
 from tests import gens
 from tests.conftest import make_run, read_outputs, stopped_run
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from synthset import GenerationError, ResumeError
 from synthset.core.seeding import derive_seed
 from synthset.dataset import generator as generator_module
-from synthset.dataset.config import RunOptions, option
+from synthset.driver.options import RunOptions, option
 from synthset.engine.plan import plan_shards
 from synthset.engine.state import RunState
 from tests import gens

@@ -184,7 +184,7 @@ def test_a_hang_in_c_code_with_raise_names_the_sample(tmp_path):
 
 def test_a_replacement_that_hangs_is_a_timeout_too(tmp_path):
     # An index whose first replacement seed hangs as well: its shard is made three times.
-    from synthset.dataset.job import JobOptions, SampleJob
+    from synthset.driver.job import JobOptions, SampleJob
     from synthset.engine.plan import Shard
 
     index = next(i for i in range(100_000) if derive_seed(42, "train", i) % 16 == 0

@@ -6,7 +6,7 @@ import pytest
 
 from synthset.cli.main import main
 from synthset.engine.state import RunFolderError, read_manifest
-from synthset.io.readers import run_splits
+from synthset.runs import RunFolder
 from tests import gens
 from tests.conftest import make_run
 
@@ -51,7 +51,7 @@ def test_every_reader_fails_the_same_way(run, tmp_path, capsys, damage, message)
     assert message in err and len(err.strip().splitlines()) == 1
     if damage != "no manifest":  # a folder without one may be CALT's: readers use its files
         with pytest.raises(RunFolderError, match=message.replace("(", r"\(").replace(")", r"\)")):
-            run_splits(folder)
+            RunFolder(folder)
     if damage not in ("missing", "no manifest"):  # a resume says the same, with what to do
         with pytest.raises(RunFolderError, match="resume=false"):
             make_run(folder, gens.integer_sum)
@@ -60,7 +60,7 @@ def test_every_reader_fails_the_same_way(run, tmp_path, capsys, damage, message)
 def test_a_folder_calt_wrote_is_read_from_its_files(run):
     (run / ".synthset" / "manifest.json").unlink()
     assert read_manifest(run, missing_ok=True) is None
-    assert run_splits(run) == ["test", "train"]
+    assert RunFolder(run).splits == ["test", "train"]
 
 
 def test_resume_false_starts_over_from_a_corrupt_manifest(run, golden):

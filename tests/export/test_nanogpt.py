@@ -237,8 +237,12 @@ def test_task_run_folder_with_task_vocabulary_uses_the_rows_ids(tmp_path):
     (["export", "nanogpt", "mano", "--count", "5", "--name", "/abs/x"],
      "--name must be a plain folder name"),
     (["data", "new", "../../x"], "the data folder name must be a plain folder name"),
-    (["export", "nanogpt", "mano", "--count", "5", "--name", "m", "--task-config",
-      "L=!!python/name:os.system"], "is not a plain YAML value"),
+    (["export", "nanogpt", "mano", "task.L=!!python/name:os.system", "--count", "5", "--name",
+      "m"], "task.L: '!!python/name:os.system' is not a plain YAML value"),
+    (["export", "nanogpt", "mano", "task.N=3", "--count", "5", "--name", "m"],
+     "unknown mano config key 'N'; accepted keys: L, augment"),
+    (["export", "nanogpt", "mano", "L=3", "--count", "5", "--name", "m"],
+     "'L=3' must look like task.FIELD=value"),
 ])
 def test_names_stay_inside_their_folder_and_values_construct_nothing(tmp_path, capsys, argv,
                                                                     message):
@@ -247,6 +251,27 @@ def test_names_stay_inside_their_folder_and_values_construct_nothing(tmp_path, c
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not any((tmp_path.parent / "victim").glob("*")) and list(tmp_path.iterdir()) == []
+
+
+def test_a_task_source_is_spelled_as_in_every_command(tmp_path, capsys):
+    """``task.level=2 task.L=4`` after a task name: the same spec as get_task(...); the older
+    ``--task-config L=4`` is read with a one-line note."""
+    from synthset.tasks.spec import TaskSpec
+
+    argv = ["export", "nanogpt", "--count", "20", "--out", str(tmp_path), "--tokenizer", "task"]
+    assert main([*argv[:2], "task=mano", "task.L=4", "task.level=2", *argv[2:],
+                 "--name", "a"]) == 0
+    assert capsys.readouterr().err == ""
+    meta = json.loads((tmp_path / "a" / "meta.json").read_text())
+    assert meta["source_spec"]["task_config"] == {"L": 4, "level": 2}
+    assert TaskSpec.from_record({"name": "mano", **{"config": meta["source_spec"]["task_config"]}}
+                                ) == TaskSpec.of("mano", level=2, L=4)
+    assert main([*argv[:2], "mano", *argv[2:], "--name", "b", "--task-config", "L=4",
+                 "level=2"]) == 0
+    assert capsys.readouterr().err.strip() == \
+        "synthset: note: --task-config N=12 is now written task.N=12"
+    assert (tmp_path / "a" / "train.bin").read_bytes() == \
+        (tmp_path / "b" / "train.bin").read_bytes()
 
 
 def test_an_existing_export_is_replaced_only_with_overwrite(tmp_path, capsys):

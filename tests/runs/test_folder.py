@@ -45,7 +45,7 @@ def test_check_re_checks_determinism_whatever_the_order_of_task_config(name, tmp
 
 
 def test_the_same_fields_in_any_order_are_the_same_task():
-    from synthset.dataset.identity import callable_identity
+    from synthset.core.identity import callable_identity
 
     a = get_task("depo", N=12, K=4)
     b = get_task("depo", K=4, N=12)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import math
 
+from synthset.algebra.backends.sagemath import load_sage
+from synthset.algebra.fields import parse_field, parse_symbols
 from synthset.algebra.sampling import (
     check_sampling_options,
     monomials_by_rank,
@@ -46,8 +48,6 @@ def sage_names():
     extra to install)."""
     global _SAGE
     if _SAGE is None:
-        from synthset.algebra.backends.sagemath import load_sage
-
         sage = load_sage()
         from sage.misc.randstate import current_randstate
 
@@ -138,8 +138,6 @@ class PolynomialSampler:
         else:
             if symbols is None or field_str is None or order is None:
                 raise ConfigError("give symbols, field_str and order (or ring=)")
-            from synthset.algebra.fields import parse_field, parse_symbols
-
             parse_symbols(symbols)  # a clear error for a bad name, before Sage's
             parse_field(field_str)  # QQ, ZZ, RR or GF(p) with p prime
             self.ring, self.symbols, self.field_str = None, symbols, field_str
@@ -171,8 +169,6 @@ class PolynomialSampler:
         """The Sage base ring: QQ, RR, ZZ or GF(p)."""
         if self.ring is not None:
             return self.ring.base_ring()
-        from synthset.algebra.fields import parse_field
-
         S = sage_names()
         field = parse_field(self.field_str)
         return S["GF"](field.p) if field.kind == "GF" else S[field.kind]
@@ -186,8 +182,6 @@ class PolynomialSampler:
         if R is None:
             symbols = self.symbols
             if isinstance(symbols, str) and ":" in symbols:  # "x0:3", as the other faces
-                from synthset.algebra.fields import parse_symbols
-
                 symbols = ", ".join(parse_symbols(symbols))
             try:
                 R = sage_names()["PolynomialRing"](self.get_field(), symbols, order=self.order)

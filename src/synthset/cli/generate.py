@@ -46,7 +46,7 @@ def load_dataset_block(config_path: str, overrides: list[str]) -> dict:
 
 
 def generate(config_path: str, overrides: list[str]) -> dict:
-    """Run the data.yaml's dataset block; its keys are checked by ``dataset/config.py``."""
+    """Run the data.yaml's dataset block; its keys are checked by ``driver/options.py``."""
     from synthset.dataset.pipeline import DatasetPipeline
 
     block = load_dataset_block(config_path, overrides)

@@ -34,7 +34,7 @@ def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
         lines.append(f"the last run's {crash}")
     count_rows = None
     if verify:
-        from synthset.dataset.run import part_rows as count_rows
+        from synthset.driver.run import part_rows as count_rows
     complete = True
     damaged = []
     for split, count in sizes.items():

@@ -20,6 +20,11 @@ def derive_seed(root_seed: int, split: str, index: int) -> int:
     return int.from_bytes(sha256(f"{root_seed}_{split}_{index}".encode()).digest()[:16], "big")
 
 
+# How many replacement seeds a sample tries (under on_error: skip, or when dedup passes over its
+# problem) before the run fails naming it.
+MAX_REPLACEMENTS = 100
+
+
 def replacement_seed(root_seed: int, split: str, index: int, attempt: int) -> int:
     """The seed that replaces a failed sample under ``on_error: skip`` (attempt = 1, 2, ...).
 

@@ -2,7 +2,7 @@
 
 Code written for CALT changes one import line (``calt.dataset`` -> ``synthset.dataset``).
 The names load on first use: a worker process unpickling a shard job imports
-``synthset.dataset.job`` alone, not the driver's side of the package.
+``synthset.driver.job`` alone, not the driver's side of the package.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from synthset.core.errors import bad_choice
+from synthset.dataset.generator import DatasetGenerator
+from synthset.dataset.writer import DatasetWriter
 
 
 @dataclass(frozen=True)
@@ -20,9 +22,6 @@ class BackendSpec:
 
 
 def _load() -> tuple[type, type]:
-    from synthset.dataset.generator import DatasetGenerator
-    from synthset.dataset.writer import DatasetWriter
-
     return DatasetGenerator, DatasetWriter
 
 

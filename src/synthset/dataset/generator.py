@@ -3,7 +3,7 @@
 Same constructor and ``run`` signature as calt-x 1.5.0 (``problem_generator=`` is accepted as the
 older name of ``instance_generator=``), same output bytes, plus what CALT lacks: resume,
 per-sample timeouts, an error policy, Parquet/pickle output and Ray/Dask executors. Its
-options are RunOptions' (``dataset/config.py``), checked there: ``run`` takes every one of them
+options are RunOptions' (``driver/options.py``), checked there: ``run`` takes every one of them
 by keyword, as DatasetPipeline does, and resolves them as it does (``pipeline.resolve``).
 
 ``backend`` takes CALT's joblib backend names too: ``loky`` and ``multiprocessing`` are
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from synthset.core.errors import ConfigError, bad_choice
-from synthset.dataset.config import (
+from synthset.driver.options import (
     ALGEBRA_BACKENDS,
     EXECUTORS,
     RunOptions,
@@ -28,7 +28,7 @@ from synthset.dataset.config import (
     format_list,
 )
 from synthset.dataset.pipeline import check_backend, resolve
-from synthset.dataset.run import RunSpec, execute
+from synthset.driver.run import RunSpec, execute
 from synthset.dataset.writer import DatasetWriter
 
 # CALT's joblib backend names that are not synthset executors: both run in this process.
@@ -103,7 +103,7 @@ class DatasetGenerator:
 
         After the writer, CALT's ``batch_size``, ``save_dir``, ``save_text``, ``save_json``
         (positional or by keyword); by keyword every other option ``RunOptions`` declares
-        (``dataset/config.py``), as DatasetPipeline takes them: ``task``, ``check`` and
+        (``driver/options.py``), as DatasetPipeline takes them: ``task``, ``check`` and
         ``license`` among them, and the constructor's ``n_jobs``, ``verbose``, ``root_seed``,
         ``executor`` and ``address`` for this run only (``backend`` here is the algebra backend
         of a ``task``, as in a data.yaml). ``num_train_samples``/``num_test_samples`` size the

@@ -1,9 +1,9 @@
 """CALT's ``DatasetPipeline``: a ``data.yaml`` ``dataset`` block in, a run folder out.
 
-Its options are RunOptions' (``dataset/config.py``); this file resolves what they name — a
+Its options are RunOptions' (``driver/options.py``); this file resolves what they name — a
 ``module:function`` generator, statistics calculator or verifier, or a built-in task
 (``resolve``, which ``DatasetGenerator.run`` uses too) — and hands the run to
-``dataset/run.py``.
+``driver/run.py``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from synthset.dataset.config import RunOptions, arguments, dataset_block
-from synthset.dataset.identity import callable_name
-from synthset.dataset.run import RunSpec, execute
+from synthset.algebra.backends import get_backend
+from synthset.core.identity import callable_name
+from synthset.driver.options import RunOptions, arguments, dataset_block
+from synthset.driver.run import RunSpec, execute
+from synthset.tasks.registry import get_task
 
 # CALT's positional order of DatasetPipeline's arguments after the two callables.
 POSITIONAL = ("save_dir", "save_text", "save_json", "num_train_samples", "num_test_samples",
@@ -24,8 +26,6 @@ GENERATOR_KEYS = ("instance_generator", "problem_generator", "task", "task_confi
 
 def build_task(name: str, backend: str, config: dict):
     """A built-in task from the task registry (``task_config`` may hold its ``level``)."""
-    from synthset.tasks.registry import get_task
-
     return get_task(name, backend=backend, **config)
 
 
@@ -52,8 +52,6 @@ def check_backend(options: RunOptions) -> None:
     """A missing Sage or FLINT: one error, naming the extra, before the run starts (sympy is
     only needed by generators that use it)."""
     if options.backend != "sympy":
-        from synthset.algebra.backends import get_backend
-
         get_backend(options.backend)
 
 
@@ -67,7 +65,7 @@ class DatasetPipeline:
         *args, **options: CALT's arguments in CALT's order (save_dir, save_text, save_json,
             num_train_samples, num_test_samples, batch_size, n_jobs, root_seed, verbose,
             backend), and by keyword every option ``RunOptions`` declares
-            (``dataset/config.py``). ``backend`` defaults to ``sympy``.
+            (``driver/options.py``). ``backend`` defaults to ``sympy``.
 
     Usually built with ``from_config(cfg.dataset, instance_generator=...)``. The options read
     back as attributes (``pipeline.n_jobs``); ``pipeline.check`` is the resolved verifier.

@@ -93,3 +93,19 @@ def claim_order(splits) -> list[str]:
     train (held-out splits first, so a repeat is replaced in train, never in test)."""
     splits = list(splits)
     return [s for s in splits if s != "train"] + [s for s in splits if s == "train"]
+
+
+# Keys are counted (``synthset check``) and deduplicated (``dedup: all``) one hash partition at a
+# time: about this many records per partition, ~100 bytes each while counted, so ~200 MB a
+# worker whatever the run's size.
+KEYS_PER_PARTITION = 1 << 21
+MAX_BITS = 16
+
+
+def partition_bits(total_keys: int, keys_per_partition: int = KEYS_PER_PARTITION) -> int:
+    """log2 of the number of partitions: the fewest that keep each near ``keys_per_partition``
+    records."""
+    bits = 0
+    while (total_keys >> bits) > keys_per_partition and bits < MAX_BITS:
+        bits += 1
+    return bits

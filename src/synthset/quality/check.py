@@ -60,7 +60,7 @@ class Options:
     range_size: int | None = None
 
     def validate(self) -> None:
-        from synthset.dataset.config import check_option  # the run's checks of the two
+        from synthset.driver.options import check_option  # the run's checks of the two
 
         check_option("executor", self.executor, "--executor")
         check_option("n_jobs", self.n_jobs)
@@ -139,7 +139,7 @@ def plan_task(run, trust: bool) -> Plan:
         task, _ = build(plan)
         same = run.same_code(task)
         if not same:
-            from synthset.dataset.identity import callable_identity
+            from synthset.core.identity import callable_identity
 
             notes.append(f"task {spec.name!r} is not the code that made the run (identity "
                          f"{callable_identity(task)}, the run's {run.recorded_identity}; "
@@ -155,7 +155,7 @@ def plan_task(run, trust: bool) -> Plan:
     else:
         generator = _trusted(run, "generator", trust, notes, "determinism not re-checked")
         if generator and not run.same_code(run.load("generator", trust)):
-            from synthset.dataset.identity import callable_identity
+            from synthset.core.identity import callable_identity
 
             notes.append(f"the generator {generator} is not the code that made the run "
                          f"(identity {callable_identity(run.load('generator', trust))}, the "
@@ -187,7 +187,7 @@ def _trusted(run, key: str, trust: bool, notes: list, lost: str) -> str | None:
 
 
 def determinism_indices(sizes: dict[str, int], count: int) -> dict[str, list[int]]:
-    from synthset.dataset.run import determinism_checks
+    from synthset.driver.run import determinism_checks
 
     return determinism_checks(sizes, count)
 

@@ -26,27 +26,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthset.engine.plan import KEYS_PER_PARTITION, MAX_BITS, partition_bits  # noqa: F401
+
 # One distinct key of one range: its two 64-bit halves (big-endian digits, so that the order of
 # ``hi`` is the order of the hex key), the first index in the range that has it, and how many
 # samples of the range have it.
 RECORD = np.dtype([("hi", "<u8"), ("lo", "<u8"), ("first", "<u8"), ("n", "<u8")])
 KEY_BYTES = 16
-# About this many records per partition: ~100 bytes each while counted, so ~200 MB a worker.
-KEYS_PER_PARTITION = 1 << 21
-MAX_BITS = 16
 # How many examples of duplicated and shared keys a partition reports.
 EXAMPLES = 20
 # Splits are bits of a 64-bit mask while counting.
 MAX_SPLITS = 63
-
-
-def partition_bits(total_keys: int, keys_per_partition: int = KEYS_PER_PARTITION) -> int:
-    """log2 of the number of partitions: the fewest that keep each near ``keys_per_partition``
-    records."""
-    bits = 0
-    while (total_keys >> bits) > keys_per_partition and bits < MAX_BITS:
-        bits += 1
-    return bits
 
 
 def partition_bounds(bits: int) -> np.ndarray:

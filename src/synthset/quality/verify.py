@@ -103,11 +103,11 @@ def _build(plan: TaskPlan) -> tuple:
         return task, task
     check = generator = None
     if plan.check:
-        from synthset.dataset.identity import resolve_callable
+        from synthset.core.identity import resolve_callable
 
         check = resolve_callable(plan.check, "check", plan.search)
     if plan.generator:
-        from synthset.dataset.identity import resolve_callable
+        from synthset.core.identity import resolve_callable
 
         generator = resolve_callable(plan.generator, "instance_generator", plan.search)
     from synthset.runs.folder import stored_only
@@ -284,6 +284,8 @@ class RangeJob:
             elif "input_ids" in data or "text" in data:
                 record, row = data, True
                 if task.kind != "reasoning":  # rows of a generator that is no built-in task
+                    from synthset.tasks.user import RowFormat
+
                     row_task = row_task or RowFormat()
             else:
                 fail(index, "format", f"line {index + 1} holds neither 'problem' and "
@@ -359,8 +361,7 @@ def remake_matches(generator, root_seed: int, split: str, index: int, line: byte
                    on_error: str) -> bool | str:
     """True when sample ``index`` made again gives the stored ``line`` (under ``on_error:
     skip``, a failed sample's replacement from its derived seeds counts); else what differs."""
-    from synthset.core.seeding import derive_seed, replacement_seed
-    from synthset.dataset.job import MAX_REPLACEMENTS
+    from synthset.core.seeding import MAX_REPLACEMENTS, derive_seed, replacement_seed
 
     seeds = [derive_seed(root_seed, split, index)]
     if on_error == "skip":
@@ -411,36 +412,6 @@ def _clip(data) -> str:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
-
-
-class RowFormat:
-    """Rows written by a user's generator (no built-in task knows them): their shape only."""
-
-    kind = "rows"
-
-    def example_of(self, row: dict) -> dict:
-        if "input_ids" in row:
-            return {**row, "prompt": " ".join(map(str, row["input_ids"])), "answer": ""}
-        return {**row, "prompt": str(row.get("text", "")), "answer": ""}
-
-    def validate_example(self, example: dict) -> None:
-        from synthset.core.task import check
-
-        if "input_ids" in example:
-            ids = example["input_ids"]
-            check(isinstance(ids, list) and all(type(t) is int for t in ids),
-                  "input_ids is not a list of integers")
-            for name in ("loss_mask", "labels"):
-                if name in example:
-                    check(isinstance(example[name], list) and len(example[name]) == len(ids),
-                          f"{name} and input_ids differ in length")
-        else:
-            check(isinstance(example.get("text"), str), "text is not a string")
-
-    def dedup_key(self, example: dict) -> str:
-        from synthset.core.task import digest, squash
-
-        return digest(squash(example["prompt"]))
 
 
 def error_text(exc: BaseException) -> str:

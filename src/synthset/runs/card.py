@@ -28,6 +28,8 @@ from pathlib import Path
 
 from synthset.core.fs import as_path, atomic_write_text
 from synthset.engine.plan import claim_order
+from synthset.io.parquet import split_glob
+from synthset.io.stats_yaml import read_stats
 from synthset.runs.folder import RunFolder
 
 CARD = "README.md"
@@ -116,8 +118,6 @@ def _task_config(generator) -> dict | None:
 
 
 def _read_stats(folder, split: str) -> dict:
-    from synthset.io.stats_yaml import read_stats
-
     try:
         return read_stats(folder / f"{split}_stats.yaml") or {}
     except (OSError, ValueError):
@@ -129,8 +129,6 @@ def data_files(folder, manifest: dict, layout: str | None = None) -> list[dict]:
     formats = set(manifest["config"].get("formats") or ())
     splits = list(manifest["config"]["sizes"])
     if layout == "parquet" or "parquet" in formats:
-        from synthset.io.parquet import split_glob
-
         return [{"split": s, "path": split_glob(s)} for s in splits if hf_split_name(s)]
     elif "json" in formats:
         pattern = "{}_data.jsonl"

@@ -34,9 +34,11 @@ from pathlib import Path
 
 from synthset.core.errors import ConfigError
 from synthset.core.fs import as_path
+from synthset.core.identity import callable_identity, resolve_callable
 from synthset.engine.state import RunFolderError, RunState, read_manifest
 from synthset.io.formats import get_format
 from synthset.tasks.spec import TaskSpec
+from synthset.tasks.user import UserTask
 
 TRUST_FLAG = "--trust-code (trust_code=True in Python)"
 
@@ -177,8 +179,6 @@ class RunFolder:
         spec = self.task_spec
         if spec is not None:
             return build_readable(spec)
-        from synthset.tasks.user import UserTask
-
         check = self.load("check", trust_code) if verifier and self.code("check") else None
         return UserTask(stored_only, check=check, name=self._generator_name())
 
@@ -195,8 +195,6 @@ class RunFolder:
             raise UntrustedCode(
                 f"{self.path} names its {key} {spec!r}: code a run folder names is imported "
                 f"only with {TRUST_FLAG}, since importing it runs it")
-        from synthset.dataset.identity import resolve_callable
-
         return resolve_callable(spec, "instance_generator" if key == "generator" else key,
                                 self.search_path())
 
@@ -220,8 +218,6 @@ class RunFolder:
 
     def same_code(self, fn) -> bool:
         """Whether ``fn`` (a task or a generator) is the code that made the run."""
-        from synthset.dataset.identity import callable_identity
-
         return callable_identity(fn) == self.recorded_identity
 
     def _generator_name(self) -> str:

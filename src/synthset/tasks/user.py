@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from synthset.core.errors import ConfigError
 from synthset.core.nested import read_like
-from synthset.core.task import PairTask, squash
+from synthset.core.task import PairTask, check, digest, squash
 
 
 class UserTask(PairTask):
@@ -51,3 +51,29 @@ class UserTask(PairTask):
             return float(squash(text) == squash(example["answer"]))
         answer = read_like(text, example["meta"]["answer"])
         return float(bool(self.verifier(example["meta"]["problem"], answer)))
+
+
+class RowFormat:
+    """Rows written by a user's generator (no built-in task knows them): their shape only."""
+
+    kind = "rows"
+
+    def example_of(self, row: dict) -> dict:
+        if "input_ids" in row:
+            return {**row, "prompt": " ".join(map(str, row["input_ids"])), "answer": ""}
+        return {**row, "prompt": str(row.get("text", "")), "answer": ""}
+
+    def validate_example(self, example: dict) -> None:
+        if "input_ids" in example:
+            ids = example["input_ids"]
+            check(isinstance(ids, list) and all(type(t) is int for t in ids),
+                  "input_ids is not a list of integers")
+            for name in ("loss_mask", "labels"):
+                if name in example:
+                    check(isinstance(example[name], list) and len(example[name]) == len(ids),
+                          f"{name} and input_ids differ in length")
+        else:
+            check(isinstance(example.get("text"), str), "text is not a string")
+
+    def dedup_key(self, example: dict) -> str:
+        return digest(squash(example["prompt"]))

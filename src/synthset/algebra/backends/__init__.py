@@ -5,19 +5,17 @@ from __future__ import annotations
 from synthset.core.errors import bad_choice
 
 BACKENDS = ("sympy", "flint", "sagemath")
-_CACHE: dict = {}
 
 
 def get_backend(name: str):
     """The backend adapter called ``name`` (imports its library now, or names the extra)."""
     if name not in BACKENDS:
         raise bad_choice("backend", name, BACKENDS)
-    if name not in _CACHE:
-        if name == "sympy":
-            from synthset.algebra.backends.sympy import SympyBackend as cls
-        elif name == "flint":
-            from synthset.algebra.backends.flint import FlintBackend as cls
-        else:
-            from synthset.algebra.backends.sagemath import SageBackend as cls
-        _CACHE[name] = cls()
-    return _CACHE[name]
+    # A plugin loaded by name: only the backend asked for is imported.
+    if name == "sympy":
+        from synthset.algebra.backends.sympy import SympyBackend as cls
+    elif name == "flint":
+        from synthset.algebra.backends.flint import FlintBackend as cls
+    else:
+        from synthset.algebra.backends.sagemath import SageBackend as cls
+    return cls.shared()

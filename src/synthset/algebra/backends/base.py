@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from fractions import Fraction
 
+from synthset.algebra import terms as T
 from synthset.algebra.fields import Field
 from synthset.core.errors import ConfigError
 
@@ -39,16 +40,15 @@ class Ring:
         return self.backend.from_dict(self, {(0,) * self.ngens: 1})
 
     def __reduce__(self):  # rings travel to workers as their description, rebuilt there
-        return (_rebuild, (self.backend.name, self.symbols, self.field, self.order))
+        return (_rebuild, (type(self.backend), self.symbols, self.field, self.order))
 
     def __repr__(self) -> str:
         return f"Ring({self.backend.name}, {', '.join(self.symbols)}, {self.field}, {self.order})"
 
 
-def _rebuild(backend_name, symbols, field, order):
-    from synthset.algebra.backends import get_backend
-
-    return get_backend(backend_name).ring(symbols, field, order)
+def _rebuild(backend_class, symbols, field, order):
+    # The class travels by reference (its module imports its library in the worker).
+    return backend_class.shared().ring(symbols, field, order)
 
 
 class Backend(ABC):
@@ -56,6 +56,13 @@ class Backend(ABC):
 
     name = "base"
     supports_rr = True
+
+    @classmethod
+    def shared(cls) -> Backend:
+        """The one instance of this backend in this process (its rings are cached on it)."""
+        if "_shared" not in cls.__dict__:
+            cls._shared = cls()
+        return cls._shared
 
     def ring(self, symbols, field: Field, order: str) -> Ring:
         """The ring (made once per description and backend, then reused)."""
@@ -141,8 +148,6 @@ class Backend(ABC):
     def normalize(self, poly, ring: Ring):
         """(poly made monic over a field / with a positive leading coefficient over ZZ, the
         leading coefficient it had, as a Python value)."""
-        from synthset.algebra import terms as T
-
         f = dict(self.terms(poly))
         lt = T.leading(f, ring.order)
         if lt is None:

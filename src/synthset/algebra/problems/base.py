@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from synthset.algebra.backends import BACKENDS, get_backend
 from synthset.algebra.fields import parse_field, parse_order, parse_symbols
 from synthset.algebra.parse import parse_terms
+from synthset.algebra.sampling import PolynomialSampler
 from synthset.core.nested import read_like
 from synthset.core.task import PairTask, check_fields, check_level
 
@@ -151,8 +152,6 @@ class PolyProblem(Problem):
     def sampler(self, rng, **overrides):
         """A sampler with this problem's settings (and ``overrides``) drawing from ``rng``;
         made once per settings and reused, only its random source changes."""
-        from synthset.algebra.sampling import PolynomialSampler
-
         key = tuple(sorted(overrides.items()))
         cache = self.__dict__.setdefault("_samplers", {})
         sampler = cache.get(key)

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from synthset.algebra import terms as T
 from synthset.algebra.problems.base import PolyProblem, poly_terms, sympy_poly
+from synthset.algebra.sampling import coeff_drawer
 from synthset.core.errors import ConfigError
+from synthset.core.nested import read_like
 
 
 @dataclass
@@ -47,8 +49,6 @@ class GroebnerBackward(PolyProblem):
     def generate(self, rng):
         n, fld = len(self._symbols), self._field
         draw = self.sampler(rng)  # coefficients only
-        from synthset.algebra.sampling import coeff_drawer
-
         coeff = coeff_drawer(fld, rng, non_zero=True, **draw._coeff_options())
         last = [0] * n
 
@@ -97,8 +97,6 @@ class GroebnerBackward(PolyProblem):
         """The reduced lex Groebner basis of an ideal is unique: the answer is right when its
         polynomials, made monic, are the reference basis's, in any order and spelling (the
         reference itself is checked against a fresh Buchberger run by ``check``)."""
-        from synthset.core.nested import read_like
-
         fld = self._field
 
         def basis(polys):

@@ -4,13 +4,14 @@
 ``multiprocessing`` (local process pools), ``ray`` (extra ``ray``) and ``dask`` (extra ``dask``).
 Ray and Dask are imported only when chosen. What ``executor`` and ``n_jobs`` accept is said
 here once (``EXECUTORS``, ``N_JOBS``, ``valid_n_jobs``); the run options' declaration
-(``dataset/config.py``) reads it from here, and ``synthset check`` checks through that.
+(``driver/options.py``) reads it from here, and ``synthset check`` checks through that.
 """
 
 from __future__ import annotations
 
 from synthset.core.errors import ConfigError, bad_choice
 from synthset.engine.executors.base import Executor, worker_count
+from synthset.engine.executors.local import local_executor
 
 EXECUTORS = ("serial", "loky", "multiprocessing", "ray", "dask")
 N_JOBS = "-1 (all cores) or a positive integer"  # completes "n_jobs must be ..."
@@ -32,9 +33,8 @@ def get_executor(name: str, n_jobs: int = -1, address: str | None = None) -> Exe
     if name not in EXECUTORS:
         raise bad_choice("executor", name, EXECUTORS)
     if name in ("serial", "loky", "multiprocessing"):
-        from synthset.engine.executors.local import local_executor
-
         return local_executor(name, n_jobs)
+    # Ray's and Dask's adapters are plugins loaded by name, only when chosen.
     if name == "ray":
         from synthset.engine.executors.ray import RayExecutor
 

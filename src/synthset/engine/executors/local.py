@@ -21,7 +21,9 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 
+from synthset.core.fs import RemotePath, as_path, atomic_write_text
 from synthset.engine.executors.base import Executor, describe_item
+from synthset.engine.executors.pool import Pool, default_start_method
 
 # The shard the serial executor is making, in the run folder: left behind when the process
 # dies inside it (os._exit, a segfault), for ``synthset status`` and the next run to name.
@@ -69,8 +71,6 @@ class ProcessPoolExecutor(Executor):
         self.start_method = start_method
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
-        from synthset.engine.executors.pool import Pool, default_start_method
-
         pool = Pool(self.name, fn, self.workers, self.start_method or default_start_method(),
                     by_value=self.cloudpickle)
         try:
@@ -97,8 +97,6 @@ def local_executor(name: str, n_jobs: int) -> Executor:
 
 # -- the running-shard marker ------------------------------------------------------------------
 def _marker(save_dir):
-    from synthset.core.fs import as_path
-
     return as_path(save_dir) / RUNNING
 
 
@@ -107,8 +105,6 @@ def _write_running(save_dir, item) -> None:
     written in place, padded to one size: after the first shard it takes no new space (a full
     disk fails the run where it writes data, not here), and a process killed mid-write leaves
     at worst a record the reader ignores."""
-    from synthset.core.fs import RemotePath, atomic_write_text
-
     record = {}
     if item is not None:
         record = {"shard": describe_item(item), "pid": os.getpid(),

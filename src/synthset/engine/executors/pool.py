@@ -33,6 +33,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
+from synthset.engine import state
 from synthset.engine import timeout as _timeout
 from synthset.engine.executors.base import WorkerLost
 
@@ -255,11 +256,7 @@ def _worker_main(conn, slot, payload, parent_pid: int) -> None:
 def _finish() -> None:
     """Let this worker's completion markers reach the disk before it exits (they are written
     by a thread, ``engine.state``; a shard left unmarked is only made again by a resume)."""
-    from synthset.engine import state
-
-    flush = getattr(state, "flush_markers", None)
-    if flush is not None:
-        flush()
+    state.flush_markers()
 
 
 def _portable(exc: BaseException) -> tuple[BaseException, str]:

@@ -6,6 +6,7 @@ Formats come from the table in ``io/formats.py``: nothing below knows one format
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import pickle
@@ -19,15 +20,15 @@ from pathlib import Path
 from synthset import __version__
 from synthset.core.errors import ConfigError, GenerationError, SynthsetError
 from synthset.core.fs import as_path, atomic_write_text
+from synthset.core.identity import callable_identity, callable_name
 from synthset.core.seeding import derive_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
-from synthset.dataset import dedup
-from synthset.dataset.config import RunOptions
-from synthset.dataset.identity import callable_identity, callable_name
-from synthset.dataset.job import JobOptions, SampleJob
+from synthset.driver import dedup
+from synthset.driver.job import JobOptions, SampleJob
+from synthset.driver.options import RunOptions
 from synthset.engine.executors import get_executor
-from synthset.engine.executors.local import previous_crash
 from synthset.engine.executors.base import cpu_count, worker_count
+from synthset.engine.executors.local import previous_crash
 from synthset.engine.plan import (
     DEFAULT_SHARD_SIZE,
     MIN_SHARD_SIZE,
@@ -36,10 +37,11 @@ from synthset.engine.plan import (
     check_split_names,
     split_shards,
 )
-from synthset.engine.runner import run_shards, sort_out
+from synthset.engine.runner import ShardTask, run_shards, sort_out
 from synthset.engine.state import RunLock, RunState, flush_markers
 from synthset.io.formats import DamagedPart, get_format
 from synthset.io.stats_yaml import read_stats, write_stats
+from synthset.runs.card import write_card
 
 # More workers than this many per core only compete for the cores (and each holds a shard).
 WORKERS_PER_CORE = 4
@@ -185,8 +187,7 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
             print(f"synthset: a finished shard could not be marked done ({error}); a resume "
                   "makes it again", file=sys.stderr)
     results = {split: results[split] for split in spec.sizes}
-    from synthset.runs.card import write_card  # README.md: the dataset card, after the merges
-
+    # README.md: the dataset card, after the merges
     write_card(save_dir, results, license=opts.license, generator=spec.generator)
     if opts.verbose:
         print(summary_table(results, save_dir), file=sys.stderr)
@@ -194,7 +195,7 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
 
 
 def read_overrides(state: RunState, splits) -> dict[str, dict[int, int]]:
-    """``dedup: all``: each split's overrides as a resume finds them (dataset/dedup.py)."""
+    """``dedup: all``: each split's overrides as a resume finds them (driver/dedup.py)."""
     found = {}
     for split in splits:
         try:
@@ -222,10 +223,6 @@ def settle_duplicates(state: RunState, split: str, shards: list[Shard], job: Sam
     The outcome depends on the keys only (the lowest index keeps a key; the others move on,
     in rounds), so it is the same for any shard size, n_jobs or executor; the overrides are
     written before the shards are made again, so a resume goes on from the same round."""
-    import bisect
-
-    from synthset.engine.runner import ShardTask
-
     files = [state.shard_file(s, "keys") for s in shards]
     starts = [s.start for s in shards]
     mine = job.overrides.setdefault(split, {})
@@ -257,7 +254,7 @@ def settle_duplicates(state: RunState, split: str, shards: list[Shard], job: Sam
 
 
 def fold_keys(state: RunState, split: str, shards: list[Shard], before: str | None) -> None:
-    """Write the seen file of ``split`` (dataset/dedup.py) from its shards' key files."""
+    """Write the seen file of ``split`` (driver/dedup.py) from its shards' key files."""
     previous = dedup.seen_file(state.root, before) if before else None
     try:
         dedup.fold(previous, [state.shard_file(s, "keys") for s in shards],

@@ -1,4 +1,5 @@
-"""How a run recognises "the same generator" when it is resumed, and how YAML names one."""
+"""How a run recognises "the same generator" when it is resumed, and how YAML names one
+(standard library only: the driver, the run reader and the check all use it)."""
 
 from __future__ import annotations
 

@@ -20,16 +20,20 @@ sample). The last split in claim order writes no keys.
 ``dedup: all`` also removes repeats inside a split: every split writes its keys, and when its
 shards are in, the driver moves each sample whose key a lower index holds to its next
 replacement attempt and makes its shard again, in rounds, until no key repeats
-(``dataset.run.settle_duplicates``; the overrides are kept in ``SPLIT.overrides.json``).
+(``driver.run.settle_duplicates``; the overrides are kept in ``SPLIT.overrides.json``).
 """
 
 from __future__ import annotations
 
 import os
+from hashlib import blake2b
 from pathlib import Path
 
 from synthset.core.fs import atomic_open
-from synthset.engine.plan import claim_order
+from synthset.core.nested import INNER_SEP, text_field
+from synthset.core.task import PairTask, Task
+from synthset.engine.plan import KEYS_PER_PARTITION, claim_order, partition_bits
+from synthset.tasks.user import RowFormat
 
 KEY_BYTES = 16
 # A KeySet of at most this many keys is a Python set (~100 bytes a key, a fast lookup); a larger
@@ -69,8 +73,6 @@ def later_duplicates(key_files: list[Path], work: Path | None = None,
     (key, index) records are first spread by the keys' top bits over partition files in
     ``work``, then each partition is grouped on its own."""
     import numpy as np
-
-    from synthset.quality.keys import KEYS_PER_PARTITION, partition_bits
 
     total = sum(os.path.getsize(p) for p in key_files)
     if total % KEY_BYTES:
@@ -211,8 +213,6 @@ def key_set(path: str) -> KeySet:
 def sample_keyer(generator):
     """``key(out) -> 16 bytes``: the dedup key ``synthset check`` computes for the stored sample
     of ``out`` (a generator's row, or its (problem, answer) as CALT strings)."""
-    from synthset.core.task import PairTask, Task
-
     task = generator if isinstance(generator, Task) else None
     if task is not None and task.kind == "reasoning":
         if getattr(type(task), "dedup_key", None) is not Task.dedup_key:  # keyed on the row
@@ -227,10 +227,6 @@ def sample_keyer(generator):
         return key
     # The default for (problem, answer) pairs, written out: the digest of the problem's text,
     # whitespace squashed (``Task.dedup_key`` of ``PairTask.example_of``).
-    from hashlib import blake2b
-
-    from synthset.core.nested import INNER_SEP, text_field
-
     def pair_key(out):
         if type(out) is dict:
             return _row_key(out)
@@ -248,7 +244,5 @@ def sample_keyer(generator):
 
 
 def _row_key(row: dict) -> bytes:
-    from synthset.quality.verify import RowFormat
-
     rows = RowFormat()
     return bytes.fromhex(rows.dedup_key(rows.example_of(row)))

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 
 from synthset.core.errors import ConfigError, bad_choice, unknown_key
-from synthset.dataset.identity import resolve_callable
+from synthset.core.identity import resolve_callable
 from synthset.engine.executors import EXECUTORS, N_JOBS, valid_n_jobs
 from synthset.io.formats import format_name
 

@@ -19,8 +19,9 @@ from hashlib import sha256
 from synthset.core.errors import GenerationError
 from synthset.core.fs import atomic_open, atomic_write_text
 from synthset.core.nested import to_strings
-from synthset.core.seeding import replacement_seed
+from synthset.core.seeding import MAX_REPLACEMENTS, replacement_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
+from synthset.driver.dedup import key_set, sample_keyer, seen_file
 from synthset.engine.plan import Shard
 from synthset.engine.state import RunState
 from synthset.engine.timeout import SampleTimeout, TimeLimit
@@ -37,10 +38,6 @@ def _forked() -> None:  # the local pool forks its workers from the driver
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked)
-
-# How many replacement seeds ``on_error: skip`` tries for one index before it gives up.
-MAX_REPLACEMENTS = 100
-
 
 @dataclass(frozen=True)
 class JobOptions:
@@ -73,12 +70,12 @@ class SampleJob:
     # re-check at the end of the run (``remake``)
     checks: dict | None = None
     attempt: str = ""  # which invocation of the run made the shard (for working time)
-    # dedup (dataset/dedup.py): split -> the seen file whose keys its samples avoid, and the
+    # dedup (driver/dedup.py): split -> the seen file whose keys its samples avoid, and the
     # splits whose shards write their samples' keys
     avoid: dict | None = None
     collect: tuple = ()
     # dedup: all — split -> {index: the first replacement attempt to try}: the samples that
-    # lost their key to a lower index of their split (dataset/dedup.py)
+    # lost their key to a lower index of their split (driver/dedup.py)
     overrides: dict | None = None
 
     def __call__(self, shard: Shard) -> dict:
@@ -220,8 +217,6 @@ class SampleJob:
         avoid = self.avoid or {}
         if split not in avoid and split not in self.collect:
             return None
-        from synthset.dataset.dedup import key_set, sample_keyer, seen_file
-
         held = None
         if split in avoid:
             root = RunState(self.options.save_dir).root
