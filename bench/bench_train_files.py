@@ -55,7 +55,7 @@ def make_data(root: Path, count: int) -> Path:
         "  task: depo\n  task_config: {level: 3}\n")
     subprocess.run([*CLI, "generate", str(root / "data.yaml")], check=True)
     subprocess.run([*CLI, "export", "nanogpt", str(root / "depo_run"), "--name", "depo3",
-                    "--out", str(root / "data"), "--tokenizer", "task", "--val-split", "test"],
+                    "--output-dir", str(root / "data"), "--tokenizer", "task", "--val-split", "test"],
                    check=True)
     return folder
 

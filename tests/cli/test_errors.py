@@ -64,11 +64,11 @@ def cases(tmp_path):
     (["status", "{broken}"], 2, "shard_size"),
     (["inspect", "show=abc"], 2, "show must be an integer"),
     (["inspect", "dataset=nope"], 2, "dataset must be one of"),
-    (["export", "nanogpt", "{tmp}/nowhere", "--name", "x", "--out", "{tmp}"], 2,
+    (["export", "nanogpt", "{tmp}/nowhere", "--name", "x", "--output-dir", "{tmp}"], 2,
      "is not a run folder"),
-    (["export", "nanogpt", "{unfinished}", "--name", "x", "--out", "{tmp}"], 2,
+    (["export", "nanogpt", "{unfinished}", "--name", "x", "--output-dir", "{tmp}"], 2,
      "not finished"),
-    (["export", "nanogpt", "mano", "--count", "5", "--name", "x", "--out", "{tmp}",
+    (["export", "nanogpt", "mano", "--count", "5", "--name", "x", "--output-dir", "{tmp}",
       "--val-fraction", "2"], 2, "--val-fraction must be in (0, 1)"),
     (["export", "hf", "{file}", "{tmp}/hf"], 2, "is not a run folder"),
     (["data", "prepare", "nope", "--root", "{tmp}"], 2, "not found"),
@@ -137,7 +137,7 @@ def test_read_only_file_system_exits_3(tmp_path, capsys):
         config = _config(tmp_path / "ro.yaml", ro / "run")
         assert main(["generate", str(config)]) == 3
         assert "read-only file system" in _one_line(capsys)
-        assert main(["export", "nanogpt", "mano", "--count", "5", "--name", "m", "--out",
+        assert main(["export", "nanogpt", "mano", "--count", "5", "--name", "m", "--output-dir",
                      str(ro)]) == 3
         assert "read-only file system" in _one_line(capsys)
 

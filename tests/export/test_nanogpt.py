@@ -190,11 +190,11 @@ def test_export_errors(run, tmp_path, kwargs, message):
 
 
 def test_export_cli_and_errors(run, tmp_path, capsys):
-    assert main(["export", "nanogpt", str(run), "--name", "x", "--out", str(tmp_path)]) == 0
+    assert main(["export", "nanogpt", str(run), "--name", "x", "--output-dir", str(tmp_path)]) == 0
     assert "wrote" in capsys.readouterr().out
     assert json.loads((tmp_path / "x" / "meta.json").read_text())["splits"]["val"]["samples"] \
         == 20
-    assert main(["export", "nanogpt", "nope", "--name", "y", "--out", str(tmp_path)]) == 2
+    assert main(["export", "nanogpt", "nope", "--name", "y", "--output-dir", str(tmp_path)]) == 2
     assert "not a run folder" in capsys.readouterr().err
 
 
@@ -246,7 +246,7 @@ def test_task_run_folder_with_task_vocabulary_uses_the_rows_ids(tmp_path):
 ])
 def test_names_stay_inside_their_folder_and_values_construct_nothing(tmp_path, capsys, argv,
                                                                     message):
-    assert main([*argv, *(["--out", str(tmp_path)] if argv[0] == "export" else
+    assert main([*argv, *(["--output-dir", str(tmp_path)] if argv[0] == "export" else
                           ["--root", str(tmp_path)])]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
@@ -258,7 +258,7 @@ def test_a_task_source_is_spelled_as_in_every_command(tmp_path, capsys):
     ``--task-config L=4`` is read with a one-line note."""
     from synthset.tasks.spec import TaskSpec
 
-    argv = ["export", "nanogpt", "--count", "20", "--out", str(tmp_path), "--tokenizer", "task"]
+    argv = ["export", "nanogpt", "--count", "20", "--output-dir", str(tmp_path), "--tokenizer", "task"]
     assert main([*argv[:2], "task=mano", "task.L=4", "task.level=2", *argv[2:],
                  "--name", "a"]) == 0
     assert capsys.readouterr().err == ""
@@ -274,8 +274,16 @@ def test_a_task_source_is_spelled_as_in_every_command(tmp_path, capsys):
         (tmp_path / "b" / "train.bin").read_bytes()
 
 
+def test_the_older_out_flag_is_read_with_a_note(tmp_path, capsys):
+    assert main(["export", "nanogpt", "mano", "--count", "20", "--name", "m", "--out",
+                 str(tmp_path)]) == 0
+    assert capsys.readouterr().err.strip() == \
+        "synthset: note: --out is now written --output-dir"
+    assert (tmp_path / "m" / "train.bin").is_file()
+
+
 def test_an_existing_export_is_replaced_only_with_overwrite(tmp_path, capsys):
-    argv = ["export", "nanogpt", "mano", "--count", "20", "--name", "m", "--out", str(tmp_path),
+    argv = ["export", "nanogpt", "mano", "--count", "20", "--name", "m", "--output-dir", str(tmp_path),
             "--tokenizer", "task"]
     assert main(argv) == 0
     before = (tmp_path / "m" / "train.bin").read_bytes()
@@ -291,7 +299,7 @@ def test_exporting_an_unfinished_run_says_it_is_unfinished(tmp_path, capsys):
 
     stopped_run(tmp_path / "run")  # split test is complete, train is not
     assert main(["export", "nanogpt", str(tmp_path / "run"), "--name", "x",
-                 "--out", str(tmp_path)]) == 2
+                 "--output-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "holds a run that is not finished (split train not complete): run the same " \
            "`synthset generate` command again" in err and "save_json" not in err

@@ -141,7 +141,7 @@ def test_no_command_imports_code_a_run_names_without_trust(planted_code, tmp_pat
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--trust-code" in err[0]
     assert main(["export", "hf", str(run), str(tmp_path / "hf")]) == 0
-    assert main(["export", "nanogpt", str(run), "--name", "n", "--out",
+    assert main(["export", "nanogpt", str(run), "--name", "n", "--output-dir",
                  str(tmp_path / "data")]) == 0
     assert main(["check", str(run), "-q", "--no-figures"]) == 0
     assert not ran.exists()

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from synthset.core.errors import ConfigError
+from synthset.tasks.spec import TaskSpec, note
 
 
 def add_parsers(sub) -> None:
@@ -21,7 +22,9 @@ def add_parsers(sub) -> None:
     nano.add_argument("fields", nargs="*", metavar="task.FIELD=value",
                       help="a task SOURCE's level and fields, e.g. task.level=3 task.N=12")
     nano.add_argument("--name", required=True, help="the data folder's name")
-    nano.add_argument("--out", default="data", help="parent folder (default: data)")
+    nano.add_argument("--output-dir", default=None,
+                      help="the folder NAME/ is written in (default: data)")
+    nano.add_argument("--out", dest="old_out", help=argparse.SUPPRESS)  # older spelling
     nano.add_argument("--overwrite", action="store_true",
                       help="replace an existing export of the same name")
     nano.add_argument("--tokenizer", default="char",
@@ -66,8 +69,6 @@ def _source_args(p) -> None:
 def _source(args) -> tuple[str, dict]:
     """The source and, for a task, its ``task_config`` and backend: ``NAME`` or ``task=NAME``,
     then ``task.level=3 task.N=12`` (``--task-config N=12`` still read, with a note)."""
-    from synthset.tasks.spec import TaskSpec, note
-
     source = args.source
     if source.startswith("task=") and not Path(source).exists():
         source = source[len("task="):]
@@ -84,17 +85,24 @@ def _source(args) -> tuple[str, dict]:
     return source, {"task_config": spec.config, "backend": spec.backend or "sympy"}
 
 
+def _old_out(value):
+    if value is not None:
+        note("--out is now written --output-dir")
+    return value
+
+
 def run_export(args) -> str:
-    from synthset.export import export_hf, export_nanogpt
+    from synthset.export import export_hf, export_nanogpt  # numpy: keeps --help cheap
 
     source, task = _source(args)
     common = dict(count=args.count, seed=args.seed, **task)
     if args.kind == "nanogpt":
-        meta = export_nanogpt(source, args.name, out=args.out, tokenizer=args.tokenizer,
+        output_dir = args.output_dir or _old_out(args.old_out) or "data"
+        meta = export_nanogpt(source, args.name, out=output_dir, tokenizer=args.tokenizer,
                               val_fraction=args.val_fraction, val_split=args.val_split,
                               template=args.template.encode().decode("unicode_escape"),
                               overwrite=args.overwrite, **common)
-        folder = Path(args.out) / args.name
+        folder = Path(output_dir) / args.name
         sp = meta["splits"]
         return (f"wrote {folder}: vocab {meta['vocab_size']} ({meta['dtype']}, tokenizer "
                 f"{meta['tokenizer']}); train {sp['train']['samples']:,} samples / "
@@ -105,7 +113,7 @@ def run_export(args) -> str:
 
 
 def run_data(args) -> str:
-    from synthset.export import plain_name
+    from synthset.export import plain_name  # numpy: keeps --help cheap
 
     folder = Path(args.root) / plain_name(args.name, "the data folder name")
     script = folder / "prepare.py"

@@ -12,7 +12,18 @@ import errno
 import sys
 
 from synthset import __version__
-from synthset.core.errors import SynthsetError
+from synthset.cli.check import add_parser as add_check
+from synthset.cli.check import run_check
+from synthset.cli.export import add_parsers, run_data, run_export
+from synthset.cli.generate import generate
+from synthset.cli.inspect import inspect
+from synthset.cli.status import status_report
+from synthset.cli.tasks import list_tasks
+from synthset.cli.train import run_curves_cli, run_train
+from synthset.core.errors import GenerationError, SynthsetError
+from synthset.evaluation import evaluate_run
+from synthset.evaluation import table as evaluation_table
+from synthset.tasks.spec import note
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,8 +69,6 @@ def _parser() -> argparse.ArgumentParser:
                                     "a checkpoint's curves without training.")
     cu.add_argument("overrides", nargs="*", metavar="key=value")
 
-    from synthset.cli.export import add_parsers
-
     add_parsers(sub)
 
     ev = sub.add_parser(
@@ -71,13 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     source = ev.add_mutually_exclusive_group(required=True)
     source.add_argument("--predictions", help="a JSON Lines file of answers by index")
     source.add_argument("--model", help="a local checkpoint folder (extra train)")
-    ev.add_argument("--out", help="where eval.json and eval.png go (default: the run folder)")
+    ev.add_argument("--output-dir", help="where eval.json and eval.png go (default: the run "
+                                         "folder)")
+    ev.add_argument("--out", dest="old_out", help=argparse.SUPPRESS)  # older spelling
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--trust-code", action="store_true",
                     help="import the verifier the run names (its data.yaml's check:); "
                          "importing a module runs its code")
-
-    from synthset.cli.check import add_parser as add_check
 
     add_check(sub)
 
@@ -89,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _old_out(value):
+    if value is not None:
+        note("--out is now written --output-dir")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -97,52 +112,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if args.command == "generate":
-            from synthset.cli.generate import generate
-
             generate(args.config, args.overrides)
         elif args.command == "inspect":
-            from synthset.cli.inspect import inspect
-
             print(inspect(args.overrides, color=False if args.no_color else None))
         elif args.command == "train":
-            from synthset.cli.train import run_train
-
             print(run_train(args.overrides))
         elif args.command == "curves":
-            from synthset.cli.train import run_curves_cli
-
             print(run_curves_cli(args.overrides))
         elif args.command == "export":
-            from synthset.cli.export import run_export
-
             print(run_export(args))
         elif args.command == "data":
-            from synthset.cli.export import run_data
-
             print(run_data(args))
         elif args.command == "tasks":
-            from synthset.cli.tasks import list_tasks
-
             print(list_tasks(verbose=args.verbose))
         elif args.command == "eval":
-            from synthset.evaluation import evaluate_run, table
-
-            print(table(evaluate_run(args.run, args.split, args.predictions, args.model,
-                                     args.out, args.device, trust_code=args.trust_code)))
+            print(evaluation_table(evaluate_run(args.run, args.split, args.predictions, args.model,
+                                     args.output_dir or _old_out(args.old_out),
+                                     args.device, trust_code=args.trust_code)))
         elif args.command == "check":
-            from synthset.cli.check import run_check
-
             return run_check(args)
         elif args.command == "status":
-            from synthset.cli.status import status_report
-
             text, damaged = status_report(args.save_dir, verify=args.verify)
             print(text)
             if damaged:
                 return 1
     except SynthsetError as exc:
-        from synthset.core.errors import GenerationError
-
         print(f"synthset {args.command}: error: {exc}", file=sys.stderr)
         # An error may say its own status (a worker that died making a shard: 1).
         return getattr(exc, "exit_code", None) or (1 if isinstance(exc, GenerationError) else 2)

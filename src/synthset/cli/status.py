@@ -8,9 +8,11 @@ names each damaged one; the command then exits with status 1. A damaged shard is
 
 from __future__ import annotations
 
+from synthset.driver.run import part_rows
 from synthset.engine.executors.local import previous_crash
 from synthset.engine.plan import plan_shards
-from synthset.engine.state import RunLock, RunState, read_manifest
+from synthset.engine.state import RunFolderError, RunLock, RunState
+from synthset.runs import RunFolder
 
 
 def status(save_dir: str, verify: bool = False) -> str:
@@ -19,12 +21,15 @@ def status(save_dir: str, verify: bool = False) -> str:
 
 def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
     """The report, and how many shards or splits ``verify`` found damaged."""
-    manifest = read_manifest(save_dir)
+    run = RunFolder(save_dir)
+    if run.manifest is None:
+        raise RunFolderError(f"{save_dir} is not a synthset run folder (no "
+                             ".synthset/manifest.json): give the save_dir of a run")
     state = RunState(save_dir)
-    sizes = manifest["config"]["sizes"]
-    shards = plan_shards(sizes, manifest["shard_size"])
-    lines = [f"run folder {save_dir}  (fingerprint {manifest['fingerprint']}, "
-             f"shard size {manifest['shard_size']})"]
+    sizes = run.sizes
+    shards = plan_shards(sizes, run.shard_size)
+    lines = [f"run folder {save_dir}  (fingerprint {run.fingerprint}, "
+             f"shard size {run.shard_size})"]
     owner = RunLock(save_dir).owner()
     if owner:
         lines.append(f"in use by a run: pid {owner.get('pid', '?')} on host "
@@ -32,9 +37,6 @@ def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
     crash = previous_crash(save_dir)  # a serial run killed by its generator
     if crash:
         lines.append(f"the last run's {crash}")
-    count_rows = None
-    if verify:
-        from synthset.driver.run import part_rows as count_rows
     complete = True
     damaged = []
     for split, count in sizes.items():
@@ -47,7 +49,7 @@ def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
         if verify and not merged:
             done = []
             for shard in mine:
-                summary, damage = state.check_shard(shard, count_rows, verify=True)
+                summary, damage = state.check_shard(shard, part_rows, verify=True)
                 if summary is not None:
                     done.append(shard)
                 elif damage:
