@@ -38,7 +38,7 @@ def one_run(cfg, steps: int, bucket: int) -> tuple[float, float]:
     from synthset import tasks
     from synthset.train.loop import train
 
-    data = OmegaConf.to_container(cfg.dataset, resolve=True)
+    data = OmegaConf.to_container(cfg.task, resolve=True)
     task = tasks.get(data.pop("name"), **data)
     model = OmegaConf.to_container(cfg.model, resolve=True)
     started = time.perf_counter()

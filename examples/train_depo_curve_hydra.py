@@ -1,8 +1,8 @@
-"""Seed 004's hop-learning-curve experiment, run by Hydra itself (extra `train`).
+"""Depo's hop-learning-curve experiment, run by Hydra itself (extra `train`).
 
     python examples/train_depo_curve_hydra.py +preset=cpu_demo
-    python examples/train_depo_curve_hydra.py train.max_steps=400 'eval.hops=[1,2,3,4,8,16]' \
-        dataset.K=16 dataset=depo2
+    python examples/train_depo_curve_hydra.py train.steps=400 'eval.hops=[1,2,3,4,8,16]' \
+        task=depo2 task.K=16
 
 The same configs drive `synthset curves`; Hydra picks the run folder (outputs/DATE/TIME),
 where curves.csv, curves.png and config.yaml are written.

@@ -72,19 +72,21 @@ def read_predictions(path, size: int) -> dict[int, str]:
 
 
 def evaluate_run(run, split: str = "test", predictions=None, model=None,
-                 out=None, device: str = "cpu") -> dict:
+                 out=None, device: str = "cpu", trust_code: bool = False) -> dict:
     """Score ``predictions`` (a file) or ``model`` (a local checkpoint folder) on ``split`` of
     the run folder ``run``; writes ``eval.json`` and ``eval.png`` into ``out`` (default: the
-    run folder) and returns the report."""
-    from synthset.export import Source
+    run folder) and returns the report. A verifier the run names (``check:``) is imported
+    only with ``trust_code``."""
+    from synthset.runs import RunFolder
 
     if (predictions is None) == (model is None):
         raise ConfigError("give --predictions FILE or --model CHECKPOINT (one of them)")
-    src = Source(str(run))
-    if split not in src.splits:
-        raise ConfigError(f"--split {split!r}: the run has splits {', '.join(src.splits)}")
-    task = src.contract_task(with_check=True)
-    examples = [ex for ex, _ in src.examples(split)]
+    folder = RunFolder(run)
+    folder.require_complete("score it")
+    if split not in folder.splits:
+        raise ConfigError(f"--split {split!r}: the run has splits {', '.join(folder.splits)}")
+    task = folder.task(trust_code=trust_code)
+    examples = [ex for ex, _ in folder.examples(split, task)]
     if predictions is not None:
         answers = read_predictions(predictions, len(examples))
         texts = [answers[i] for i in range(len(examples))]
@@ -168,15 +170,17 @@ def plot(report: dict, path: Path) -> None:
 
 
 def _model_answers(task, checkpoint, examples, device) -> list[str]:
-    """Answers a local checkpoint folder gives, read off as the task's ``decoding`` says."""
+    """Answers a local checkpoint folder gives, read off as the task's ``decoding`` says: a
+    folder ``synthset train`` or ``synthset curves`` wrote (its vocab.json must be the task's
+    ids: the task's tokens, or bytes for a text task) or any Hugging Face causal LM saved with
+    ``save_pretrained`` (its ids taken to be the task's). Loading runs no code from the
+    folder (``synthset.train.checkpoint``)."""
     from synthset.core.deps import require
 
-    transformers = require("transformers", "train", "synthset eval --model")
-    folder = Path(str(checkpoint))
-    if not (folder / "config.json").is_file():
-        raise ConfigError(f"--model {folder}: not a local checkpoint folder (no config.json); "
-                          "synthset loads models from local files only")
+    require("torch", "train", "synthset eval --model")
+    require("transformers", "train", "synthset eval --model")
+    from synthset.train.checkpoint import load_checkpoint
     from synthset.train.evaluate import model_answers
 
-    model = transformers.AutoModelForCausalLM.from_pretrained(str(folder)).to(device).eval()
-    return model_answers(model, task, examples, device)
+    ckpt = load_checkpoint(checkpoint, device, task=task, where="--model ")
+    return model_answers(ckpt.model, task, examples, device)

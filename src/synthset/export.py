@@ -20,8 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
+from synthset.core.deps import require
 from synthset.core.errors import ConfigError
-from synthset.core.nested import text_field
+from synthset.core.nested import text_field, to_strings
+from synthset.io import parquet
+from synthset.io.nanogpt import SplitWriter, token_dtype, write_meta
+from synthset.io.parquet import split_glob
+from synthset.runs import RunFolder
+from synthset.runs.card import export_card
+from synthset.tasks.spec import TaskSpec
+from synthset.tasks.tokenize import load_tokenizer, render
 
 CHUNK = 20_000
 DEFAULT_TEMPLATE = "{problem} # {answer}\n"
@@ -43,8 +51,6 @@ class Source:
         self.name = str(source)
         path = Path(str(source))
         if path.is_dir():
-            from synthset.runs import RunFolder
-
             self.folder = path
             self.run = RunFolder(path)
             self.run.require_complete("export")
@@ -58,8 +64,6 @@ class Source:
             if count is None:
                 raise ConfigError(f"{source!r} is not a run folder; to export a task by name, "
                                   "give --count (and --seed)")
-            from synthset.tasks.spec import TaskSpec
-
             self.folder = self.run = None
             self.spec = TaskSpec.of(str(source), backend=backend, **(task_config or {}))
             self.task = self.spec.build()
@@ -94,8 +98,6 @@ class Source:
         records = self.task.iter_records(self.seed, self.sizes["train"], split="train")
         if self.task.kind == "reasoning":
             return records
-        from synthset.core.nested import to_strings
-
         return ((to_strings(p), to_strings(a)) for p, a in records)
 
     def size(self, split: str) -> int:
@@ -140,8 +142,6 @@ def _texts(samples, task, template) -> tuple[list[str], list | None]:
     """Texts of samples, and per-sample character masks: for task rows the trained tokens'
     characters; for problem/answer samples the answer and what follows it in the template (its
     end marker, a newline by default) — a trainer's loss on the answer only."""
-    from synthset.tasks.tokenize import render
-
     texts, masks = [], None
     for s in samples:
         if isinstance(s, dict) and "input_ids" in s:
@@ -275,8 +275,6 @@ class HFEncoder(Encoder):
     """A Hugging Face tokenizer from local files."""
 
     def __init__(self, path, task=None, template=DEFAULT_TEMPLATE):
-        from synthset.tasks.tokenize import load_tokenizer
-
         self.tok = load_tokenizer(path)
         self.name = str(path)
         self.task, self.template = task, template
@@ -318,8 +316,6 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
                    chunk: int = CHUNK) -> dict:
     """Write ``out/name/{train,val}.bin``, ``meta.pkl``, ``meta.json`` (and sidecars);
     returns meta.json's contents. An existing export is replaced only with ``overwrite``."""
-    from synthset.io.nanogpt import SplitWriter, token_dtype, write_meta
-
     folder = Path(out) / plain_name(name)
     if not overwrite and any((folder / f).exists() for f in ("train.bin", "val.bin", "meta.pkl")):
         raise ConfigError(f"{folder} holds an export already; give another --name, or "
@@ -424,8 +420,6 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
     With ``prompts``, the columns are what a prompting or RL trainer reads: ``prompt`` and
     ``answer`` (the task contract's text), ``example`` (the sample's record as JSON, what
     ``synthset.rewards`` scores against) and ``index``."""
-    from synthset.io import parquet
-
     src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
                                                            backend)
     out = Path(out)
@@ -451,8 +445,6 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
                 total += len(block)
             written += parquet.merge_parts(parts, out, split, total)
         if src.folder is not None:  # the run's dataset card, its configs on these files
-            from synthset.runs.card import export_card
-
             export_card(src.folder, out)
     finally:
         import shutil
@@ -465,12 +457,8 @@ def to_hf_dataset(source, split: str = "train", prompts: bool = False, **kwargs)
     """A ``datasets.Dataset`` of one split of a run folder (or of an exported folder, or of
     a task by name with ``count=``). With ``prompts``: the columns ``prompt``, ``answer``,
     ``example`` and ``index`` that ``synthset.rewards.reward_function`` scores against."""
-    from synthset.core.deps import require
-
     datasets = require("datasets", "hf", "to_hf_dataset")
     folder = Path(str(source))
-    from synthset.io.parquet import split_glob
-
     files = sorted(folder.glob(split_glob(split))) if folder.is_dir() and not prompts else []
     if not files:
         import tempfile

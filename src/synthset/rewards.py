@@ -24,22 +24,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from synthset.core.errors import ConfigError
+from synthset.core.task import Task
+from synthset.engine.timeout import SampleTimeout, TimeLimit
+from synthset.runs import RunFolder
+from synthset.tasks.spec import TaskSpec
 
 
 def task_of(task_or_run, trust_code: bool = False, **config):
     """A task object: given, by registry name (with its level and fields), or the task a run
     folder was made with (its built-in task, or its own generator with the ``check`` it
     names — imported only with ``trust_code``)."""
-    from synthset.core.task import Task
-
     if isinstance(task_or_run, Task):
         return task_or_run
     if Path(str(task_or_run)).is_dir():
-        from synthset.runs import RunFolder
-
         return RunFolder(task_or_run).task(trust_code=trust_code)
-    from synthset.tasks.spec import TaskSpec
-
     return TaskSpec.of(str(task_or_run), **config).build()
 
 
@@ -66,7 +64,7 @@ def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool =
         config: the task's level and fields, when ``task_or_run`` is a name (``level=3,
             N=16``).
     """
-    from synthset.export import record_from_json
+    from synthset.export import record_from_json  # numpy: keeps `import synthset.rewards` cheap
 
     task = task_of(task_or_run, trust_code=trust_code, **config)
     if timeout is not None and not timeout > 0:
@@ -84,8 +82,6 @@ def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool =
             return 0.0
         if limit is None:
             return task.score_answer(text, example)
-        from synthset.engine.timeout import SampleTimeout
-
         try:
             with limit:
                 return task.score_answer(text, example)
@@ -108,8 +104,6 @@ def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool =
             read = example_of
         limit = None
         if timeout is not None:
-            from synthset.engine.timeout import TimeLimit
-
             limit = TimeLimit(timeout)
             limit.install()  # once a call; armed around each completion's check
         try:

@@ -83,11 +83,11 @@ def test_failing_sample_exits_1_with_one_line(config, capsys):
 
 
 def test_sagemath_backend_without_sage_names_the_extra(config, capsys, monkeypatch):
-    from synthset.algebra import backends
+    from synthset.algebra.backends.sagemath import SageBackend
 
     for mod in ("sage", "sage.all", "sage.all__sagemath_singular"):
         monkeypatch.setitem(sys.modules, mod, None)  # as if Sage were not installed
-    monkeypatch.setattr(backends, "_CACHE", {})
+    monkeypatch.delattr(SageBackend, "_shared", raising=False)
     assert main(["generate", str(config), "backend=sagemath"]) == 2
     err = capsys.readouterr().err
     assert "pip install 'synthset[sage]'" in err and len(err.strip().splitlines()) == 1
@@ -106,3 +106,11 @@ def test_help_runs_as_a_program():
     out = subprocess.run([sys.executable, "-m", "synthset.cli.main", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "generate" in out and "status" in out
+
+
+@pytest.mark.parametrize("command", ["inspect", "train", "curves"])
+def test_train_curves_and_inspect_help_show_the_task_spelling(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "task=" in out and "dataset" not in out and "max_steps" not in out

@@ -59,8 +59,19 @@ def test_a_local_checkpoint_answers_through_the_tasks_decoding(run, tmp_path):
     model = transformers.GPT2LMHeadModel(transformers.GPT2Config(
         vocab_size=257, n_positions=256, n_embd=16, n_layer=1, n_head=2))
     model.save_pretrained(tmp_path / "ckpt")
-    assert main(["eval", str(run), "--model", str(tmp_path / "ckpt"), "--out",
+    assert main(["eval", str(run), "--model", str(tmp_path / "ckpt"), "--output-dir",
                  str(tmp_path / "o")]) == 0
     report = json.loads((tmp_path / "o" / "eval.json").read_text())
     assert report["samples"] == 30 and 0.0 <= report["success_rate"] <= 1.0
     assert len(report["failures"]) == 30 - round(report["success_rate"] * 30)
+
+
+def test_a_folder_that_is_not_a_checkpoint_is_one_line(run, tmp_path, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    (tmp_path / "empty").mkdir()
+    assert main(["eval", str(run), "--model", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert "--model " + str(tmp_path / "empty") + ": not a local checkpoint folder (no " \
+        "config.json)" in err and len(err.strip().splitlines()) == 1
+    assert not (run / "eval.json").exists()

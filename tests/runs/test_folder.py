@@ -85,16 +85,14 @@ def test_reading_needs_no_backend(tmp_path, monkeypatch):
     """A run made on FLINT is read, exported and scored where FLINT is not installed."""
     run = _run(tmp_path / "run", task="poly_product", backend="flint",
                task_config={"level": 1})
-    import synthset.algebra.backends as backends
+    import sys
 
-    real = backends.get_backend
+    from synthset.algebra.backends.flint import FlintBackend
 
-    def no_flint(name, *args, **kwargs):
-        if name == "flint":
-            raise ImportError("python-flint is not installed: pip install 'synthset[flint]'")
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(backends, "get_backend", no_flint)
+    monkeypatch.setitem(sys.modules, "flint", None)  # as if python-flint were not installed
+    monkeypatch.delattr(FlintBackend, "_shared", raising=False)
+    with pytest.raises(ImportError, match=r"synthset\[flint\]"):
+        get_task("poly_product", backend="flint").generate_example(__import__("random").Random(0))
     folder = RunFolder(run)
     task = folder.task()
     example, _ = next(folder.examples("train"))

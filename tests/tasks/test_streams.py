@@ -152,9 +152,12 @@ def test_scorers_judge_answer_text():
     assert mano.score_answer(str((int(ex["answer"]) + 1) % 23), ex) == 0.0
     brevo = T.get("brevo1", N=15)
     ex = brevo.example(0, 1)
-    assert brevo.score_answer(ex["answer"] + " <eos>", ex) == 1.0
+    assert brevo.score_answer(ex["answer"], ex) == 1.0
+    # the stop token is the decoder's to cut (train/evaluate.py), not part of an answer
+    assert brevo.score_answer(ex["answer"] + " <eos>", ex) == 0.0
     assert brevo.score_answer(" ".join(ex["answer"].split()[1:]), ex) == 0.0
     lano = T.get("lano_cfg3f")
     ex = lano.example(0, 0)
-    assert lano.score_answer(ex["answer"] + " <bos>", ex) == 1.0
+    assert lano.score_answer(ex["answer"], ex) == 1.0
+    assert lano.score_answer(ex["answer"] + " <bos>", ex) == 0.0
     assert lano.score_answer(ex["answer"] + " 1", ex) == 0.0

@@ -1,5 +1,7 @@
 """`synthset train data=PATH`: training on an exported data folder, scored by its source task."""
 
+import json
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -54,13 +56,17 @@ def test_train_cli_on_a_folder_and_its_errors(tmp_path, capsys):
     export_nanogpt("gf17_addition", "d", out=tmp_path, count=100, seed=0,
                    task_config={"level": 1})
     assert main(["train", f"data={tmp_path / 'd'}", "train.steps=3", "train.batch_size=2",
-                 "eval.examples=2", "model.n_layer=1", "model.n_embd=32", "device=cpu"]) == 0
-    assert "score:" in capsys.readouterr().out
+                 "eval.examples=2", "model.n_layer=1", "model.n_embd=32", "device=cpu",
+                 f"output_dir={tmp_path / 'o'}"]) == 0
+    out = capsys.readouterr().out
+    ckpt = next((tmp_path / "o").iterdir())
+    assert "score:" in out and out.strip().splitlines()[-1] == f"checkpoint: {ckpt}"
+    assert json.loads((ckpt / "vocab.json").read_text())["kind"] == "nanogpt"  # char ids
     assert main(["train", f"data={tmp_path / 'nowhere'}", "device=cpu"]) == 2
-    assert "not a data folder" in capsys.readouterr().err
+    assert "nowhere: no such folder" in capsys.readouterr().err
     # A stream's options are refused with a folder, not ignored.
-    assert main(["train", f"data={tmp_path / 'd'}", f"output_dir={tmp_path / 'o'}",
-                 "eval.every=2", "device=cpu"]) == 2
-    assert "output_dir, eval.every: only for training on a task's stream" in \
+    assert main(["train", f"data={tmp_path / 'd'}", f"output_dir={tmp_path / 'o2'}",
+                 "train.curriculum=adaptive:1", "eval.held_out=true", "device=cpu"]) == 2
+    assert "train.curriculum, eval.held_out: only for training on a task's stream" in \
         capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
+    assert not (tmp_path / "o2").exists()

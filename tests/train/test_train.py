@@ -1,5 +1,5 @@
 """Training harness: every task trains a few steps, metrics on hand-made logits, curves,
-recurrent-model options, clear config errors."""
+recurrent-model options, clear config errors, answers that end before the stop token."""
 
 import csv
 
@@ -91,7 +91,7 @@ def test_brevo_score_with_greedy_decoding():
     row = task.example(0, 0)
     right = _Replay(row["input_ids"], len(task.vocab))
     answers = E.generated_answers(right, task, [row], "cpu", sample=False)
-    assert answers == [row["answer"] + " <eos>"]
+    assert answers == [row["answer"]]  # the stop token ends the answer, outside it
     assert E.score(task, [row], answers)["score"] == 1.0
     broken = list(row["input_ids"])
     broken[-2] = broken[-3]  # the answer repeats a node instead of ending with the query
@@ -104,7 +104,7 @@ def test_lano_completions_are_scored_by_the_parser():
     row = task.example(0, 0)
     replay = _Replay(row["input_ids"] + [task.vocab["<bos>"]], len(task.vocab))
     answers = E.generated_answers(replay, task, [row], "cpu", sample=False)
-    assert answers == [row["answer"] + " <bos>"]
+    assert answers == [row["answer"]]  # <bos> (Lano's stop) ends it, outside it
     assert E.score(task, [row, row], [answers[0], row["answer"] + " 1 1 1"])["score"] == 0.5
 
 
@@ -115,8 +115,8 @@ def test_capo_span_losses_and_bits():
 
 
 def test_curves_write_csv_and_png(tmp_path, capsys):
-    assert main(["curves", "+preset=cpu_demo", "train.max_steps=6", "train.eval_every=3",
-                 "eval.num_examples=4", "train.batch_size=4", "model.n_layer=1",
+    assert main(["curves", "+preset=cpu_demo", "train.steps=6", "eval.every=3",
+                 "eval.examples=4", "train.batch_size=4", "model.n_layer=1",
                  "model.n_embd=32", f"output_dir={tmp_path}", "device=cpu"]) == 0
     run = next(tmp_path.iterdir())
     rows = list(csv.DictReader(open(run / "curves.csv")))
@@ -124,7 +124,8 @@ def test_curves_write_csv_and_png(tmp_path, capsys):
     assert {r["hop"] for r in rows} == {"1", "2", "3", "4"} and {r["step"] for r in rows} == {
         "3", "6"}
     assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (run / "config.yaml").exists()
+    assert (run / "config.yaml").exists() and (run / "model.safetensors").exists()
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"run folder: {run}"
 
 
 def test_curves_follow_a_k_curriculum_beside_a_baseline(tmp_path, capsys):
@@ -133,8 +134,8 @@ def test_curves_follow_a_k_curriculum_beside_a_baseline(tmp_path, capsys):
     from synthset.train.curves import read_curves
 
     first, second = tmp_path / "a", tmp_path / "b"
-    common = ["curves", "+preset=cpu_demo", "train.max_steps=4", "train.eval_every=2",
-              "eval.num_examples=4", "train.batch_size=4", "model.n_layer=1",
+    common = ["curves", "+preset=cpu_demo", "train.steps=4", "eval.every=2",
+              "eval.examples=4", "train.batch_size=4", "model.n_layer=1",
               "model.n_embd=32", "device=cpu"]
     assert main([*common, f"output_dir={first}"]) == 0
     before = next(first.iterdir()) / "curves.csv"
@@ -156,13 +157,16 @@ def test_curves_follow_a_k_curriculum_beside_a_baseline(tmp_path, capsys):
     ("+preset=gpu_demo", "preset must be one of 'cpu_curriculum', 'cpu_demo'"),
     ("baseline=no/such/curves.csv", "baseline=no/such/curves.csv: cannot read it (No such "
                                     "file or directory)"),
-    ("baseline=pyproject.toml", "baseline=pyproject.toml: not a curves.csv"),
+    ("baseline=data.yaml", "baseline=data.yaml: not a curves.csv"),
     ("train.curriculum=K:step:1,5:10", "reaches K=5, above the task's own K=4"),
+    ("task=mano", "unknown mano config key 'K'"),  # the preset's Depo fields, checked
 ])
 def test_curve_config_errors(tmp_path, capsys, override, message):
-    assert main(["curves", "+preset=cpu_demo", override, f"output_dir={tmp_path}"]) == 2
+    (tmp_path / "data.yaml").write_text("dataset: {}\n")  # a file that is not a curves.csv
+    assert main(["curves", "+preset=cpu_demo", override, f"output_dir={tmp_path / 'o'}"]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()  # checked before any folder is made
 
 
 def test_from_pretrained_loads_a_local_checkpoint(tmp_path):
@@ -291,7 +295,8 @@ def test_a_field_curriculum_moves_one_field_during_training():
     model, res = train(task, TINY, steps=6, batch_size=4, eval_examples=2, log=lines.append,
                        log_every=2, device="cpu", curriculum="K:step:1,2,3:8")
     assert res.levels == [1, 2, 2, 3, 3, 3]  # K of the next example after each step
-    assert "K 2" in lines[1] and "K 3" in lines[-1]
+    steps = [line for line in lines if line.startswith("step")]
+    assert "K 2" in steps[1] and "K 3" in steps[-1]
     assert model.config.vocab_size == len(task.vocab)  # the model reads <query_3>
     _, res = train(T.get("gf17_addition", max_length=5), TINY, steps=8, batch_size=4,
                    eval_examples=2, log=None, device="cpu",

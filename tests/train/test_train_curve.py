@@ -3,6 +3,7 @@ gives, a learning curve (CSV + PNG) for a run, evaluation problems held out of t
 train presets and the threads option."""
 
 import csv
+import json
 
 import pytest
 
@@ -100,24 +101,27 @@ def test_train_writes_a_curve_with_a_preset(tmp_path, capsys):
                  "eval.examples=5", "eval.every=2", "model.n_layer=1", "model.n_embd=32",
                  "threads=1", f"output_dir={tmp_path}", "device=cpu"]) == 0
     out = capsys.readouterr().out
-    assert "gf17_addition:" in out and "run folder:" in out
-    assert "loss" in out and " max_length 2" in out  # the preset's curriculum starts at 2
     run = next(tmp_path.iterdir())
+    assert "gf17_addition:" in out and out.strip().splitlines()[-1] == f"checkpoint: {run}"
+    assert "loss" in out and " max_length 2" in out  # the preset's curriculum starts at 2
     rows = list(csv.DictReader(open(run / "curve.csv")))
     assert list(rows[0]) == ["step", "examples_seen", "exact_match"]
     assert [(r["step"], r["examples_seen"]) for r in rows] == [("2", "8"), ("4", "16")]
     assert (run / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "gf17_addition" in (run / "config.yaml").read_text()
-    assert (run / "summary.txt").exists()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["step"] == 4 and len(summary["losses"]) == 4
+    assert [p["step"] for p in summary["curve"]] == [2, 4]
 
 
-def test_train_without_output_dir_writes_nothing(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
+def test_train_with_output_dir_null_writes_nothing(tmp_path, capsys):
     assert main(["train", "task=integer_sum", "train.steps=2", "train.batch_size=2",
-                 "eval.examples=2", "model.n_layer=1", "model.n_embd=32", "device=cpu"]) == 0
+                 "eval.examples=2", "model.n_layer=1", "model.n_embd=32", "device=cpu",
+                 "output_dir=null"]) == 0
     assert list(tmp_path.iterdir()) == []
+    assert "checkpoint:" not in capsys.readouterr().out
 
 
 def test_threads_must_be_positive(capsys):
     assert main(["train", "task=integer_sum", "threads=0"]) == 2
-    assert "threads must be >= 1" in capsys.readouterr().err
+    assert "threads must be an integer >= 1 or null, got 0" in capsys.readouterr().err

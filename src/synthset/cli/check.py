@@ -42,6 +42,7 @@ def add_parser(sub) -> None:
 
 
 def run_check(args) -> int:
+    # the check's driver, imported when the command runs: keeps `synthset --help` cheap
     from synthset.quality.check import check_run
     from synthset.quality.report import table
 

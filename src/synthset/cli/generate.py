@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthset.core.errors import ConfigError
+from synthset.dataset.pipeline import DatasetPipeline
 
 
 def load_dataset_block(config_path: str, overrides: list[str]) -> dict:
@@ -47,8 +48,6 @@ def load_dataset_block(config_path: str, overrides: list[str]) -> dict:
 
 def generate(config_path: str, overrides: list[str]) -> dict:
     """Run the data.yaml's dataset block; its keys are checked by ``driver/options.py``."""
-    from synthset.dataset.pipeline import DatasetPipeline
-
     block = load_dataset_block(config_path, overrides)
     pipeline = DatasetPipeline.from_config(block, config_dir=Path(config_path).parent)
     return pipeline.run()

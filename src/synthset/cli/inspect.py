@@ -1,8 +1,10 @@
-"""``synthset inspect dataset=NAME show=2 [overrides]``: print examples of any task.
+"""``synthset inspect task=NAME task.level=L task.FIELD=V show=2 [overrides]``: print
+examples of any task.
 
 Token tasks are printed token by token — tokens with ``loss_mask = 1`` green, the others dim
 (no colour when stdout is not a terminal, or with ``--no-color``); other tasks as their prompt.
-Then the answer, the task's own check and the score of that answer.
+Then the answer, the task's own check and the score of that answer. The older spelling
+``dataset=NAME dataset.config.FIELD=V`` is read, with a note once the config is checked.
 """
 
 from __future__ import annotations
@@ -17,18 +19,23 @@ CONF = Path(__file__).resolve().parent.parent / "conf" / "inspect_dataset"
 def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
     from omegaconf import OmegaConf
 
-    from synthset.core.compose import compose
+    from synthset.core.compose import compose, note
     from synthset.core.errors import ConfigError
     from synthset.core.task import ValidationError
-    from synthset.tasks.registry import get_task
+    from synthset.tasks.registry import list_tasks
+    from synthset.tasks.spec import TaskSpec
 
-    cfg = compose(CONF, overrides, task_groups=("dataset",))
+    notes: list = []
+    cfg = compose(CONF, overrides, task_groups=("task",), renamed={"dataset": "task"},
+                  notes=notes, task_names=list_tasks)
     for key in ("seed", "show", "max_tokens"):
         value = cfg[key]
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{key} must be an integer, got {value!r}")
-    config = OmegaConf.to_container(cfg.dataset.config, resolve=True) or {}
-    task = get_task(str(cfg.dataset.name), level=cfg.dataset.get("level"), **config)
+    spec = TaskSpec.from_node(OmegaConf.to_container(cfg.task, resolve=True))
+    task = spec.build()
+    for old, new in notes:  # once the config is checked: a config that fails is one line
+        note(f"{old} is now written {new}")
     color = sys.stdout.isatty() if color is None else color
     tokenizer = None
     if cfg.tokenizer_name_or_path:
@@ -38,7 +45,7 @@ def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
     lines = []
     for i in range(int(cfg.show)):
         row = task.example(int(cfg.seed), i)
-        lines.append(f"--- {cfg.dataset.name} example {i} (seed {cfg.seed}) " + " ".join(
+        lines.append(f"--- {spec.name} example {i} (seed {cfg.seed}) " + " ".join(
             f"{k}={v}" for k, v in row["meta"].items() if isinstance(v, (int, float))))
         if "text" in row:
             lines.append(row["text"])

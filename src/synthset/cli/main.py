@@ -13,16 +13,8 @@ import sys
 
 from synthset import __version__
 from synthset.cli.check import add_parser as add_check
-from synthset.cli.check import run_check
-from synthset.cli.export import add_parsers, run_data, run_export
-from synthset.cli.generate import generate
-from synthset.cli.inspect import inspect
-from synthset.cli.status import status_report
-from synthset.cli.tasks import list_tasks
-from synthset.cli.train import run_curves_cli, run_train
+from synthset.cli.export import add_parsers
 from synthset.core.errors import GenerationError, SynthsetError
-from synthset.evaluation import evaluate_run
-from synthset.evaluation import table as evaluation_table
 from synthset.tasks.spec import note
 
 
@@ -111,27 +103,50 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        # Each command's module is imported when that command runs (a plugin by name): `synthset
+        # --help` and a command's --help import no run driver, check, export or trainer.
         if args.command == "generate":
+            from synthset.cli.generate import generate
+
             generate(args.config, args.overrides)
         elif args.command == "inspect":
+            from synthset.cli.inspect import inspect
+
             print(inspect(args.overrides, color=False if args.no_color else None))
         elif args.command == "train":
+            from synthset.cli.train import run_train
+
             print(run_train(args.overrides))
         elif args.command == "curves":
+            from synthset.cli.train import run_curves_cli
+
             print(run_curves_cli(args.overrides))
         elif args.command == "export":
+            from synthset.cli.export import run_export
+
             print(run_export(args))
         elif args.command == "data":
+            from synthset.cli.export import run_data
+
             print(run_data(args))
         elif args.command == "tasks":
+            from synthset.cli.tasks import list_tasks
+
             print(list_tasks(verbose=args.verbose))
         elif args.command == "eval":
+            from synthset.evaluation import evaluate_run
+            from synthset.evaluation import table as evaluation_table
+
             print(evaluation_table(evaluate_run(args.run, args.split, args.predictions, args.model,
                                      args.output_dir or _old_out(args.old_out),
                                      args.device, trust_code=args.trust_code)))
         elif args.command == "check":
+            from synthset.cli.check import run_check
+
             return run_check(args)
         elif args.command == "status":
+            from synthset.cli.status import status_report
+
             text, damaged = status_report(args.save_dir, verify=args.verify)
             print(text)
             if damaged:
@@ -148,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"synthset {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"synthset {args.command}: interrupted; run the same command again to resume",
-              file=sys.stderr)
+        again = "; run the same command again to resume" \
+            if args.command in ("generate", "check") else ""
+        print(f"synthset {args.command}: interrupted{again}", file=sys.stderr)
         return 130
     return 0
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import textwrap
 
+from synthset.tasks.registry import REGISTRY, get_task
+
 GROUPS = (("algebra", "Computer algebra (data.yaml: task: NAME, backend: sympy | flint | "
                       "sagemath)"),
           ("reasoning", "Reasoning tasks (Physics of Language Models)"))
 
 
 def list_tasks(verbose: bool = False) -> str:
-    from synthset.tasks.registry import REGISTRY, get_task
-
     lines = ["Built-in tasks. Use the same name everywhere: data.yaml `task: NAME` (with "
              "`task_config: {level: 1..10, FIELD: value}`), `synthset inspect dataset=NAME`, "
              "`synthset train task=NAME`, `synthset export nanogpt NAME`."]

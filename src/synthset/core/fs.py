@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from synthset.core.deps import require
+
 TMP_SUFFIX = ".tmp"
 
 
@@ -32,8 +34,6 @@ class RemotePath:
 
     @classmethod
     def from_url(cls, url: str) -> RemotePath:
-        from synthset.core.deps import require
-
         fsspec = require("fsspec", "remote", f"save_dir {url!r}")
         fs, path = fsspec.core.url_to_fs(url)
         return cls(fs, path)

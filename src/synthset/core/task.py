@@ -82,11 +82,6 @@ def require_int(name: str, value, minimum: int | None = None) -> None:
         raise ConfigError(f"{name} must be an integer{at_least}, got {value!r}")
 
 
-def require_bool(name: str, value) -> None:
-    """True or False, nothing else: the check ``check_fields`` gives every ``bool`` field."""
-    check_field(name, value, "bool")
-
-
 # What each declared field type accepts, as the error words it.
 _KINDS = {"bool": "true or false", "int": "an integer", "float": "a number", "str": "a string"}
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from synthset.core.errors import ConfigError, FormatError, bad_choice
+from synthset.io.nanogpt import read_meta
 
 SAMPLING_METHODS = ("random", "sequential", "without_replacement")
 TRAINING_MODES = ("single", "multidataset", "multicontext")
@@ -30,8 +31,6 @@ class NanoGPTData:
 
     def __init__(self, folder, sampling_method: str = "random", seed: int = 0,
                  masked: bool = False, sample_aligned: bool = False, reopen: bool = False):
-        from synthset.io.nanogpt import read_meta
-
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise ConfigError(f"data folder {self.folder} does not exist")

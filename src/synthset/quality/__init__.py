@@ -11,11 +11,7 @@ duplicate and overlap counts by hash partition), ``report`` (table and figures).
 
 from __future__ import annotations
 
-
-def check_run(save_dir, **options) -> dict:
-    from synthset.quality.check import check_run as run
-
-    return run(save_dir, **options)
+from synthset.quality.check import check_run
 
 
 __all__ = ["check_run"]

@@ -24,6 +24,7 @@ generator) is imported only with ``trust_code`` (``--trust-code``: importing a m
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -32,7 +33,26 @@ from pathlib import Path
 from synthset import __version__
 from synthset.core.errors import ConfigError
 from synthset.core.fs import atomic_open, atomic_write_text, rmtree
-from synthset.quality.report import pct
+from synthset.core.identity import callable_identity
+from synthset.core.seeding import derive_seed
+from synthset.driver.options import check_option
+from synthset.driver.run import determinism_checks
+from synthset.engine.executors import get_executor
+from synthset.engine.executors.base import worker_count
+from synthset.engine.plan import KEYS_PER_PARTITION, partition_bits
+from synthset.engine.state import RunLock
+from synthset.io.stats_yaml import read_stats
+from synthset.quality.report import pct, write_figures
+from synthset.quality.verify import (
+    Range,
+    RangeJob,
+    TaskPlan,
+    build,
+    merge_distributions,
+    summarize,
+)
+from synthset.runs import RunFolder
+from synthset.runs.card import write_card
 
 STATE = "check"  # under .synthset/
 REPORT = "quality.json"
@@ -60,8 +80,7 @@ class Options:
     range_size: int | None = None
 
     def validate(self) -> None:
-        from synthset.driver.options import check_option  # the run's checks of the two
-
+        # the run's own checks of the two
         check_option("executor", self.executor, "--executor")
         check_option("n_jobs", self.n_jobs)
         for name in ("max_overlap", "max_duplicates"):
@@ -106,8 +125,6 @@ def scan(path: Path, range_size: int) -> tuple[int, list[int], int]:
 
 
 def make_ranges(split: str, count: int, offsets: list[int], size: int, range_size: int):
-    from synthset.quality.verify import Range
-
     ranges = []
     for number, start in enumerate(range(0, count, range_size)):
         stop = min(start + range_size, count)
@@ -129,8 +146,6 @@ def plan_task(run, trust: bool) -> Plan:
     """How the run's samples are verified and re-made: the built-in task its spec names
     (compared on its canonical form), or the user code it names — imported only with
     ``trust`` (``--trust-code``); without, a note says what was not checked."""
-    from synthset.quality.verify import TaskPlan, build
-
     notes: list[str] = []
     spec = run.task_spec
     if spec is not None:
@@ -139,8 +154,6 @@ def plan_task(run, trust: bool) -> Plan:
         task, _ = build(plan)
         same = run.same_code(task)
         if not same:
-            from synthset.core.identity import callable_identity
-
             notes.append(f"task {spec.name!r} is not the code that made the run (identity "
                          f"{callable_identity(task)}, the run's {run.recorded_identity}; "
                          "another synthset version?): determinism not re-checked")
@@ -155,8 +168,6 @@ def plan_task(run, trust: bool) -> Plan:
     else:
         generator = _trusted(run, "generator", trust, notes, "determinism not re-checked")
         if generator and not run.same_code(run.load("generator", trust)):
-            from synthset.core.identity import callable_identity
-
             notes.append(f"the generator {generator} is not the code that made the run "
                          f"(identity {callable_identity(run.load('generator', trust))}, the "
                          f"run's {run.recorded_identity}): determinism not re-checked")
@@ -184,12 +195,6 @@ def _trusted(run, key: str, trust: bool, notes: list, lost: str) -> str | None:
         return None
     run.load(key, trust)
     return spec
-
-
-def determinism_indices(sizes: dict[str, int], count: int) -> dict[str, list[int]]:
-    from synthset.driver.run import determinism_checks
-
-    return determinism_checks(sizes, count)
 
 
 # -- the check's state ----------------------------------------------------------------------------
@@ -228,7 +233,7 @@ class PartitionJob:
     state: str
 
     def __call__(self, p: int) -> int:
-        from synthset.quality.keys import count_partition, read_slice
+        from synthset.quality.keys import count_partition, read_slice  # numpy: keeps --help cheap
 
         pieces = [(sid, read_slice(path, int(self.offsets[i, p]), int(self.offsets[i, p + 1])))
                   for i, (sid, path) in enumerate(self.files)]
@@ -255,9 +260,6 @@ def check_run(save_dir, **options) -> dict:
         raise ConfigError(f"{text}: synthset check reads local run folders; copy the run "
                           "here first")
     folder = Path(text)
-    from synthset.engine.state import RunLock
-    from synthset.runs import RunFolder
-
     run = RunFolder(folder)
     run.require_complete("check it")
     for split in run.splits:
@@ -272,10 +274,7 @@ def check_run(save_dir, **options) -> dict:
 def _check(run, opts: Options) -> dict:
     import numpy as np
 
-    from synthset.engine.executors import get_executor
-    from synthset.engine.executors.base import worker_count
-    from synthset.quality.keys import KEYS_PER_PARTITION, partition_bits
-    from synthset.quality.verify import RangeJob
+    from synthset.quality.keys import merge_counts  # numpy: keeps --help cheap
 
     started = time.perf_counter()
     folder, splits = run.path, run.splits
@@ -292,7 +291,7 @@ def _check(run, opts: Options) -> dict:
     total = sum(counts.values())
     timing = {"plan": time.perf_counter() - started}
     bits = partition_bits(total, opts.keys_per_partition or KEYS_PER_PARTITION)
-    chosen = determinism_indices({s: n for s, n in counts.items() if n}, opts.determinism) \
+    chosen = determinism_checks({s: n for s, n in counts.items() if n}, opts.determinism) \
         if plan.generator_ok and run.manifest is not None else {}
     config = run.config
     # A sample may come from one of its replacement seeds: a failed one under on_error: skip,
@@ -347,8 +346,6 @@ def _check(run, opts: Options) -> dict:
                 pass
         finally:
             executor.close()
-    from synthset.quality.keys import merge_counts
-
     keys = merge_counts((json.loads(state.partition_file(p).read_text())
                          for p in range(1 << bits)), len(splits))
     timing["count"] = time.perf_counter() - started - sum(timing.values())
@@ -389,8 +386,6 @@ class _Aggregate:
         self.determinism = {"checked": 0, "differ": 0}
 
     def add(self, result: dict) -> None:
-        from synthset.quality.verify import merge_distributions
-
         s = self.splits[result["split"]]
         s["samples"] += result["samples"]
         failures = sorted(result["failures"], key=lambda f: f[0])
@@ -409,8 +404,6 @@ class _Aggregate:
             self.determinism[key] += result["determinism"][key]
 
     def _failure(self, split: str, f: list) -> None:
-        from synthset.core.seeding import derive_seed
-
         index, kind, message = f
         record = {"split": split, "index": index,
                   "seed": derive_seed(self.root_seed, split, index)
@@ -432,8 +425,6 @@ class _Aggregate:
             self.spill.close()
 
     def report(self, plan: Plan, keys: dict, counts: dict, opts: Options, data: dict) -> dict:
-        from synthset.quality.verify import summarize
-
         manifest_sizes = None
         notes = list(plan.notes)
         problems: list[str] = []
@@ -539,8 +530,6 @@ def _stats_yaml(folder: Path, split: str) -> dict:
     path = folder / f"{split}_stats.yaml"
     if not path.is_file():
         return {}
-    from synthset.io.stats_yaml import read_stats
-
     try:
         stats = read_stats(path) or {}
     except Exception:
@@ -560,8 +549,6 @@ def _cross_checked(computed: dict, stats_yaml: dict) -> dict:
     """The computed statistics that agree with the run's own stats YAML (same category, same
     min, max and mean): a statistic computed from stored strings that the run computed from
     objects could disagree, and is then dropped."""
-    import math
-
     kept = {}
     for name, dist in computed.items():
         ref = stats_yaml.get(name)
@@ -575,8 +562,6 @@ def _cross_checked(computed: dict, stats_yaml: dict) -> dict:
 
 
 def _write_report(folder: Path, report: dict, opts: Options) -> None:
-    from synthset.quality import report as rep
-
     if report["failures_file"]:
         src = folder / ".synthset" / STATE / "failures.jsonl"
         with atomic_open(folder / FAILURES_FILE, "wb") as out, open(src, "rb") as f:
@@ -587,12 +572,10 @@ def _write_report(folder: Path, report: dict, opts: Options) -> None:
     report["figures"] = []
     if opts.figures:
         try:
-            report["figures"] = rep.write_figures(report, folder)
+            report["figures"] = write_figures(report, folder)
         except ImportError:
             report["notes"].append("figures skipped: matplotlib is not installed "
                                    "(pip install matplotlib)")
     atomic_write_text(folder / REPORT, json.dumps(report, indent=1, default=str) + "\n")
     if opts.card:
-        from synthset.runs.card import write_card
-
         report["card"] = write_card(folder) is not None

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthset.core.errors import ConfigError
+from synthset.core.fs import atomic_open
 from synthset.engine.plan import KEYS_PER_PARTITION, MAX_BITS, partition_bits  # noqa: F401
 
 # One distinct key of one range: its two 64-bit halves (big-endian digits, so that the order of
@@ -85,8 +87,6 @@ def partition_offsets(records: np.ndarray, bits: int) -> list[int]:
 
 
 def write_records(path, records: np.ndarray) -> None:
-    from synthset.core.fs import atomic_open
-
     with atomic_open(path, "wb") as f:
         f.write(records.tobytes())
 
@@ -106,8 +106,6 @@ def count_partition(pieces, num_splits: int) -> dict:
     examples of duplicated and of shared keys, each as ``{split: [first index, samples]}``.
     """
     if num_splits > MAX_SPLITS:
-        from synthset.core.errors import ConfigError
-
         raise ConfigError(f"overlap counting handles at most {MAX_SPLITS} splits, the run has "
                           f"{num_splits}")
     pieces = [(sid, rec) for sid, rec in pieces if rec.size]

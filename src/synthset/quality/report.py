@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from synthset.core.fs import atomic_open
+
 FIGURES = ("lengths", "statistics", "duplicates")
 # How many failures the printed report lists.
 PRINTED = 20
@@ -95,8 +97,6 @@ def _figure(rows: int, cols: int, title: str):
 
 def _save(fig, path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from synthset.core.fs import atomic_open
 
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()

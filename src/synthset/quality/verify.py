@@ -27,8 +27,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synthset.core.errors import ConfigError, FormatError, SynthsetError
+from synthset.core.errors import FormatError
 from synthset.core.fs import atomic_write_text
+from synthset.core.identity import resolve_callable
+from synthset.core.nested import check_strings, json_line, to_strings
+from synthset.core.seeding import MAX_REPLACEMENTS, derive_seed, replacement_seed
+from synthset.core.task import Task, ValidationError
+from synthset.runs.folder import build_readable, stored_only
+from synthset.tasks.spec import TaskSpec
+from synthset.tasks.user import RowFormat, UserTask
 
 # How much of a failure's message is kept.
 MESSAGE = 300
@@ -91,27 +98,16 @@ def build(plan: TaskPlan) -> tuple:
 
 
 def _build(plan: TaskPlan) -> tuple:
-    from synthset.tasks.user import UserTask
-
     if plan.kind == "builtin":
-        from synthset.runs import build_readable
-        from synthset.tasks.spec import TaskSpec
-
         # the run's backend, or SymPy when it is not installed here: checks do not need it
         task = build_readable(TaskSpec.of(plan.name, backend=plan.backend,
                                           **plan.task_config()))
         return task, task
     check = generator = None
     if plan.check:
-        from synthset.core.identity import resolve_callable
-
         check = resolve_callable(plan.check, "check", plan.search)
     if plan.generator:
-        from synthset.core.identity import resolve_callable
-
         generator = resolve_callable(plan.generator, "instance_generator", plan.search)
-    from synthset.runs.folder import stored_only
-
     return UserTask(stored_only, check=check, name=plan.name or None), generator
 
 
@@ -207,7 +203,7 @@ class RangeJob:
         return Path(self.state) / "keys" / r.split / f"{r.number:05d}.keys"
 
     def __call__(self, r: Range) -> dict:
-        from synthset.quality.keys import partition_offsets, range_records, write_records
+        from synthset.quality.keys import partition_offsets, range_records, write_records  # numpy
 
         result, digests, indices = self.verify(r)
         records = range_records(digests, r.start, indices)
@@ -224,11 +220,11 @@ class RangeJob:
 
     # -- the loop -------------------------------------------------------------------------
     def verify(self, r: Range):
+        # orjson (io.jsonl), numpy (quality.keys): keep --help cheap
         import orjson
 
-        from synthset.core.nested import check_strings
-        from synthset.core.task import ValidationError
         from synthset.io.jsonl import Jsonl
+        from synthset.quality.keys import digests_from_hex
 
         task, generator = build(self.plan)
         with open(Path(self.folder) / Jsonl().final_names(r.split)[0], "rb") as f:
@@ -250,8 +246,6 @@ class RangeJob:
         row_task = None
         # Whether a token task needs a row's text view (its prompt) for its dedup key and
         # lengths; those that key on the row's own fields do not.
-        from synthset.core.task import Task
-
         row_text = getattr(type(task), "dedup_key", None) is Task.dedup_key
 
         def fail(index: int, kind: str, message: str) -> None:
@@ -284,8 +278,6 @@ class RangeJob:
             elif "input_ids" in data or "text" in data:
                 record, row = data, True
                 if task.kind != "reasoning":  # rows of a generator that is no built-in task
-                    from synthset.tasks.user import RowFormat
-
                     row_task = row_task or RowFormat()
             else:
                 fail(index, "format", f"line {index + 1} holds neither 'problem' and "
@@ -328,8 +320,6 @@ class RangeJob:
                     stats_ok = False
                     stats = {}
         determinism = self._determinism(r, lines, generator, fail)
-        from synthset.quality.keys import digests_from_hex
-
         digests = digests_from_hex(keys)
         indices = None if len(keyed) == len(lines) else keyed
         result = {
@@ -361,8 +351,6 @@ def remake_matches(generator, root_seed: int, split: str, index: int, line: byte
                    on_error: str) -> bool | str:
     """True when sample ``index`` made again gives the stored ``line`` (under ``on_error:
     skip``, a failed sample's replacement from its derived seeds counts); else what differs."""
-    from synthset.core.seeding import MAX_REPLACEMENTS, derive_seed, replacement_seed
-
     seeds = [derive_seed(root_seed, split, index)]
     if on_error == "skip":
         seeds += [replacement_seed(root_seed, split, index, a)
@@ -385,8 +373,7 @@ def remake_matches(generator, root_seed: int, split: str, index: int, line: byte
 
 def encode_line(out) -> str:
     """A generator's output as its line of ``*_data.jsonl`` (what ``dataset.job`` writes)."""
-    from synthset.core.nested import json_line, to_strings
-    from synthset.io.jsonl import Jsonl
+    from synthset.io.jsonl import Jsonl  # orjson: keeps --help cheap
 
     if type(out) is dict:
         return Jsonl.encode_row(out)
@@ -412,9 +399,4 @@ def _clip(data) -> str:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
-
-
-def error_text(exc: BaseException) -> str:
-    """A worker's exception as one line (SynthsetErrors carry their own message)."""
-    return str(exc) if isinstance(exc, SynthsetError) else _describe(exc)
 

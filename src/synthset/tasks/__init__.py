@@ -10,6 +10,7 @@ only when the class is first used.
 
 from __future__ import annotations
 
+from synthset.core.task import ValidationError
 from synthset.tasks.registry import REGISTRY, class_names, get_task, list_tasks, task_class
 
 get = get_task  # the short name, as in ``synthset.tasks.get("depo1")``
@@ -19,10 +20,6 @@ def __getattr__(attr: str):  # DepoTask, PolyGCD, ... on first use
     name = class_names().get(attr)
     if name is not None:
         return task_class(name)
-    if attr == "ValidationError":
-        from synthset.core.task import ValidationError
-
-        return ValidationError
     raise AttributeError(f"module 'synthset.tasks' has no attribute {attr!r}")
 
 

@@ -22,7 +22,9 @@ from collections.abc import Iterator
 
 from synthset.core.errors import unknown_key
 from synthset.core.task import (  # noqa: F401 (re-exported: the tasks' helpers)
-    Task, ValidationError, check, check_fields, check_level, require_bool, require_int)
+    Task, ValidationError, check, check_fields, check_level, require_int)
+from synthset.tasks.curriculum import bind, parse
+from synthset.tasks.tokenize import load_tokenizer, retokenize
 
 IGNORE = -100
 
@@ -148,8 +150,6 @@ class TokenTask(Task):
             yield self.retokenized(row) if self.tokenizer_name_or_path else row
 
     def retokenized(self, row: dict) -> dict:
-        from synthset.tasks.tokenize import load_tokenizer, retokenize
-
         if self._tokenizer is None:
             self._tokenizer = load_tokenizer(self.tokenizer_name_or_path)
         new = retokenize(self, row, self._tokenizer)
@@ -162,8 +162,7 @@ class TokenTask(Task):
         rank-aware); with ``context_length``, rows packed into windows of that many tokens;
         with ``level`` (a ``synthset.tasks.curriculum`` schedule or its string form), example
         i drawn at the schedule's level for i (``stream.report(accuracy)`` for adaptive)."""
-        from synthset.tasks.curriculum import bind, parse
-        from synthset.tasks.stream import TaskStream
+        from synthset.tasks.stream import TaskStream  # torch, at module level (extra train)
 
         return TaskStream(self, seed, num_examples, context_length,
                           schedule=bind(parse(level), self))

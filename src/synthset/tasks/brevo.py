@@ -221,10 +221,8 @@ class BrevoTask(TokenTask):
 
     def _score(self, text: str, example: dict) -> float:
         """Exact: the ancestors of the query, each once, in any order where every parent
-        comes before its child, then the query (``<eos>`` at the end is allowed)."""
+        comes before its child, then the query."""
         words = text.split()
-        if words and words[-1] == "<eos>":
-            words.pop()
         stoi = self.vocab.stoi
         try:
             ids = [stoi[w] for w in words]

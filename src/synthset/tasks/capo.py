@@ -24,6 +24,7 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
+from synthset.core.errors import ConfigError
 from synthset.core.task import digest, squash
 from synthset.tasks.base import TokenTask, check, require_int
 
@@ -458,8 +459,6 @@ class CapoConfig:
     ask: int = 5
 
     def validate(self) -> None:
-        from synthset.core.errors import ConfigError
-
         require_int("N", self.N, 1)
         require_int("ask", self.ask, 0)
         if self.ask > 5:

@@ -20,8 +20,8 @@ task.
 
 ``parse("linear:1:10:50000")`` reads the one-string form the CLI takes (``train.curriculum``):
 ``fixed:L``, ``linear:START:END:OVER``, ``step:L1,L2,...:EVERY``, ``adaptive:START:TARGET``,
-each optionally behind ``FIELD:`` (``K:step:1,2,3,4:40000``). Imports only the standard library
-and ``core``.
+each optionally behind ``FIELD:`` (``K:step:1,2,3,4:40000``). Imports only the standard library,
+``core`` and the task registry.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from abc import ABC, abstractmethod
 
 from synthset.core.errors import ConfigError
 from synthset.core.task import check_level
+from synthset.tasks.registry import get_task
 
 
 class Schedule(ABC):
@@ -182,8 +183,6 @@ def task_at(task, level: int, field: str | None = None,
     key = (id(task), level, field)
     found = _cache.get(key)
     if found is None or found[0] is not task:
-        from synthset.tasks.registry import get_task
-
         explicit = dict(getattr(task, "explicit", {}))
         if field is None:
             for name in task.level_config(level):

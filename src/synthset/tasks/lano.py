@@ -109,11 +109,8 @@ class LanoTask(TokenTask):
         return [[self.split_point(row), len(row["input_ids"])]]
 
     def _score(self, text: str, example: dict) -> float:
-        """The prompt's prefix followed by ``text`` is a sentence of the grammar (a trailing
-        ``<bos>`` or ``<eos>`` ends it)."""
+        """The prompt's prefix followed by ``text`` is a sentence of the grammar."""
         words = text.split()
-        if words and words[-1] in ("<bos>", "<eos>"):
-            words.pop()
         if not words or any(w not in ("1", "2", "3") for w in words):
             return 0.0
         prefix = example["input_ids"][1:self.split_point(example)]

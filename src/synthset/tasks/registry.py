@@ -9,10 +9,12 @@ caller's: ``defaults < preset < level < explicit fields``.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from dataclasses import dataclass, field
 
-from synthset.core.errors import ConfigError, bad_choice
+from synthset.core.errors import ConfigError, bad_choice, unknown_key
+from synthset.core.task import check_level
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,6 @@ def get_task(name: str, level: int | None = None, backend: str | None = None, **
 
 
 def _make_problem(name: str, cls, level, backend, config: dict):
-    import dataclasses
-
-    from synthset.core.errors import unknown_key
-    from synthset.core.task import check_level
-
     fields = {f.name for f in dataclasses.fields(cls)} - {"backend"}
     for key in config:
         if key not in fields:
@@ -138,9 +135,3 @@ def _make_problem(name: str, cls, level, backend, config: dict):
         raise ConfigError(f"task {name!r}: {exc}") from None
     task.level = level
     return task
-
-
-def describe_all() -> list[dict]:
-    """``describe()`` of every built-in task at its defaults (no backend is imported: an
-    algebra problem is described from its class)."""
-    return [get_task(name).describe() for name in REGISTRY]

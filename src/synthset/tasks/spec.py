@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from synthset.core.errors import ConfigError
 from synthset.core.task import check_level
+from synthset.tasks.registry import get_task
 
 # Keys of a task node that are not fields of the task.
 SPEC_KEYS = ("name", "level", "backend")
@@ -128,8 +129,6 @@ class TaskSpec:
 
     def build(self):
         """The task object (``get_task``)."""
-        from synthset.tasks.registry import get_task
-
         return get_task(self.name, level=self.level, backend=self.backend, **dict(self.fields))
 
     def __str__(self) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 
 from synthset.core.deps import require
+from synthset.core.errors import ConfigError
+from synthset.tasks.curriculum import scheduled_records
 
 
 def _rank_world() -> tuple[int, int]:
@@ -63,9 +65,6 @@ class TaskStream(_base()):
         if self.schedule is None:
             rows = self.task.iter_examples(self.seed, self.num_examples, start=start, step=step)
         else:
-            from synthset.core.errors import ConfigError
-            from synthset.tasks.curriculum import scheduled_records
-
             if self.schedule.adaptive and step > 1:
                 raise ConfigError("an adaptive curriculum follows one trainer's reports: use "
                                   "it in one process (DataLoader num_workers=0, one rank)")

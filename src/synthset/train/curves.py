@@ -1,17 +1,25 @@
-"""Depo hop-learning curves: train once, evaluate fixed-hop Depo streams along the way.
+"""Depo hop-learning curves: train once, evaluate fixed-hop Depo streams along the way
+(``synthset curves``), or evaluate a saved checkpoint's (``synthset curves model=CKPT``).
 
-Writes ``curves.csv`` (``step, examples_seen, hop, accuracy``), ``curves.png`` (one line per
-hop; with ``baseline``, an earlier run's ``curves.csv`` drawn dashed beside it) and the
-composed ``config.yaml`` into a timestamped run folder under ``output_dir``.
+Training goes through ``loop.fit`` with the same TrainConfig as ``synthset train``; its
+evaluation hook scores each hop of ``eval.hops`` every ``eval.every`` steps. Writes
+``curves.csv`` (``step, examples_seen, hop, accuracy``), ``curves.png`` (one line per hop; with
+``baseline``, an earlier run's ``curves.csv`` drawn dashed beside it), the composed
+``config.yaml`` and the checkpoint (``train.checkpoint``) into a timestamped run folder under
+``output_dir``. With ``model=CKPT`` the checkpoint is evaluated at its own step, on the task it
+was trained on, into a new run folder (no training, no weights copied).
+
+Imports ``core``, ``tasks`` and this package (matplotlib for the figures).
 """
 
 from __future__ import annotations
 
 import csv
-import time
 from pathlib import Path
 
 from synthset.core.errors import ConfigError
+
+CURVES_KEYS = ("eval.hops", "eval.resample_each_eval")  # read here, beside TrainConfig's
 
 
 def hop_task(base, k: int):
@@ -32,69 +40,148 @@ def hop_accuracy(model, base, hops, examples: int, seed: int, device: str) -> di
     return out
 
 
-def run_curves(cfg, log=print) -> Path:
-    """Run the experiment described by a composed ``conf/depo_curve`` config."""
+class HopEvaluation:
+    """The evaluation hook: every hop's accuracy on ``eval.examples`` examples (a fresh set
+    each time unless ``eval.resample_each_eval`` is false); the rows of curves.csv so far."""
+
+    def __init__(self, cfg, base, device: str, examples: int):
+        from omegaconf import OmegaConf
+
+        self.base, self.device, self.examples = base, device, examples
+        hops = list(cfg.eval.hops) if OmegaConf.is_list(cfg.eval.get("hops")) else None
+        if not hops or any(isinstance(h, bool) or not isinstance(h, int) for h in hops):
+            raise ConfigError(f"eval.hops must be a list of integers such as [1, 2, 4], got "
+                              f"{OmegaConf.to_container(cfg.eval).get('hops')!r}")
+        bad = [h for h in hops if h > base.config.K or h < 1]
+        if bad:
+            raise ConfigError(f"eval.hops {bad} are outside 1..K={base.config.K} (task.K)")
+        resample = cfg.eval.get("resample_each_eval", True)
+        if not isinstance(resample, bool):
+            raise ConfigError(f"eval.resample_each_eval must be true or false, got "
+                              f"{resample!r}")
+        self.hops, self.resample = hops, resample
+        self.rows: list[dict] = []
+        self.evals = 0
+
+    def __call__(self, model) -> dict:
+        """``score``: the mean over the hops; ``score_by_hop``: each hop's accuracy."""
+        seed = 10_000 + (self.evals if self.resample else 0)
+        self.evals += 1
+        acc = hop_accuracy(model, self.base, self.hops, self.examples, seed, self.device)
+        return {"score": sum(acc.values()) / len(acc), "score_by_hop": acc}
+
+    def record(self, step: int, seen: int, metric: dict) -> None:
+        for k, a in metric["score_by_hop"].items():
+            self.rows.append({"step": step, "examples_seen": seen, "hop": k, "accuracy": a})
+
+
+def depo_task(spec):
+    task = spec.build()
+    if task.family != "depo":
+        raise ConfigError(f"hop curves need a Depo task (depo, depo1, depo2), got "
+                          f"task={spec.name}")
+    return task
+
+
+def run_curves(cfg, log=print, task_given: bool = False, notes=()) -> Path:
+    """Run the experiment described by a composed ``conf/depo_curve`` config; returns the run
+    folder. ``model`` a checkpoint folder (``{type: checkpoint}``): evaluate it instead;
+    ``task_given``: the command line chose a task (refused with a checkpoint, which has its
+    own); ``notes``: the older spellings it used, printed once all is checked."""
+    from dataclasses import asdict
+
     from omegaconf import OmegaConf
 
-    import synthset.tasks as T
-    from synthset.train.loop import resolve_device, train
-    from synthset.train.models import ModelConfig
+    from synthset.tasks.spec import TaskSpec
+    from synthset.train.checkpoint import OutputFolder
+    from synthset.train.config import TrainConfig
+    from synthset.train.driver import Recorder, model_config, print_notes, set_threads
+    from synthset.train.loop import Result, fit, start
 
-    from synthset.core.compose import numbers
-
-    n = numbers(cfg, ints=("train.max_steps", "train.batch_size", "train.warmup",
-                           "train.eval_every", "eval.num_examples", "seed"),
-                floats=("train.lr", "train.weight_decay"))
-    data = OmegaConf.to_container(cfg.dataset, resolve=True)
-    name = data.pop("name", "depo")
-    base = T.get(name, **data)
-    if base.family != "depo":
-        raise ConfigError(f"hop curves need a Depo task (depo, depo1, depo2), got "
-                          f"dataset.name={name!r}")
-    hops = list(cfg.eval.hops) if OmegaConf.is_list(cfg.eval.hops) else None
-    if not hops or any(isinstance(h, bool) or not isinstance(h, int) for h in hops):
-        raise ConfigError(f"eval.hops must be a list of integers such as [1, 2, 4], got "
-                          f"{OmegaConf.to_container(cfg.eval)['hops']!r}")
-    bad = [h for h in hops if h > base.config.K or h < 1]
-    if bad:
-        raise ConfigError(f"eval.hops {bad} are outside 1..K={base.config.K} (dataset.K)")
+    tc = TrainConfig.from_config(cfg, extra=CURVES_KEYS, notes=notes)
+    if tc.output_dir is None:
+        raise ConfigError("output_dir must be a folder path for synthset curves (its "
+                          "curves.csv goes there), got None")
+    set_threads(tc)
+    if OmegaConf.select(cfg, "model.type") == "checkpoint":
+        return evaluate_checkpoint(cfg, tc, str(cfg.model.name_or_path), log, task_given,
+                                   notes)
+    model_cfg = model_config(cfg, "curves")
+    spec = TaskSpec.from_node(OmegaConf.to_container(cfg.task, resolve=True))
+    base = depo_task(spec)
+    hops = HopEvaluation(cfg, base, tc.resolved_device(), tc.eval_examples)
     baseline = read_curves(cfg.get("baseline"))
-    device = resolve_device(str(cfg.device))
-    run_dir = Path(str(cfg.output_dir)) / time.strftime("%Y-%m-%d_%H-%M-%S")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    wandb_run = _wandb(cfg, run_dir)
-    rows: list[dict] = []
-    evals = [0]
+    model, stream = start(base, model_cfg, tc)
+    print_notes(notes)
     # Guessing one of the N nodes at random (with single-token words, per answer token).
     chance = 1 / base.config.N if base.config.max_len == 1 else None
+    result = Result()
+    with OutputFolder(tc.output_dir) as run_dir:
+        (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+        wandb_run = _wandb(cfg, run_dir)
+        recorder = Recorder(run_dir, result, stream.vocab(),
+                            {"spec": spec.record(), "source": {"stream": str(spec),
+                                                               "seed": tc.seed}},
+                            {**tc.record(), "model": asdict(model_cfg)})
 
-    def on_step(step, model, seen):
-        if step % n["train.eval_every"] and step != n["train.max_steps"]:
-            return
-        seed = 10_000 + (evals[0] if cfg.eval.resample_each_eval else 0)
-        evals[0] += 1
-        acc = hop_accuracy(model, base, hops, n["eval.num_examples"], seed, device)
-        for k, a in acc.items():
-            rows.append({"step": step, "examples_seen": seen, "hop": k, "accuracy": a})
-        log(f"eval step {step}: " + "  ".join(f"k={k}: {a:.3f}" for k, a in acc.items()))
+        def on_eval(step, seen, metric, model):
+            hops.record(step, seen, metric)
+            if wandb_run is not None:
+                wandb_run.log({f"accuracy/k={k}": a for k, a in metric["score_by_hop"].items()},
+                              step=step)
+            _write(run_dir, hops.rows, chance, baseline)
+            recorder.on_eval(step, seen, metric, model)
+
+        fit(model, stream, tc, hops, on_eval, log, stream.device, result=result)
+        result.levels = stream.levels
+        recorder.finish()
         if wandb_run is not None:
-            wandb_run.log({f"accuracy/k={k}": a for k, a in acc.items()}, step=step)
-        _write(run_dir, rows, chance, baseline)
+            wandb_run.finish()
+    log(f"wrote {run_dir / 'curves.csv'} and {run_dir / 'curves.png'}")
+    return run_dir
 
-    model_cfg = ModelConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
-    _, result = train(base, model_cfg, steps=n["train.max_steps"],
-                      batch_size=n["train.batch_size"], lr=n["train.lr"],
-                      warmup=n["train.warmup"], weight_decay=n["train.weight_decay"],
-                      bucket=cfg.train.bucket, curriculum=cfg.train.get("curriculum"),
-                      seed=n["seed"], device=device,
-                      log_every=n["train.eval_every"], eval_examples=16, on_step=on_step,
-                      log=log)
-    (run_dir / "summary.txt").write_text(
-        f"parameters {result.parameters}\ntokens_per_second {result.tokens_per_second:.0f}\n"
-        f"steps {result.steps}\nfinal_loss {result.losses[-1]:.4f}\n")
-    if wandb_run is not None:
-        wandb_run.finish()
+
+def evaluate_checkpoint(cfg, tc, folder: str, log=print, task_given: bool = False,
+                        notes=()) -> Path:
+    """``synthset curves model=CKPT``: the checkpoint's hop curves at its own step, on the
+    task it was trained on, written to a new run folder (curves.csv, curves.png,
+    summary.json)."""
+    import json
+
+    from omegaconf import OmegaConf
+
+    from synthset.core.fs import atomic_write_text
+    from synthset.train.checkpoint import OutputFolder, check_vocab, load_checkpoint
+    from synthset.train.driver import print_notes
+
+    device = tc.resolved_device()
+    ckpt = load_checkpoint(folder, device, where="model=")
+    spec = ckpt.spec
+    if spec is None:
+        raise ConfigError(f"model={folder}: no task spec in its task.json (not a checkpoint "
+                          "of `synthset train` or `synthset curves` on a task)")
+    if task_given:
+        raise ConfigError(f"model={folder} is evaluated on the task it was trained on "
+                          f"({spec}): drop the task overrides")
+    base = depo_task(spec)
+    check_vocab(ckpt, base, "model=")
+    hops = HopEvaluation(cfg, base, device, tc.eval_examples)
+    baseline = read_curves(cfg.get("baseline"))
+    print_notes(notes)
+    step = int((ckpt.summary or {}).get("step", 0))
+    seen = int((ckpt.summary or {}).get("examples_seen", 0))
+    chance = 1 / base.config.N if base.config.max_len == 1 else None
+    with OutputFolder(tc.output_dir) as run_dir:
+        (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+        log(f"evaluating {folder} ({spec}, step {step}) without training")
+        metric = hops(ckpt.model)
+        log(f"eval step {step}: " + "  ".join(f"k={k}: {a:.3f}"
+                                                for k, a in metric["score_by_hop"].items()))
+        hops.record(step, seen, metric)
+        _write(run_dir, hops.rows, chance, baseline)
+        atomic_write_text(run_dir / "summary.json", json.dumps(
+            {"checkpoint": str(folder), "step": step, "examples_seen": seen,
+             "metric": metric}, indent=1, default=str) + "\n")
     log(f"wrote {run_dir / 'curves.csv'} and {run_dir / 'curves.png'}")
     return run_dir
 
@@ -163,31 +250,6 @@ def plot(rows: list[dict], path: Path, chance: float | None = None,
     ax.legend(fontsize=7 if baseline else None, ncol=2 if baseline else 1)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
-
-
-def write_score_curve(run_dir: Path, points: list[dict], title: str) -> None:
-    """``curve.csv`` (``step, examples_seen, exact_match``) and ``curve.png`` of a
-    ``synthset train`` run evaluated along the way."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with open(run_dir / "curve.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["step", "examples_seen", "exact_match"])
-        w.writeheader()
-        w.writerows(points)
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    ax.plot([p["examples_seen"] for p in points], [p["exact_match"] for p in points],
-            marker="o", ms=3)
-    ax.set_xlabel("training examples seen")
-    ax.set_ylabel("exact match (score_answer)")
-    ax.set_ylim(0, 1.02)
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(run_dir / "curve.png")
     plt.close(fig)
 
 

@@ -4,8 +4,11 @@ the task's own verifier (``score_answer``) judges it.
 How the answer text is read off the model is the task's ``decoding``: ``teacher_forced`` (one
 forward pass over the real row; the argmax at each answer position — the papers' answer-token
 accuracy), ``greedy`` (decoded after the prompt) or ``sample`` (temperature 1 after the
-prompt). Text tasks (no token vocabulary) are read as bytes. Nothing here asks which task it
-is running.
+prompt). Text tasks (no token vocabulary) are read as bytes. A decoded answer ends at the
+stop token (``<eos>``, or ``<bos>`` for a task without one; ``<bos>`` for bytes), which is not
+part of the text the task's scorer sees. Nothing here asks which task it is running.
+
+Imports ``core`` (torch and numpy for the arithmetic).
 """
 
 from __future__ import annotations
@@ -29,6 +32,14 @@ def is_text_task(task) -> bool:
 
 def vocab_size(task) -> int:
     return BYTE_BOS + 1 if is_text_task(task) else len(task.vocab)
+
+
+def vocab_record(task) -> dict:
+    """What a model trained on ``task``'s rows reads its ids as (a checkpoint's vocab.json):
+    the task's token names, or the byte encoding."""
+    if is_text_task(task):
+        return {"kind": "bytes", "size": BYTE_BOS + 1, "bos": BYTE_BOS, "separator": SEPARATOR}
+    return {"kind": "task", "size": len(task.vocab), "tokens": list(task.vocab.itos)}
 
 
 def byte_row(row: dict) -> dict:
@@ -101,7 +112,8 @@ def teacher_forced_answers(task, examples, logits_batch) -> list[str]:
 
 def continue_ids(model, prompt: list[int], device, max_new: int, stop: int | None,
                  sample: bool = False, generator=None) -> list[int]:
-    """Tokens after ``prompt``: greedy, or sampled at temperature 1; up to ``stop``."""
+    """Tokens after ``prompt``: greedy, or sampled at temperature 1; up to ``stop``, which
+    ends the answer and is not part of it (nor of the text a scorer sees)."""
     torch = _torch()
     x = torch.tensor([prompt], device=device)
     out: list[int] = []
@@ -112,9 +124,9 @@ def continue_ids(model, prompt: list[int], device, max_new: int, stop: int | Non
                 nxt = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=generator))
             else:
                 nxt = int(logits.argmax())
-            out.append(nxt)
             if nxt == stop:
                 break
+            out.append(nxt)
             x = torch.cat([x, torch.tensor([[nxt]], device=device)], dim=1)
     return out
 
@@ -123,7 +135,7 @@ def greedy_batch(model, prompts: list[list[int]], device, rooms: list[int],
                  stop: int | None) -> list[list[int]]:
     """Greedy continuations of prompts of one length, decoded together (no padding, so
     each row's tokens are those ``continue_ids`` finds for it alone); row i stops at
-    ``stop`` or after ``rooms[i]`` tokens."""
+    ``stop`` (not included) or after ``rooms[i]`` tokens."""
     torch = _torch()
     x = torch.tensor(prompts, device=device)
     outs: list[list[int]] = [[] for _ in prompts]
@@ -133,8 +145,10 @@ def greedy_batch(model, prompts: list[list[int]], device, rooms: list[int],
             nxt = model(input_ids=x).logits[:, -1].float().argmax(-1).cpu().tolist()
             keep = []
             for j, row in enumerate(live):
+                if nxt[j] == stop:
+                    continue
                 outs[row].append(nxt[j])
-                if nxt[j] != stop and len(outs[row]) < rooms[row]:
+                if len(outs[row]) < rooms[row]:
                     keep.append(j)
             if not keep:
                 break
@@ -149,7 +163,8 @@ def forced_continuations(model, task, examples, device) -> list:
     """For problem/answer rows, the greedy continuation found from one teacher-forced pass
     where it is the reference: when the argmax after every prefix of ``answer <bos>`` is its
     next token, greedy decoding writes exactly ``answer <bos>`` (each step sees the same
-    prefix). Other rows (and other tasks) are None: they are decoded."""
+    prefix), and the answer is ``answer`` (the stop ``<bos>`` ends it). Other rows (and
+    other tasks) are None: they are decoded."""
     if not is_text_task(task):
         return [None] * len(examples)
     out: list = [None] * len(examples)
@@ -160,7 +175,7 @@ def forced_continuations(model, task, examples, device) -> list:
         start = len(prompt_bytes(examples[i]))
         tail = row["input_ids"][start:]
         if list(pred[start:]) == tail:
-            out[i] = tail
+            out[i] = tail[:-1]
     return out
 
 

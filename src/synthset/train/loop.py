@@ -1,9 +1,19 @@
-"""The training loop: a task's stream in, a tiny causal LM trained where ``loss_mask`` is 1,
-the task's own metric out.
+"""The training loop: ``fit`` — one optimiser, one schedule, one step loop for every source of
+batches — and the task stream it most often reads.
 
-``train(task, model_cfg, steps, batch_size, lr, ...)`` returns a ``Result`` with the loss
-history, the metric and the throughput; ``evaluate(task, model)`` computes the metric alone.
-CPU is the target; ``device="auto"`` takes a GPU when there is one.
+``fit(model, batches, cfg)`` trains ``model`` with AdamW (``train.lr``, ``train.weight_decay``),
+a linear warmup (``train.warmup``) then cosine decay to 0 at ``train.steps``, the gradient's
+norm clipped to ``train.grad_clip``; it logs the loss every ``train.log_every`` steps and calls
+the evaluation hook every ``eval.every`` steps and after the last one. Its batches come from a
+``TaskStream`` (a task's rows, a curriculum, length buckets; here), a nanoGPT data folder or a
+run folder (``train.files``); each source also says how to score the model.
+
+``train(task, model_cfg, steps, batch_size, lr, ...)`` is the Python entry for a task's stream:
+it returns the model and a ``Result`` with the loss history, the metric and the throughput;
+``evaluate(task, model)`` computes the metric alone. CPU is the target; ``device="auto"``
+takes a GPU when there is one.
+
+Imports ``core``, ``tasks`` and this package's models and evaluation (torch, transformers).
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from dataclasses import dataclass, field
 from synthset.core.deps import require
 from synthset.core.errors import ConfigError
 from synthset.train import evaluate as E
+from synthset.train.config import TrainConfig
 from synthset.train.evaluate import evaluate, model_row, vocab_size
 from synthset.train.models import ModelConfig, build_model
 
@@ -32,6 +43,18 @@ class Result:
     steps: int = 0
 
 
+@dataclass
+class Batch:
+    """One step's input. ``labels`` are aligned to ``ids`` (the model shifts them, as a
+    Hugging Face causal LM does) unless ``shifted``: then ``labels[i]`` is the target of
+    position i itself (a nanoGPT window's ``y``). ``tokens``: the real tokens (no padding)."""
+
+    ids: object
+    labels: object
+    tokens: int
+    shifted: bool = False
+
+
 def resolve_device(device: str) -> str:
     torch = require("torch", "train", "synthset train")
     if device == "auto":
@@ -39,6 +62,92 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def warmup_cosine(warmup: int, steps: int):
+    """The learning-rate factor of step s: linear warmup, then cosine decay to 0 at
+    ``steps``."""
+    return lambda s: min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(
+        math.pi * min(s, steps) / max(steps, 1))) if steps > 1 else 1.0
+
+
+def fit(model, batches, cfg: TrainConfig, evaluate=None, on_eval=None, log=print,
+        device: str | None = None, result: Result | None = None) -> Result:
+    """Train ``model`` on ``batches`` (an iterator of ``Batch``; see the module docstring).
+
+    ``batches.after_step(step, logits, labels)``, when the source has it, is told each step's
+    output (an adaptive curriculum listens) and returns text for the log line.
+    ``evaluate(model)`` -> a metric dict (``score`` first) is called every ``cfg.eval_every``
+    steps and after the last one, in evaluation mode; ``on_eval(step, examples_seen, metric,
+    model)`` after each (curves, checkpoints). ``Result.metric`` is the last evaluation's;
+    ``result``: the Result to fill (a hook may read it as it grows)."""
+    torch = require("torch", "train", "synthset train")
+    device = device or cfg.resolved_device()
+    functional = torch.nn.functional
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(cfg.warmup, cfg.steps))
+    after_step = getattr(batches, "after_step", None)
+    result = result if result is not None else Result()
+    result.parameters = sum(p.numel() for p in model.parameters())
+    steps, every = cfg.steps, cfg.eval_every
+    tokens, started = 0, time.perf_counter()
+    model.train()
+    for step in range(1, steps + 1):
+        batch = next(batches)
+        ids, labels = batch.ids.to(device), batch.labels.to(device)
+        if batch.shifted:
+            out = model(input_ids=ids)
+            logits = out.logits
+            loss = functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
+                                            labels.reshape(-1), ignore_index=-100)
+        else:
+            out = model(input_ids=ids, labels=labels)
+            loss = out.loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        sched.step()
+        tokens += batch.tokens
+        result.losses.append(float(loss.detach()))
+        extra = after_step(step, out.logits.detach(), labels) if after_step else ""
+        if log and (step % cfg.log_every == 0 or step == 1 or step == steps):
+            if getattr(out, "halting", None) is not None:
+                extra = f" mean_steps {out.mean_steps:.2f}{extra}"
+            log(f"step {step:5d}  loss {result.losses[-1]:.4f}  "
+                f"{tokens / (time.perf_counter() - started):,.0f} tokens/s{extra}")
+        if evaluate is not None and ((every and step % every == 0) or step == steps):
+            model.train(False)  # evaluation mode
+            paused = time.perf_counter()
+            metric = evaluate(model)
+            seen = step * cfg.batch_size
+            result.curve.append({"step": step, "examples_seen": seen, **metric})
+            result.metric = metric
+            if log and every:  # without eval.every the report gives the one score
+                log(f"eval step {step}: {describe(metric)} ({cfg.eval_examples} examples)")
+            if on_eval is not None:
+                on_eval(step, seen, metric, model)
+            started += time.perf_counter() - paused  # tokens/s counts training time only
+            model.train()
+    result.tokens_per_second = tokens / (time.perf_counter() - started)
+    result.steps = steps
+    model.train(False)  # evaluation mode
+    return result
+
+
+def describe(metric: dict) -> str:
+    """A metric on one line: ``score 0.8125  k=1: 1.000  k=2: 0.625``."""
+    parts = []
+    for key, value in metric.items():
+        if isinstance(value, dict):
+            group = key.removeprefix("score_by_")
+            parts += [f"{group}={k}: {v:.3f}" for k, v in value.items()]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            parts.append(f"{key} {value:.4f}")
+        else:
+            parts.append(f"{key}: {value}")
+    return "  ".join(parts)
+
+
+# -- a task's stream -------------------------------------------------------------------------
 def rows_of(task, seed: int, count: int | None = None, start: int = 0, step: int = 1,
             schedule=None, exclude: set | None = None):
     """The rows a model trains on; with a curriculum ``schedule``, example i at its level.
@@ -108,6 +217,11 @@ def max_length(task, probe: int = 200) -> int:
     return max(len(r["input_ids"]) for r in rows_of(task, 12345, probe))
 
 
+def positions_for(longest: int) -> int:
+    """The model's context: a power of two with room for the longest row (at least 64)."""
+    return max(64, 2 ** math.ceil(math.log2(longest + 1)))
+
+
 def batches(rows, batch_size: int, bucket: int = 1, seed: int = 0):
     """Batches of ``batch_size`` rows from the stream ``rows``. With ``bucket`` > 1, ``bucket``
     batches' worth of rows are drawn at once, sorted by length and cut into batches that are
@@ -129,90 +243,93 @@ def _batches(rows, batch_size, bucket, order):
         yield from chunks
 
 
+def collated(row_batches):
+    """``Batch``es of row lists (padded by ``collate``; tokens counted without padding)."""
+    for rows in row_batches:
+        ids, labels = E.collate(rows)
+        yield Batch(ids, labels, sum(len(r["input_ids"]) for r in rows))
+
+
+class TaskStream:
+    """A task's stream as batches for ``fit``: rows of split ``train`` of root seed
+    ``cfg.seed`` (a curriculum draws example i at its level; ``eval.held_out`` drops the
+    evaluation problems), batched ``train.batch_size`` at a time (``train.bucket``). Scored
+    on ``eval.examples`` examples of the task's evaluation mode (``evaluate``)."""
+
+    def __init__(self, task, cfg: TrainConfig, device: str):
+        from synthset.tasks.curriculum import bind, parse
+
+        self.task, self.cfg, self.device = task, cfg, device
+        self.schedule = bind(parse(cfg.curriculum), task)
+        self.widest = task if self.schedule is None else curriculum_vocab(task, self.schedule)
+        longest = max_length(task) if self.widest is task else max(max_length(self.widest),
+                                                                   max_length(task))
+        self.n_positions = positions_for(longest)
+        self.vocab_size = vocab_size(self.widest)
+        exclude = held_out_keys(task, cfg.eval_examples) if cfg.held_out else None
+        self.levels: list[int] = []
+        self._batches = collated(batches(rows_of(task, cfg.seed, schedule=self.schedule,
+                                                 exclude=exclude),
+                                         cfg.batch_size, cfg.bucket, cfg.seed))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> Batch:
+        return next(self._batches)
+
+    def after_step(self, step: int, logits, labels) -> str:
+        if self.schedule is None:
+            return ""
+        seen = step * self.cfg.batch_size
+        if self.schedule.adaptive:
+            self.schedule.report(batch_accuracy(logits, labels), seen)
+        self.levels.append(self.schedule.level(seen))
+        return f" {self.schedule.what()} {self.levels[-1]}"
+
+    def evaluate(self, model) -> dict:
+        return evaluate(self.task, model, self.device, self.cfg.eval_examples)
+
+    def vocab(self) -> dict:
+        """What the model's ids mean: the vocabulary of the widest level it reads."""
+        return E.vocab_record(self.widest)
+
+
 def train(task, model_cfg: ModelConfig | dict | None = None, steps: int = 200,
           batch_size: int = 16, lr: float = 1e-3, warmup: int = 20, seed: int = 0,
           device: str = "auto", weight_decay: float = 0.01, log_every: int = 50,
-          eval_examples: int = 64, bucket: int = 1, curriculum=None,
-          on_step=None, log=print, eval_every: int | None = None, on_eval=None,
-          held_out: bool = False) -> tuple[object, Result]:
-    """Train a fresh model on ``task``; ``on_step(step, model, examples_seen)`` is called after
-    every step (the hop-curve evaluator hooks in here). ``bucket`` > 1 batches rows of similar
-    length together (see ``batches``). ``curriculum`` (a schedule or its string form, see
-    ``synthset.tasks.curriculum``) draws example i at the schedule's level; an adaptive one is
-    told each batch's teacher-forced accuracy on its trained tokens.
+          eval_examples: int = 64, bucket: int = 1, curriculum=None, log=print,
+          eval_every: int = 0, on_eval=None, held_out: bool = False
+          ) -> tuple[object, Result]:
+    """Train a fresh model on ``task``'s stream (``TaskStream``) through ``fit``. ``bucket`` > 1
+    batches rows of similar length together (see ``batches``). ``curriculum`` (a schedule or
+    its string form, see ``synthset.tasks.curriculum``) draws example i at the schedule's
+    level; an adaptive one is told each batch's teacher-forced accuracy on its trained tokens.
 
     ``eval_every`` > 0 scores the model on the ``eval_examples`` evaluation examples every
     that many steps and after the last one (``on_eval(step, examples_seen, metric)`` each
-    time; ``Result.curve`` keeps them). ``held_out`` drops the evaluation problems (equal
-    ``dedup_key``) from the training stream."""
-    from synthset.tasks.curriculum import bind, parse
+    time; ``Result.curve`` keeps them); without it, once after the last step. ``held_out``
+    drops the evaluation problems (equal ``dedup_key``) from the training stream."""
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, seed=seed,
+                      device=device, weight_decay=weight_decay, log_every=log_every,
+                      eval_examples=eval_examples, bucket=bucket, curriculum=curriculum,
+                      eval_every=eval_every or 0, held_out=held_out, output_dir=None)
+    model, stream = start(task, model_cfg, cfg)
+    hook = None if on_eval is None else (lambda step, seen, metric, _model:
+                                         on_eval(step, seen, metric))
+    result = fit(model, stream, cfg, stream.evaluate, hook, log, stream.device)
+    result.levels = stream.levels
+    return model, result
 
+
+def start(task, model_cfg: ModelConfig | dict | None, cfg: TrainConfig):
+    """A fresh model for ``task``'s stream and the stream (the seed set first: the same
+    initial weights for the same seed)."""
     torch = require("torch", "train", "synthset train")
-    device = resolve_device(device)
-    torch.manual_seed(seed)
+    device = cfg.resolved_device()
+    torch.manual_seed(cfg.seed)
     if not isinstance(model_cfg, ModelConfig):
         model_cfg = ModelConfig.from_dict(model_cfg or {})
-    schedule = bind(parse(curriculum), task)
-    widest = task if schedule is None else curriculum_vocab(task, schedule)
-    longest = max_length(task) if widest is task else max(max_length(widest),
-                                                          max_length(task))
-    n_positions = max(64, 2 ** math.ceil(math.log2(longest + 1)))
-    model = build_model(model_cfg, vocab_size(widest), n_positions).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(
-            math.pi * min(s, steps) / max(steps, 1))) if steps > 1 else 1.0)
-    exclude = held_out_keys(task, eval_examples) if held_out else None
-    stream = batches(rows_of(task, seed, schedule=schedule, exclude=exclude), batch_size,
-                     bucket, seed)
-    result = Result(parameters=sum(p.numel() for p in model.parameters()))
-    tokens, started = 0, time.perf_counter()
-    model.train()
-    for step in range(1, steps + 1):
-        rows = next(stream)
-        ids, labels = E.collate(rows)
-        ids, labels = ids.to(device), labels.to(device)
-        out = model(input_ids=ids, labels=labels)
-        opt.zero_grad(set_to_none=True)
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        tokens += sum(len(r["input_ids"]) for r in rows)  # padding not counted
-        result.losses.append(float(out.loss.detach()))
-        if schedule is not None and schedule.adaptive:
-            schedule.report(batch_accuracy(out.logits.detach(), labels), step * batch_size)
-        if schedule is not None:
-            result.levels.append(schedule.level(step * batch_size))
-        if log and (step % log_every == 0 or step == 1 or step == steps):
-            extra = f" mean_steps {out.mean_steps:.2f}" if getattr(out, "halting", None) \
-                is not None else ""
-            if schedule is not None:
-                extra += f" {schedule.what()} {schedule.level(step * batch_size)}"
-            log(f"step {step:5d}  loss {result.losses[-1]:.4f}  "
-                f"{tokens / (time.perf_counter() - started):,.0f} tokens/s{extra}")
-        if on_step is not None:
-            model.train(False)  # evaluation mode
-            on_step(step, model, step * batch_size)
-            model.train()
-        if eval_every and (step % eval_every == 0 or step == steps):
-            model.train(False)  # evaluation mode
-            paused = time.perf_counter()
-            metric = evaluate(task, model, device, eval_examples)
-            started += time.perf_counter() - paused  # tokens/s counts training time only
-            result.curve.append({"step": step, "examples_seen": step * batch_size, **metric})
-            if log:
-                log(f"eval step {step}: score {metric['score']:.4f} "
-                    f"({eval_examples} examples)")
-            if on_eval is not None:
-                on_eval(step, step * batch_size, metric)
-            model.train()
-    result.tokens_per_second = tokens / (time.perf_counter() - started)
-    result.steps = steps
-    model.train(False)  # evaluation mode
-    if result.curve and result.curve[-1]["step"] == steps:
-        result.metric = {k: v for k, v in result.curve[-1].items()
-                         if k not in ("step", "examples_seen")}
-    else:
-        result.metric = evaluate(task, model, device, eval_examples)
-    return model, result
+    stream = TaskStream(task, cfg, device)
+    model = build_model(model_cfg, stream.vocab_size, stream.n_positions).to(device)
+    return model, stream

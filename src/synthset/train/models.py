@@ -1,5 +1,6 @@
 """Models: a randomly initialised GPT-2 from a config, a local checkpoint, or a looped-depth
-(recurrent) causal LM built from transformers' OLMo-2 decoder blocks.
+(recurrent) causal LM built from transformers' OLMo-2 decoder blocks; ``save_model`` and
+``load_model`` write and read any of them in a checkpoint folder (safetensors, no pickles).
 
 The recurrent model: a prelude of blocks, a recurrent stack applied ``loops`` times, a coda,
 then the LM head. Options:
@@ -12,11 +13,14 @@ then the LM head. Options:
   to one: a stick-breaking distribution); the output is the expectation of the per-step
   logits, and ``kl_weight`` * KL(halting || geometric prior) joins the loss. ``mean_steps``
   reports the expected number of steps used.
+
+Imports ``core`` (torch, transformers, safetensors).
 """
 
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,10 +107,7 @@ def build_model(cfg: ModelConfig, vocab_size: int, n_positions: int):
     cfg.validate()
     transformers = require("transformers", "train", "synthset train")
     if cfg.type == "from_pretrained":
-        config = transformers.AutoConfig.from_pretrained(cfg.name_or_path, local_files_only=True)
-        cls = canon_gpt2_class() if getattr(config, "canon", 0) else \
-            transformers.AutoModelForCausalLM
-        return cls.from_pretrained(cfg.name_or_path, local_files_only=True)
+        return load_model(cfg.name_or_path)
     if cfg.type == "gpt2":
         config = transformers.GPT2Config(
             vocab_size=vocab_size, n_positions=n_positions, n_embd=cfg.n_embd,
@@ -118,6 +119,82 @@ def build_model(cfg: ModelConfig, vocab_size: int, n_positions: int):
         model.loss_type = "ForCausalLM"  # transformers warns when it has to guess this
         return model
     return LoopedLM(cfg, vocab_size, n_positions)
+
+
+LOOPED = "synthset_looped"  # config.json's model_type for the looped model
+
+
+def save_model(model, folder) -> None:
+    """The model's ``config.json`` and ``model.safetensors`` in ``folder``: a transformers
+    model through ``save_pretrained``; the looped model as its ModelConfig, vocabulary size and
+    context in config.json and its state dict in safetensors."""
+    import json
+    from dataclasses import asdict
+
+    folder = Path(folder)
+    if not isinstance(model, LoopedLM):
+        with _no_progress_bars():
+            model.save_pretrained(folder, safe_serialization=True)
+        return
+    from safetensors.torch import save_model as save_tensors
+
+    config = {"model_type": LOOPED, "vocab_size": model.vocab_size,
+              "n_positions": model.n_positions, "synthset": asdict(model.cfg)}
+    (folder / "config.json").write_text(json.dumps(config, indent=1) + "\n")
+    save_tensors(model, str(folder / "model.safetensors"))
+
+
+def load_model(folder):
+    """A model saved in a local folder (``save_model``, or any transformers causal LM saved
+    with ``save_pretrained``), in evaluation mode. Reads JSON and safetensors (or an older
+    ``pytorch_model.bin`` through transformers, which loads it with ``weights_only=True``);
+    never runs code from the folder."""
+    import json
+
+    folder = Path(str(folder))
+    path = folder / "config.json"
+    if not path.is_file():
+        raise ConfigError(f"{folder}: not a local checkpoint folder (no config.json); "
+                          "synthset loads models from local files only")
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path} is not a readable JSON file ({exc})") from None
+    if config.get("model_type") == LOOPED:
+        from safetensors.torch import load_model as load_tensors
+
+        cfg = ModelConfig.from_dict(config["synthset"])
+        model = LoopedLM(cfg, int(config["vocab_size"]), int(config["n_positions"]))
+        if not (folder / "model.safetensors").is_file():
+            raise ConfigError(f"{folder}: no model.safetensors beside its config.json")
+        load_tensors(model, str(folder / "model.safetensors"))
+        return model.eval()
+    transformers = require("transformers", "train", "loading a checkpoint")
+    cls = canon_gpt2_class() if config.get("canon") else transformers.AutoModelForCausalLM
+    with _no_progress_bars():
+        return cls.from_pretrained(str(folder), local_files_only=True,
+                                   trust_remote_code=False).eval()
+
+
+@contextmanager
+def _no_progress_bars():
+    """transformers' progress bars off: a bar per checkpoint would break up the log."""
+    from transformers.utils import logging
+
+    shown = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            logging.enable_progress_bar()
+
+
+def model_vocab_size(model) -> int:
+    """How many token ids the model reads."""
+    if isinstance(model, LoopedLM):
+        return model.vocab_size
+    return int(model.get_input_embeddings().num_embeddings)
 
 
 
@@ -171,7 +248,7 @@ class LoopedLM(_torch().nn.Module):
         from transformers import Olmo2Config
         from transformers.models.olmo2 import modeling_olmo2 as olmo
 
-        self.cfg = cfg
+        self.cfg, self.vocab_size, self.n_positions = cfg, vocab_size, n_positions
         r = cfg.recurrent
         if r.loops < 1:
             raise ConfigError(f"model.recurrent.loops must be >= 1, got {r.loops}")
