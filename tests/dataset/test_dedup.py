@@ -55,7 +55,7 @@ def test_a_later_split_avoids_the_earlier_splits_problems_by_the_documented_law(
 
 def test_a_run_without_dedup_is_unchanged(tmp_path):
     stats = make_run(tmp_path / "plain", gens.few_sums, sizes=SIZES)
-    off = make_run(tmp_path / "off", gens.few_sums, sizes=SIZES, dedup="off")
+    make_run(tmp_path / "off", gens.few_sums, sizes=SIZES, dedup="off")
     assert "deduplicated" not in stats["train"]
     assert read_outputs(tmp_path / "plain") == read_outputs(tmp_path / "off")
     manifest = json.loads((tmp_path / "off" / ".synthset" / "manifest.json").read_text())

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields
 
 from synthset.core.errors import ConfigError, bad_choice, unknown_key
 from synthset.core.identity import resolve_callable
+from synthset.core.values import is_bool, is_int
 from synthset.engine.executors import EXECUTORS, N_JOBS, valid_n_jobs
 from synthset.io.formats import format_name
 
@@ -56,17 +57,6 @@ def option(default, why: str, **declaration):
     return field(default=default, metadata={"option": Option(why, **declaration)})
 
 
-def _int(minimum: int | None = None, *, none: bool = False) -> Callable[[object], bool]:
-    def valid(value) -> bool:
-        if value is None:
-            return none
-        return isinstance(value, int) and not isinstance(value, bool) and (
-            minimum is None or value >= minimum)
-    return valid
-
-
-def _bool(value) -> bool:
-    return isinstance(value, bool)
 
 
 def _callable_spec(value) -> bool:
@@ -114,25 +104,25 @@ class RunOptions:
         valid=lambda v: v is None or isinstance(v, (str, os.PathLike)) and str(v) != "")
     num_train_samples: int = option(
         0, "samples of split train (CALT's pipeline makes train and test)", required=True,
-        accepts="an integer >= 0", valid=_int(0))
+        accepts="an integer >= 0", valid=is_int(0))
     num_test_samples: int = option(
-        0, "samples of split test", required=True, accepts="an integer >= 0", valid=_int(0))
+        0, "samples of split test", required=True, accepts="an integer >= 0", valid=is_int(0))
     batch_size: int = option(
         100_000, "CALT's batch: the most samples a worker holds at once", required=True,
-        accepts="a positive integer", valid=_int(1))
+        accepts="a positive integer", valid=is_int(1))
     n_jobs: int = option(
         -1, "how many workers make shards at once", required=True,
         accepts=N_JOBS, valid=valid_n_jobs)
     root_seed: int = option(
         42, "every sample's seed derives from it, its split and its index", required=True,
-        accepts="an integer", valid=_int(), fingerprint=True)
-    save_text: bool = option(True, "write {split}_raw.txt (CALT)", accepts=TF, valid=_bool)
-    save_json: bool = option(True, "write {split}_data.jsonl (CALT)", accepts=TF, valid=_bool)
+        accepts="an integer", valid=is_int(), fingerprint=True)
+    save_text: bool = option(True, "write {split}_raw.txt (CALT)", accepts=TF, valid=is_bool)
+    save_json: bool = option(True, "write {split}_data.jsonl (CALT)", accepts=TF, valid=is_bool)
     formats: tuple = option(
         (), "formats beyond save_text/save_json; holds all the run's formats once made",
         accepts="a list such as [parquet, pickle]", valid=_formats, fingerprint=True)
     verbose: bool = option(True, "progress bars and a summary on stderr", accepts=TF,
-                           valid=_bool)
+                           valid=is_bool)
     backend: str = option(
         "sympy", "the algebra engine of a built-in task (CALT defaults to sagemath, which "
         "fails without Sage)", choices=ALGEBRA_BACKENDS)
@@ -148,14 +138,14 @@ class RunOptions:
         "or null", valid=_seconds, fingerprint=True)
     verify_determinism: int = option(
         16, "how many samples, spread over the splits, are made again at the end of a split and "
-        "compared with what was written (0: none)", accepts="an integer >= 0", valid=_int(0))
+        "compared with what was written (0: none)", accepts="an integer >= 0", valid=is_int(0))
     resume: bool = option(
         True, "keep the finished shards of the same run (false: start again)", accepts=TF,
-        valid=_bool)
+        valid=is_bool)
     shard_size: int | None = option(
         None, "samples per shard, the unit of work and of resume (null: ~32 shards per "
         "worker); a resume keeps the first run's", accepts="a positive integer or null",
-        valid=_int(1, none=True))
+        valid=is_int(1, none=True))
     instance_generator: object = option(
         None, "the user's seed -> (problem, answer)", accepts=CALLABLE, valid=_callable_spec)
     problem_generator: object = option(

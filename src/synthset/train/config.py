@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from synthset.core.errors import ConfigError, unknown_key
+from synthset.core.values import is_bool, is_int, is_number
 
 # Old key (or key prefix) -> the key it is now; each read with a note on stderr.
 OLD_SPELLINGS = {
@@ -52,25 +53,7 @@ def option(default, key: str, why: str, accepts: str, valid: Callable[[object], 
     return field(default=default, metadata={"option": Option(key, why, accepts, valid)})
 
 
-def _int(minimum: int | None = None, *, none: bool = False) -> Callable[[object], bool]:
-    def valid(value) -> bool:
-        if value is None:
-            return none
-        return isinstance(value, int) and not isinstance(value, bool) and (
-            minimum is None or value >= minimum)
-    return valid
 
-
-def _number(above: float | None = None, at_least: float | None = None):
-    def valid(value) -> bool:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            return False
-        return (above is None or value > above) and (at_least is None or value >= at_least)
-    return valid
-
-
-def _bool(value) -> bool:
-    return isinstance(value, bool)
 
 
 def _path(value) -> bool:
@@ -98,40 +81,40 @@ def _device(value) -> bool:
 class TrainConfig:
     """The options of one training run, checked when made (see the module docstring)."""
 
-    steps: int = option(600, "train.steps", "optimiser steps", "an integer >= 1", _int(1))
+    steps: int = option(600, "train.steps", "optimiser steps", "an integer >= 1", is_int(1))
     batch_size: int = option(32, "train.batch_size", "rows (or windows) per step",
-                             "an integer >= 1", _int(1))
+                             "an integer >= 1", is_int(1))
     lr: float = option(0.002, "train.lr", "AdamW's peak learning rate (after warmup; cosine "
-                       "decay to 0 at the last step)", "a number > 0", _number(above=0))
+                       "decay to 0 at the last step)", "a number > 0", is_number(above=0))
     warmup: int = option(50, "train.warmup", "steps of linear warmup to lr",
-                         "an integer >= 0", _int(0))
+                         "an integer >= 0", is_int(0))
     weight_decay: float = option(0.01, "train.weight_decay", "AdamW's weight decay",
-                                 "a number >= 0", _number(at_least=0))
+                                 "a number >= 0", is_number(at_least=0))
     grad_clip: float = option(1.0, "train.grad_clip", "the gradient's norm is clipped to this",
-                              "a number > 0", _number(above=0))
+                              "a number > 0", is_number(above=0))
     bucket: int = option(1, "train.bucket", "> 1: draw this many batches at once and batch "
                          "rows of similar length together (the same rows, less padding)",
-                         "an integer >= 1 (1 = no bucketing)", _int(1))
+                         "an integer >= 1 (1 = no bucketing)", is_int(1))
     curriculum: str | None = option(
         None, "train.curriculum", "levels (or one field) over training (task streams only)",
         "a schedule such as adaptive:1:0.9 or K:step:1,2:800, or null", _curriculum)
     log_every: int = option(50, "train.log_every", "a loss line every this many steps",
-                            "an integer >= 1", _int(1))
+                            "an integer >= 1", is_int(1))
     block_size: int | None = option(
         None, "train.block_size", "window length for a nanoGPT data folder (null: its longest "
-        "sample, at most 1024)", "an integer >= 2 or null", _int(2, none=True))
+        "sample, at most 1024)", "an integer >= 2 or null", is_int(2, none=True))
     eval_every: int = option(0, "eval.every", "score the model every this many steps "
-                             "(0: once, after the last step)", "an integer >= 0", _int(0))
+                             "(0: once, after the last step)", "an integer >= 0", is_int(0))
     eval_examples: int = option(64, "eval.examples", "evaluation examples per score",
-                                "an integer >= 1", _int(1))
+                                "an integer >= 1", is_int(1))
     held_out: bool = option(False, "eval.held_out", "drop the evaluation problems from the "
-                            "training stream (task streams only)", "true or false", _bool)
+                            "training stream (task streams only)", "true or false", is_bool)
     seed: int = option(0, "seed", "the model's initialisation and the stream's root seed",
-                       "an integer", _int())
+                       "an integer", is_int())
     device: str = option("auto", "device", "where the model runs (auto: a GPU when there is "
                          "one)", DEVICES, _device)
     threads: int | None = option(None, "threads", "CPU threads for torch (null: torch's "
-                                 "default)", "an integer >= 1 or null", _int(1, none=True))
+                                 "default)", "an integer >= 1 or null", is_int(1, none=True))
     output_dir: str | None = option(
         "outputs/train", "output_dir", "where the run's folder (a timestamped checkpoint "
         "folder) is made; null: write nothing", "a folder path or null", _path)
@@ -139,7 +122,7 @@ class TrainConfig:
                               "nanoGPT data folder (synthset export nanogpt) instead of the "
                               "task's stream", "a folder path or null", _path)
     trust_code: bool = option(False, "trust_code", "import the verifier a user's run folder "
-                              "names (importing runs its code)", "true or false", _bool)
+                              "names (importing runs its code)", "true or false", is_bool)
 
     def __post_init__(self) -> None:
         for f in fields(self):
