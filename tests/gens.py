@@ -71,6 +71,14 @@ def fails_on_multiples_of_7(seed):
     return integer_sum(seed)
 
 
+def exits_on_multiples_of_7(seed):
+    if seed % 7 == 0:
+        import sys
+
+        sys.exit(3)
+    return integer_sum(seed)
+
+
 def always_fails(seed):
     raise RuntimeError("broken generator")
 

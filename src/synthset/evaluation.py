@@ -23,6 +23,11 @@ from synthset.core.errors import ConfigError
 MAX_PROBLEMS = 20  # problems of a predictions file listed before giving up
 
 
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def read_predictions(path, size: int) -> dict[int, str]:
     """``{index: answer}`` from a predictions file for a split of ``size`` samples; a
     ConfigError listing every problem (``FILE:LINE: ...``, at most MAX_PROBLEMS) otherwise."""
@@ -39,14 +44,18 @@ def read_predictions(path, size: int) -> dict[int, str]:
             where = f"{path}:{number}"
             try:
                 item = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                problems.append(f"{where}: not a JSON line ({str(exc).splitlines()[0]})")
-                continue
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else \
+                    str(exc).splitlines()[0][:120]
+                problems.append(f"{where}: not a JSON line ({reason})")
+                item = None
             index = item.get("index") if isinstance(item, dict) else None
-            if not isinstance(item, dict) or "index" not in item or "answer" not in item:
+            if item is None:
+                pass
+            elif not isinstance(item, dict) or "index" not in item or "answer" not in item:
                 problems.append(f"{where}: expected an object with 'index' and 'answer'")
             elif isinstance(index, bool) or not isinstance(index, int):
-                problems.append(f"{where}: index must be an integer, got {index!r}")
+                problems.append(f"{where}: index must be an integer, got {_shown(index)}")
             elif not 0 <= index < size:
                 problems.append(f"{where}: index {index} is outside the split (0..{size - 1})")
             elif not isinstance(item["answer"], str):

@@ -35,6 +35,23 @@ def test_raise_names_split_index_seed_and_cause(tmp_path, backend, n_jobs):
     assert not RunState(tmp_path).is_done(failed)
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_sys_exit_in_a_generator_is_a_sample_error(tmp_path, n_jobs):
+    """sys.exit() in a generator is that sample's failure: named under on_error: raise, replaced
+    and counted under skip — never a silent stop with nothing written."""
+    with pytest.raises(GenerationError) as info:
+        make_run(tmp_path / "r", gens.exits_on_multiples_of_7, n_jobs=n_jobs,
+                 backend="serial" if n_jobs == 1 else "loky", sizes={"train": 200})
+    assert "the generator called sys.exit(3)" in str(info.value)
+    assert info.value.seed == derive_seed(42, "train", info.value.index)
+    stats = make_run(tmp_path / "s", gens.exits_on_multiples_of_7, on_error="skip",
+                     n_jobs=n_jobs, backend="serial" if n_jobs == 1 else "loky",
+                     sizes={"train": 300})
+    failures = sum(derive_seed(42, "train", i) % 7 == 0 for i in range(300))
+    assert stats["train"]["skipped"] >= failures > 0
+    assert len((tmp_path / "s" / "train_raw.txt").read_bytes().splitlines()) == 300
+
+
 def test_skip_replaces_deterministically_and_counts(tmp_path):
     stats = make_run(tmp_path / "a", gens.fails_on_multiples_of_7, on_error="skip",
                      sizes={"train": 300})

@@ -54,6 +54,20 @@ def test_bad_predictions_are_named_line_by_line(run, tmp_path, capsys):
     assert not (run / "eval.json").exists()
 
 
+def test_a_binary_or_deeply_nested_predictions_file_is_bounded(run, tmp_path, capsys):
+    import random
+
+    noise = random.Random(0).randbytes(200_000)
+    (tmp_path / "bin.jsonl").write_bytes(noise)
+    assert main(["eval", str(run), "--predictions", str(tmp_path / "bin.jsonl")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 21 and err[-1].endswith("bin.jsonl: stopped after 20 problems")
+    (tmp_path / "deep.jsonl").write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    assert main(["eval", str(run), "--predictions", str(tmp_path / "deep.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "deep.jsonl:1: not a JSON line (nested too deeply)" in err
+
+
 def test_a_local_checkpoint_answers_through_the_tasks_decoding(run, tmp_path):
     transformers = pytest.importorskip("transformers")
     model = transformers.GPT2LMHeadModel(transformers.GPT2Config(

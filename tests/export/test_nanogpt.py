@@ -274,6 +274,16 @@ def test_a_task_source_is_spelled_as_in_every_command(tmp_path, capsys):
         (tmp_path / "b" / "train.bin").read_bytes()
 
 
+def test_a_non_ascii_template_is_kept(tmp_path):
+    assert main(["export", "nanogpt", "integer_sum", "task.level=1", "--count", "20", "--name",
+                 "u", "--output-dir", str(tmp_path), "--template",
+                 "{problem} → {answer} é\\n"]) == 0
+    meta = json.loads((tmp_path / "u" / "meta.json").read_text())
+    assert meta["template"] == "{problem} → {answer} é\n"
+    itos = pickle.loads((tmp_path / "u" / "meta.pkl").read_bytes())["itos"]
+    assert "→" in itos.values() and "é" in itos.values() and "â" not in itos.values()
+
+
 def test_the_older_out_flag_is_read_with_a_note(tmp_path, capsys):
     assert main(["export", "nanogpt", "mano", "--count", "20", "--name", "m", "--out",
                  str(tmp_path)]) == 0

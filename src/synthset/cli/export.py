@@ -85,6 +85,12 @@ def _source(args) -> tuple[str, dict]:
     return source, {"task_config": spec.config, "backend": spec.backend or "sympy"}
 
 
+def _unescape(text: str) -> str:
+    """``\\n`` and friends typed on a command line made real; every other character, UTF-8
+    ones included, kept as it is (a plain ``unicode_escape`` would garble them)."""
+    return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+
+
 def _old_out(value):
     if value is not None:
         note("--out is now written --output-dir")
@@ -100,7 +106,7 @@ def run_export(args) -> str:
         output_dir = args.output_dir or _old_out(args.old_out) or "data"
         meta = export_nanogpt(source, args.name, out=output_dir, tokenizer=args.tokenizer,
                               val_fraction=args.val_fraction, val_split=args.val_split,
-                              template=args.template.encode().decode("unicode_escape"),
+                              template=_unescape(args.template),
                               overwrite=args.overwrite, **common)
         folder = Path(output_dir) / args.name
         sp = meta["splits"]

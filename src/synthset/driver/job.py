@@ -183,7 +183,7 @@ class SampleJob:
                             key = keyer(out)
                             if held is not None and held(key):
                                 raise Duplicate
-                    except (Exception, SampleTimeout) as exc:
+                    except (Exception, SystemExit, SampleTimeout) as exc:
                         encoded, sample_stats, took, key, attempt = self._replace(
                             shard.split, index, seed, exc, counters, limit, formats, dedup)
                         attempts[str(index)] = attempt
@@ -261,7 +261,7 @@ class SampleJob:
                 limit(index, attempt)  # the call _sample makes, for the pool's hang watch
             try:
                 return (*self._sample(seed, limit, formats, dedup), attempt)
-            except (Exception, SampleTimeout) as again:
+            except (Exception, SystemExit, SampleTimeout) as again:
                 exc = again
 
     def _sample(self, seed, limit, formats, dedup=None):
@@ -292,6 +292,8 @@ class SampleJob:
         return encoded, sample_stats, took, key
 
     def _cause(self, exc) -> str:
+        if isinstance(exc, SystemExit):  # sys.exit() in a generator is its failure, not ours
+            return f"the generator called sys.exit({exc.code!r})"
         if isinstance(exc, SampleTimeout):  # its message says how, when not by the timer
             how = f"; {exc}" if str(exc) else ""
             return f"timed out after {self.options.timeout} s (timeout{how})"

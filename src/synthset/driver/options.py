@@ -78,9 +78,14 @@ def _formats(value) -> bool:
     return True
 
 
+# The longest per-sample limit: the timers behind it (setitimer, thread waits) overflow past
+# ~9e9 s; a million seconds is eleven days, longer than any sample is meant to take.
+MAX_TIMEOUT = 1_000_000
+
+
 def _seconds(value) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                             and value > 0)
+                             and 0 < value <= MAX_TIMEOUT)
 
 
 def _license(value) -> bool:
@@ -135,7 +140,7 @@ class RunOptions:
         choices=ON_ERROR, fingerprint=True)
     timeout: float | None = option(
         None, "a sample taking longer is a failure", accepts="a positive number of seconds "
-        "or null", valid=_seconds, fingerprint=True)
+        f"up to {MAX_TIMEOUT:,}, or null", valid=_seconds, fingerprint=True)
     verify_determinism: int = option(
         16, "how many samples, spread over the splits, are made again at the end of a split and "
         "compared with what was written (0: none)", accepts="an integer >= 0", valid=is_int(0))

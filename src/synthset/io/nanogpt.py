@@ -72,15 +72,26 @@ def write_meta(folder: Path, meta_pkl: dict, meta_json: dict) -> None:
         f.write("\n")
 
 
+# The token dtypes a data folder may name: what synthset writes and nanoGPT reads. Anything
+# else would be handed to np.memmap as it is (an object dtype reads pointers from the file).
+DTYPES = ("uint16", "uint32")
+
+
 def read_meta(folder: Path) -> dict:
     """A data folder's metadata: ``meta.json`` when we wrote it, else ``meta.pkl`` read with an
-    unpickler that runs no code (plain dicts, lists, strings and numbers only)."""
+    unpickler that runs no code (plain dicts, lists, strings and numbers only). Its
+    ``vocab_size`` and ``dtype`` are checked against what synthset writes."""
     folder = Path(folder)
     if (folder / "meta.json").exists():
         try:
-            return json.loads((folder / "meta.json").read_text())
-        except json.JSONDecodeError as exc:
+            meta = json.loads((folder / "meta.json").read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise FormatError(f"{folder / 'meta.json'} is corrupt ({exc})") from None
+        if not isinstance(meta, dict):
+            raise FormatError(f"{folder / 'meta.json'} is not a JSON object")
+        if "vocab_size" in meta or "dtype" in meta:
+            _check_tokens(meta, folder / "meta.json")
+        return meta
     if (folder / "meta.pkl").exists():
         try:
             with open(folder / "meta.pkl", "rb") as f:
@@ -92,6 +103,32 @@ def read_meta(folder: Path) -> dict:
                 from None
         if not isinstance(meta, dict) or "vocab_size" not in meta:
             raise FormatError(f"{folder / 'meta.pkl'} has no vocab_size")
-        meta.setdefault("dtype", "uint16" if meta["vocab_size"] <= UINT16_LIMIT else "uint32")
+        meta.setdefault("dtype", "uint16" if _vocab(meta, folder / "meta.pkl") <= UINT16_LIMIT
+                        else "uint32")
+        _check_tokens(meta, folder / "meta.pkl")
         return meta
     return {}
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _vocab(meta: dict, path: Path) -> int:
+    size = meta.get("vocab_size")
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= 2 ** 32:
+        raise FormatError(f"{path}: vocab_size must be an integer from 1 to 2**32, got "
+                          f"{_shown(size)}")
+    return size
+
+
+def _check_tokens(meta: dict, path: Path) -> None:
+    """vocab_size a positive integer, dtype one of DTYPES and wide enough for it."""
+    size = _vocab(meta, path)
+    dtype = meta.get("dtype", "uint16")
+    if dtype not in DTYPES:
+        raise FormatError(f"{path}: dtype must be one of {', '.join(DTYPES)}, got "
+                          f"{_shown(dtype)}")
+    if dtype == "uint16" and size > UINT16_LIMIT + 1:
+        raise FormatError(f"{path}: dtype uint16 cannot hold ids of a vocab_size of {size:,}")
