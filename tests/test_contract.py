@@ -265,7 +265,10 @@ def test_rewards_judge_completions_like_score_answer():
     assert right == [1.0] * 30
     chat = [[{"role": "assistant", "content": a}] for a in ds["answer"]]
     assert reward(prompts=ds["prompt"], completions=chat, example=ds["example"]) == right
-    garbage = ["", None, 7, "x" * 1_000_000, "\udcff", [{"content": "1 | 2"}]] * 5
+    loop = []
+    loop.append(loop)  # a list that holds itself
+    garbage = ["", None, 7, "x" * 1_000_000, "\udcff", [{"content": "1 | 2"}], loop,
+               [{"content": ["not", "text"]}]] * 3 + ["", None, 7, "", "", ""]
     wrong = reward(prompts=ds["prompt"], completions=garbage, example=ds["example"])
     assert wrong == [0.0] * 30
     with pytest.raises(synthset.ConfigError, match="no 'example' column"):

@@ -42,13 +42,17 @@ def task_of(task_or_run, trust_code: bool = False, **config):
 
 
 def completion_text(completion) -> str:
-    """The text of a completion: a string, or the content of a conversation's last message."""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, dict):
-        return str(completion.get("content", ""))
-    if isinstance(completion, (list, tuple)) and completion:
-        return completion_text(completion[-1])
+    """The text of a completion: a string, or the content of a conversation's last message
+    (lists nested at most a few levels; a list that holds itself is no text)."""
+    for _ in range(8):
+        if isinstance(completion, str):
+            return completion
+        if isinstance(completion, dict):
+            content = completion.get("content", "")
+            return content if isinstance(content, str) else ""
+        if not isinstance(completion, (list, tuple)) or not completion:
+            return ""
+        completion = completion[-1]
     return ""
 
 
