@@ -413,16 +413,25 @@ def _chunks(iterable, size: int):
 # -- Hugging Face ----------------------------------------------------------------------------
 def export_hf(source, out, count: int | None = None, seed: int = 0,
               task_config: dict | None = None, backend: str = "sympy",
-              prompts: bool = False) -> list[str]:
+              prompts: bool = False, overwrite: bool = False) -> list[str]:
     """Write ``out/data/{split}-00000-of-000NN.parquet`` for every split (explicit schema,
     split names kept), loadable by ``datasets.load_dataset("parquet", data_dir=out)``.
 
     With ``prompts``, the columns are what a prompting or RL trainer reads: ``prompt`` and
     ``answer`` (the task contract's text), ``example`` (the sample's record as JSON, what
-    ``synthset.rewards`` scores against) and ``index``."""
+    ``synthset.rewards`` scores against) and ``index``. A folder that holds an export already
+    (``data/*.parquet``) is replaced only with ``overwrite`` (its old Parquet files removed
+    first, so no split of the earlier export stays beside the new ones)."""
     src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
                                                            backend)
     out = Path(out)
+    old = sorted((out / parquet.DATA_DIR).glob("*.parquet"))
+    if old and not overwrite:
+        raise ConfigError(f"{out} holds an export already ({len(old)} Parquet file(s) under "
+                          f"{out / parquet.DATA_DIR}); give another folder, or --overwrite to "
+                          "replace it")
+    for path in old:
+        path.unlink()
     tmp = out / ".parts"
     tmp.mkdir(parents=True, exist_ok=True)
     written = []

@@ -284,6 +284,19 @@ def test_a_non_ascii_template_is_kept(tmp_path):
     assert "→" in itos.values() and "é" in itos.values() and "â" not in itos.values()
 
 
+def test_an_hf_export_is_replaced_only_with_overwrite(tmp_path, capsys):
+    make_run(tmp_path / "a", gens.integer_sum, sizes={"train": 30, "test": 10})
+    make_run(tmp_path / "b", gens.integer_sum, sizes={"train": 20})
+    out = tmp_path / "hf"
+    assert main(["export", "hf", str(tmp_path / "a"), str(out)]) == 0
+    assert main(["export", "hf", str(tmp_path / "b"), str(out)]) == 2
+    assert "holds an export already (2 Parquet file(s)" in capsys.readouterr().err
+    assert main(["export", "hf", str(tmp_path / "b"), str(out), "--overwrite"]) == 0
+    # the first export's test split does not stay beside the second's train split
+    assert sorted(p.name for p in (out / "data").glob("*.parquet")) == \
+        ["train-00000-of-00001.parquet"]
+
+
 def test_the_older_out_flag_is_read_with_a_note(tmp_path, capsys):
     assert main(["export", "nanogpt", "mano", "--count", "20", "--name", "m", "--out",
                  str(tmp_path)]) == 0

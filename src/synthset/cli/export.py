@@ -42,6 +42,8 @@ def add_parsers(sub) -> None:
     hf.add_argument("out")
     hf.add_argument("fields", nargs="*", metavar="task.FIELD=value",
                     help="a task SOURCE's level and fields, e.g. task.level=3 task.N=12")
+    hf.add_argument("--overwrite", action="store_true",
+                    help="replace an existing export in OUT (its Parquet files)")
     hf.add_argument("--prompts", action="store_true",
                     help="columns prompt, answer, example (JSON) and index, for prompting and "
                          "RL trainers (synthset.rewards scores against them)")
@@ -114,7 +116,8 @@ def run_export(args) -> str:
                 f"{meta['tokenizer']}); train {sp['train']['samples']:,} samples / "
                 f"{sp['train']['tokens']:,} tokens, val {sp['val']['samples']:,} samples / "
                 f"{sp['val']['tokens']:,} tokens in {meta['seconds']:.2f} s")
-    files = export_hf(source, args.out, prompts=args.prompts, **common)
+    files = export_hf(source, args.out, prompts=args.prompts, overwrite=args.overwrite,
+                      **common)
     return f"wrote {len(files)} Parquet file(s) under {Path(args.out) / 'data'}"
 
 
