@@ -79,6 +79,12 @@ def exits_on_multiples_of_7(seed):
     return integer_sum(seed)
 
 
+def surrogate_on_multiples_of_7(seed):
+    if seed % 7 == 0:
+        return ["\ud800"], "1"
+    return integer_sum(seed)
+
+
 def always_fails(seed):
     raise RuntimeError("broken generator")
 

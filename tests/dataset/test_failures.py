@@ -52,6 +52,19 @@ def test_sys_exit_in_a_generator_is_a_sample_error(tmp_path, n_jobs):
     assert len((tmp_path / "s" / "train_raw.txt").read_bytes().splitlines()) == 300
 
 
+@pytest.mark.parametrize("formats", [{}, {"save_text": False},
+                                     {"save_text": False, "save_json": False,
+                                      "formats": ["parquet"]}])
+def test_a_lone_surrogate_is_a_sample_error_in_every_format(tmp_path, formats):
+    with pytest.raises(GenerationError, match="contains a lone surrogate"):
+        make_run(tmp_path / "r", gens.surrogate_on_multiples_of_7, sizes={"train": 100},
+                 **formats)
+    stats = make_run(tmp_path / "s", gens.surrogate_on_multiples_of_7, on_error="skip",
+                     sizes={"train": 100}, **formats)
+    assert stats["train"]["skipped"] >= sum(derive_seed(42, "train", i) % 7 == 0
+                                            for i in range(100)) > 0
+
+
 def test_skip_replaces_deterministically_and_counts(tmp_path):
     stats = make_run(tmp_path / "a", gens.fails_on_multiples_of_7, on_error="skip",
                      sizes={"train": 300})

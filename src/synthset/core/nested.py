@@ -132,14 +132,18 @@ def _leaves(obj):
             yield from item
 
 
-# Every line boundary str.splitlines knows: one of them inside a sample would split its line.
-_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# Every line boundary str.splitlines knows (one inside a sample would split its line), and lone
+# surrogates (no UTF-8 file can hold them): one pass of one pattern over the line.
+_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_line(text: str, what: str) -> None:
     """Refuse a line break of any kind (``\\n``, ``\\r``, ``\\u2028``... every boundary
-    ``str.splitlines`` knows): it would turn one line of a text file into two."""
+    ``str.splitlines`` knows): it would turn one line of a text file into two; and a lone
+    surrogate, which cannot be written as UTF-8."""
     if _BREAK.search(text):
+        check_utf8(text, what)
         raise FormatError(f"{what} contains a line break ({text[:60]!r}...), which would split "
                           "the sample across lines of the text file")
 
@@ -178,7 +182,18 @@ def text_line(problem, answer) -> str:
 
 def json_line(problem, answer) -> str:
     """One line of ``*_data.jsonl``, with its newline (CALT's exact bytes)."""
-    return f'{{"problem": {json_field(problem)}, "answer": {json_field(answer)}}}\n'
+    line = f'{{"problem": {json_field(problem)}, "answer": {json_field(answer)}}}\n'
+    check_utf8(line)
+    return line
+
+
+def check_utf8(text: str, what: str = "a problem or answer") -> None:
+    """Refuse a lone surrogate (``"\\ud800"``): no UTF-8 file can hold it, so the sample is
+    an error of its own (``on_error``), not a crash when its shard is written. (ASCII text,
+    most samples, is told apart in a few nanoseconds.)"""
+    if not text.isascii() and _SURROGATE.search(text):
+        raise FormatError(f"{what} contains a lone surrogate ({text[:60]!r}...), which no "
+                          "UTF-8 file can hold")
 
 
 def read_like(text: str, reference):

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from synthset.core.fs import as_path, atomic_open
-from synthset.core.nested import text_field
+from synthset.core.nested import check_utf8, text_field
 from synthset.io.formats import Format, counted_rows, rows_differ, unreadable
 
 DATA_DIR = "data"
@@ -44,7 +44,10 @@ class Parquet(Format):
 
     @staticmethod
     def encode(problem, answer) -> tuple[str, str]:
-        return text_field(problem), text_field(answer)
+        problem, answer = text_field(problem), text_field(answer)
+        check_utf8(problem)
+        check_utf8(answer)
+        return problem, answer
 
     @staticmethod
     def encode_row(row: dict) -> dict:
