@@ -14,21 +14,19 @@ from synthset.core.errors import (  # noqa: E402  (re-exported: the errors users
 )
 from synthset.core.seeding import derive_seed  # noqa: E402
 from synthset.core.task import Task, ValidationError  # noqa: E402
+from synthset.tasks import registry as _registry  # noqa: E402  (names only: no task imported)
 
 
 def list_tasks() -> list[str]:
     """Every built-in task name (algebra problems, reasoning tasks, presets)."""
-    from synthset.tasks.registry import list_tasks as names
-
-    return names()
+    return _registry.list_tasks()
 
 
 def get_task(name: str, level: int | None = None, **config) -> Task:
     """A built-in task by name, at an optional ``level`` (1..10), with config overrides
     (``backend=`` picks an algebra problem's engine)."""
-    from synthset.tasks.registry import get_task as make
+    return _registry.get_task(name, level=level, **config)
 
-    return make(name, level=level, **config)
 
 __all__ = [
     "ConfigError",

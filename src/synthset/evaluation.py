@@ -18,7 +18,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from synthset.core.deps import require
 from synthset.core.errors import ConfigError
+from synthset.core.fs import atomic_write_text
+from synthset.runs import RunFolder
 
 MAX_PROBLEMS = 20  # problems of a predictions file listed before giving up
 
@@ -86,8 +89,6 @@ def evaluate_run(run, split: str = "test", predictions=None, model=None,
     the run folder ``run``; writes ``eval.json`` and ``eval.png`` into ``out`` (default: the
     run folder) and returns the report. A verifier the run names (``check:``) is imported
     only with ``trust_code``."""
-    from synthset.runs import RunFolder
-
     if (predictions is None) == (model is None):
         raise ConfigError("give --predictions FILE or --model CHECKPOINT (one of them)")
     folder = RunFolder(run)
@@ -106,8 +107,6 @@ def evaluate_run(run, split: str = "test", predictions=None, model=None,
                    "source": str(predictions) if predictions is not None else str(model)})
     folder = Path(out) if out is not None else Path(str(run))
     folder.mkdir(parents=True, exist_ok=True)
-    from synthset.core.fs import atomic_write_text
-
     atomic_write_text(folder / "eval.json", json.dumps(report, indent=1) + "\n")
     plot(report, folder / "eval.png")
     return report
@@ -184,10 +183,9 @@ def _model_answers(task, checkpoint, examples, device) -> list[str]:
     ids: the task's tokens, or bytes for a text task) or any Hugging Face causal LM saved with
     ``save_pretrained`` (its ids taken to be the task's). Loading runs no code from the
     folder (``synthset.train.checkpoint``)."""
-    from synthset.core.deps import require
-
     require("torch", "train", "synthset eval --model")
     require("transformers", "train", "synthset eval --model")
+    # Lazy: train imports torch and transformers (extra train); --predictions needs neither.
     from synthset.train.checkpoint import load_checkpoint
     from synthset.train.evaluate import model_answers
 

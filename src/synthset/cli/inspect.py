@@ -12,18 +12,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from synthset.core.compose import compose, note
+from synthset.core.errors import ConfigError
+from synthset.core.task import ValidationError
+from synthset.tasks.registry import list_tasks
+from synthset.tasks.spec import TaskSpec
+from synthset.tasks.tokenize import load_tokenizer, retokenize
+
 DIM, GREEN, RESET = "\x1b[2m", "\x1b[32m", "\x1b[0m"
 CONF = Path(__file__).resolve().parent.parent / "conf" / "inspect_dataset"
 
 
 def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
     from omegaconf import OmegaConf
-
-    from synthset.core.compose import compose, note
-    from synthset.core.errors import ConfigError
-    from synthset.core.task import ValidationError
-    from synthset.tasks.registry import list_tasks
-    from synthset.tasks.spec import TaskSpec
 
     notes: list = []
     cfg = compose(CONF, overrides, task_groups=("task",), renamed={"dataset": "task"},
@@ -39,8 +40,6 @@ def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
     color = sys.stdout.isatty() if color is None else color
     tokenizer = None
     if cfg.tokenizer_name_or_path:
-        from synthset.tasks.tokenize import load_tokenizer
-
         tokenizer = load_tokenizer(cfg.tokenizer_name_or_path)
     lines = []
     for i in range(int(cfg.show)):
@@ -53,8 +52,6 @@ def inspect(overrides: list[str], color: bool | None = None, out=None) -> str:
             lines.append("prompt: " + row["prompt"])
         else:
             if tokenizer is not None:
-                from synthset.tasks.tokenize import retokenize
-
                 new = retokenize(task, row, tokenizer)
                 names, mask = new["tokens"], new["loss_mask"]
             else:

@@ -39,7 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synthset.core.errors import ConfigError
-from synthset.train.evaluate import is_text_task
+from synthset.tasks.spec import TaskSpec
+from synthset.train.evaluate import is_text_task, vocab_size
+from synthset.train.models import load_model, model_vocab_size, save_model
 
 KEEP = ("model.safetensors", "curve.csv", "curves.csv")  # a folder holding one is kept
 
@@ -48,8 +50,6 @@ def save_checkpoint(folder, model, vocab: dict, task: dict, train: dict,
                     summary: dict) -> None:
     """The weights and the JSON files above into ``folder``; each file is written under a
     temporary folder first and moved into place whole."""
-    from synthset.train.models import save_model
-
     folder = Path(folder)
     tmp = folder / f".checkpoint.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -88,8 +88,6 @@ class Checkpoint:
     @property
     def spec(self):
         """The TaskSpec it was trained on (None: a user's generator or no task.json)."""
-        from synthset.tasks.spec import TaskSpec
-
         record = (self.task or {}).get("spec")
         return TaskSpec.from_record(record) if record else None
 
@@ -98,8 +96,6 @@ def load_checkpoint(folder, device: str = "cpu", task=None,
                     where: str = "--model ") -> Checkpoint:
     """The checkpoint in ``folder``; with ``task``, checked to read that task's ids (its
     vocab.json, or the model's vocabulary size for a folder without one)."""
-    from synthset.train.models import load_model
-
     folder = Path(str(folder))
     if not folder.is_dir():
         raise ConfigError(f"{where}{folder}: no such folder (give a checkpoint folder "
@@ -124,9 +120,6 @@ def load_checkpoint(folder, device: str = "cpu", task=None,
 
 def check_vocab(ckpt: Checkpoint, task, where: str = "--model ") -> None:
     """One ConfigError when the checkpoint's ids are not ``task``'s."""
-    from synthset.train.evaluate import vocab_size
-    from synthset.train.models import model_vocab_size
-
     vocab, name = ckpt.vocab, task.name
     if vocab is None:  # a plain Hugging Face folder: its ids are taken to be the task's
         if model_vocab_size(ckpt.model) < vocab_size(task):

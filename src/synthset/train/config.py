@@ -11,8 +11,8 @@ the defaults for the command line (a test keeps the two equal).
 Older spellings of the keys are read with a one-line note (``OLD_SPELLINGS``, applied by
 ``core.compose``).
 
-Imports ``core`` (and, to check a value, ``tasks.curriculum`` for a schedule and torch for a
-CUDA device).
+Imports ``core`` and ``tasks.curriculum`` (to check a schedule); torch only when a CUDA device
+is checked or ``auto`` resolved, so the module stays importable without the extra.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
+from synthset.core.deps import require
 from synthset.core.errors import ConfigError, unknown_key
 from synthset.core.values import is_bool, is_int, is_number
+from synthset.tasks.curriculum import parse
 
 # Old key (or key prefix) -> the key it is now; each read with a note on stderr.
 OLD_SPELLINGS = {
@@ -53,9 +55,6 @@ def option(default, key: str, why: str, accepts: str, valid: Callable[[object], 
     return field(default=default, metadata={"option": Option(key, why, accepts, valid)})
 
 
-
-
-
 def _path(value) -> bool:
     return value is None or (isinstance(value, str) and value.strip() != "")
 
@@ -63,8 +62,6 @@ def _path(value) -> bool:
 def _curriculum(value) -> bool:
     if value is None:
         return True
-    from synthset.tasks.curriculum import parse
-
     parse(value)  # a malformed schedule: its own error, naming the accepted forms
     return True
 
@@ -128,8 +125,6 @@ class TrainConfig:
         for f in fields(self):
             f.metadata["option"].check(getattr(self, f.name))
         if self.device.startswith("cuda"):
-            from synthset.core.deps import require
-
             torch = require("torch", "train", f"device={self.device}")
             count = torch.cuda.device_count() if torch.cuda.is_available() else 0
             index = int(self.device.partition(":")[2] or 0)
@@ -179,8 +174,6 @@ class TrainConfig:
         """``auto`` made concrete: cuda when torch sees a GPU, else cpu."""
         if self.device != "auto":
             return self.device
-        from synthset.core.deps import require
-
         torch = require("torch", "train", "synthset train")
         return "cuda" if torch.cuda.is_available() else "cpu"
 

@@ -9,15 +9,29 @@ evaluation hook scores each hop of ``eval.hops`` every ``eval.every`` steps. Wri
 ``output_dir``. With ``model=CKPT`` the checkpoint is evaluated at its own step, on the task it
 was trained on, into a new run folder (no training, no weights copied).
 
-Imports ``core``, ``tasks`` and this package (matplotlib for the figures).
+Imports ``core``, ``tasks`` and this package (torch through ``loop``; matplotlib for the
+figures). ``cli.train`` imports this module once the command line has composed.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import os
+from dataclasses import asdict
 from pathlib import Path
 
+from omegaconf import OmegaConf
+
+from synthset.core.deps import require
 from synthset.core.errors import ConfigError
+from synthset.core.fs import atomic_write_text
+from synthset.tasks.spec import TaskSpec
+from synthset.train.checkpoint import OutputFolder, check_vocab, load_checkpoint
+from synthset.train.config import TrainConfig
+from synthset.train.driver import Recorder, model_config, print_notes, set_threads
+from synthset.train.evaluate import model_answers, score
+from synthset.train.loop import Result, fit, start
 
 CURVES_KEYS = ("eval.hops", "eval.resample_each_eval")  # read here, beside TrainConfig's
 
@@ -30,8 +44,6 @@ def hop_task(base, k: int):
 def hop_accuracy(model, base, hops, examples: int, seed: int, device: str) -> dict[int, float]:
     """Per k, the score of a fixed-k evaluation stream (teacher-forced answer-token
     accuracy), through the task's own scorer."""
-    from synthset.train.evaluate import model_answers, score
-
     out = {}
     for k in hops:
         task = hop_task(base, k)
@@ -45,8 +57,6 @@ class HopEvaluation:
     each time unless ``eval.resample_each_eval`` is false); the rows of curves.csv so far."""
 
     def __init__(self, cfg, base, device: str, examples: int):
-        from omegaconf import OmegaConf
-
         self.base, self.device, self.examples = base, device, examples
         hops = list(cfg.eval.hops) if OmegaConf.is_list(cfg.eval.get("hops")) else None
         if not hops or any(isinstance(h, bool) or not isinstance(h, int) for h in hops):
@@ -88,16 +98,6 @@ def run_curves(cfg, log=print, task_given: bool = False, notes=()) -> Path:
     folder. ``model`` a checkpoint folder (``{type: checkpoint}``): evaluate it instead;
     ``task_given``: the command line chose a task (refused with a checkpoint, which has its
     own); ``notes``: the older spellings it used, printed once all is checked."""
-    from dataclasses import asdict
-
-    from omegaconf import OmegaConf
-
-    from synthset.tasks.spec import TaskSpec
-    from synthset.train.checkpoint import OutputFolder
-    from synthset.train.config import TrainConfig
-    from synthset.train.driver import Recorder, model_config, print_notes, set_threads
-    from synthset.train.loop import Result, fit, start
-
     tc = TrainConfig.from_config(cfg, extra=CURVES_KEYS, notes=notes)
     if tc.output_dir is None:
         raise ConfigError("output_dir must be a folder path for synthset curves (its "
@@ -146,14 +146,6 @@ def evaluate_checkpoint(cfg, tc, folder: str, log=print, task_given: bool = Fals
     """``synthset curves model=CKPT``: the checkpoint's hop curves at its own step, on the
     task it was trained on, written to a new run folder (curves.csv, curves.png,
     summary.json)."""
-    import json
-
-    from omegaconf import OmegaConf
-
-    from synthset.core.fs import atomic_write_text
-    from synthset.train.checkpoint import OutputFolder, check_vocab, load_checkpoint
-    from synthset.train.driver import print_notes
-
     device = tc.resolved_device()
     ckpt = load_checkpoint(folder, device, where="model=")
     spec = ckpt.spec
@@ -256,10 +248,6 @@ def plot(rows: list[dict], path: Path, chance: float | None = None,
 def _wandb(cfg, run_dir: Path):
     if not cfg.logging.wandb.enabled:
         return None
-    import os
-
-    from synthset.core.deps import require
-
     wandb = require("wandb", "train", "logging.wandb.enabled=true (pip install wandb)")
     os.environ.setdefault("WANDB_MODE", str(cfg.logging.wandb.mode))
     return wandb.init(project=str(cfg.logging.wandb.project), dir=str(run_dir),

@@ -9,32 +9,42 @@ task.FIELD=V``), a run folder or a nanoGPT data folder (``data=PATH``). At every
 checkpoint (weights, vocabulary, task spec, TrainConfig, summary) and ``curve.csv``/``.png``
 are rewritten; the report's last line names the checkpoint folder.
 
-Imports ``core``, ``tasks``, ``runs`` (a run folder, an export's source run) and this package.
+Imports ``core``, ``tasks``, ``runs`` (a run folder, an export's source run) and this package
+(torch and transformers through ``loop`` and ``models``: ``cli.train`` imports this module once
+the command line has composed).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import time
+from contextlib import nullcontext
+from dataclasses import asdict
 from pathlib import Path
 
+from omegaconf import OmegaConf
+
+from synthset.core.compose import note
+from synthset.core.deps import require
 from synthset.core.errors import ConfigError
+from synthset.core.fs import atomic_write_text
+from synthset.runs import RunFolder
+from synthset.tasks.spec import TaskSpec
+from synthset.train.checkpoint import OutputFolder, save_checkpoint
 from synthset.train.config import TrainConfig
+from synthset.train.files import RunStream, is_nanogpt_folder, start_folder
+from synthset.train.loop import Result, fit, start
+from synthset.train.models import ModelConfig, build_model
 
 
 def set_threads(cfg: TrainConfig) -> None:
     if cfg.threads is not None:
-        from synthset.core.deps import require
-
         require("torch", "train", "threads=N").set_num_threads(cfg.threads)
 
 
 def model_config(cfg, command: str):
     """The ModelConfig of ``cfg.model``, checked (``model=PATH`` is not one here)."""
-    from omegaconf import OmegaConf
-
-    from synthset.train.models import ModelConfig
-
     node = OmegaConf.to_container(cfg.model, resolve=True)
     if node.get("type") == "checkpoint":
         raise ConfigError(f"model={node['name_or_path']}: a checkpoint folder is evaluated by "
@@ -49,8 +59,6 @@ def model_config(cfg, command: str):
 def print_notes(notes) -> None:
     """The older spellings a command line used, one note each (once its config is checked:
     a config that fails is one line)."""
-    from synthset.core.compose import note
-
     for old, new in notes:
         note(f"{old} is now written {new}")
 
@@ -78,8 +86,6 @@ class Recorder:
     def on_eval(self, step: int, seen: int, metric: dict, model) -> None:
         if self.run_dir is None:
             return
-        from synthset.train.checkpoint import save_checkpoint
-
         if self.curve is not None:
             self.curve(self.run_dir, self.result)
         save_checkpoint(self.run_dir, model, self.vocab, self.task, self.train,
@@ -89,10 +95,6 @@ class Recorder:
         """The summary again, with the throughput of the whole run."""
         if self.run_dir is None:
             return
-        import json
-
-        from synthset.core.fs import atomic_write_text
-
         summary = self.summary(self.result.steps, self.result.metric, final=True)
         atomic_write_text(self.run_dir / "summary.json",
                           json.dumps(summary, indent=1, default=str) + "\n")
@@ -101,14 +103,6 @@ class Recorder:
 def run_train(cfg, log=print, notes=()) -> str:
     """Run the training a composed ``conf/train`` config describes; returns the report.
     ``notes``: the older spellings the command line used, printed once all is checked."""
-    from contextlib import nullcontext
-    from dataclasses import asdict
-
-    from omegaconf import OmegaConf
-
-    from synthset.train.checkpoint import OutputFolder
-    from synthset.train.loop import Result, fit
-
     tc = TrainConfig.from_config(cfg, notes=notes)
     set_threads(tc)
     model_cfg = model_config(cfg, "train")
@@ -135,13 +129,7 @@ def run_train(cfg, log=print, notes=()) -> str:
 
 def _start(cfg, tc: TrainConfig, model_cfg):
     """The model, its batches, the run's name and its task.json: everything checked."""
-    from omegaconf import OmegaConf
-
-    from synthset.tasks.spec import TaskSpec
-
     if tc.data is None:
-        from synthset.train.loop import start
-
         spec = TaskSpec.from_node(OmegaConf.to_container(cfg.task, resolve=True))
         task = spec.build()
         model, stream = start(task, model_cfg, tc)
@@ -154,11 +142,7 @@ def _start(cfg, tc: TrainConfig, model_cfg):
     if stream_only:
         raise ConfigError(f"{', '.join(stream_only)}: only for training on a task's stream "
                           "(task=NAME), not with data=")
-    from synthset.train.files import is_nanogpt_folder
-
     if is_nanogpt_folder(tc.data):
-        from synthset.train.files import start_folder
-
         model, stream = start_folder(tc.data, model_cfg, tc)
         spec = _export_spec(stream.meta)
         return model, stream, str(tc.data), {"spec": spec, "source": stream.source()}
@@ -166,10 +150,6 @@ def _start(cfg, tc: TrainConfig, model_cfg):
 
 
 def _start_run(tc: TrainConfig, model_cfg):
-    from synthset.core.deps import require
-    from synthset.train.files import RunStream
-    from synthset.train.models import build_model
-
     if not Path(tc.data).is_dir():
         raise ConfigError(f"data={tc.data}: no such folder (give a run folder `synthset "
                           "generate` wrote, or a data folder `synthset export nanogpt` wrote)")
@@ -187,14 +167,10 @@ def _export_spec(meta: dict):
     """The task spec of an export's source, where it names a built-in task."""
     source = meta.get("source_spec") or {}
     if "task" in source:
-        from synthset.tasks.spec import TaskSpec
-
         config = dict(source.get("task_config") or {})
         return TaskSpec.of(source["task"], config.pop("level", None), source.get("backend"),
                            **config).record()
     if "run" in source:
-        from synthset.runs import RunFolder
-
         spec = RunFolder(source["run"]).task_spec
         return spec.record() if spec else None
     return None

@@ -29,7 +29,15 @@ import numpy as np
 
 from synthset.core.deps import require
 from synthset.core.errors import ConfigError
+from synthset.export import Source
+from synthset.io.nanogpt import read_meta
+from synthset.io.pickle import _NoGlobals
+from synthset.loaders import NanoGPTData
+from synthset.runs import RunFolder
 from synthset.train.config import TrainConfig
+from synthset.train.evaluate import model_answers, model_row, score, vocab_record, vocab_size
+from synthset.train.loop import Batch, batches, collated, fit, positions_for
+from synthset.train.models import ModelConfig, build_model
 
 
 def is_nanogpt_folder(folder) -> bool:
@@ -37,9 +45,6 @@ def is_nanogpt_folder(folder) -> bool:
 
 
 def load_folder(folder, seed: int = 0):
-    from synthset.io.nanogpt import read_meta
-    from synthset.loaders import NanoGPTData
-
     folder = Path(str(folder))
     if not folder.is_dir():
         raise ConfigError(f"data={folder}: not a data folder (make one with `synthset export "
@@ -61,8 +66,6 @@ class FolderStream:
     ``train.block_size`` tokens (default: the longest sample, at most 1024)."""
 
     def __init__(self, folder, cfg: TrainConfig, device: str):
-        from synthset.train.loop import positions_for
-
         self.folder, self.cfg, self.device = Path(str(folder)), cfg, device
         self.data, self.meta = load_folder(folder, cfg.seed)
         block_size = cfg.block_size
@@ -79,8 +82,6 @@ class FolderStream:
         return self
 
     def __next__(self):
-        from synthset.train.loop import Batch
-
         torch = require("torch", "train", "synthset train data=...")
         batch = self.data.get_batch("train", self.cfg.batch_size, self.block_size)
         x = torch.from_numpy(batch[0])
@@ -110,8 +111,6 @@ def train_on_folder(folder, model_cfg=None, steps: int = 200, batch_size: int = 
                     weight_decay: float = 0.01, log_every: int = 50, eval_examples: int = 64,
                     block_size: int | None = None, log=print):
     """Train a fresh model on a nanoGPT folder through ``fit``; returns ``(model, Result)``."""
-    from synthset.train.loop import fit
-
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, seed=seed,
                       device=device, weight_decay=weight_decay, log_every=log_every,
                       eval_examples=eval_examples, block_size=block_size, output_dir=None)
@@ -122,7 +121,6 @@ def train_on_folder(folder, model_cfg=None, steps: int = 200, batch_size: int = 
 def start_folder(folder, model_cfg, cfg: TrainConfig):
     """A fresh model for a nanoGPT folder and the folder's stream."""
     torch = require("torch", "train", "synthset train data=...")
-    from synthset.train.models import ModelConfig, build_model
 
     device = cfg.resolved_device()
     stream = FolderStream(folder, cfg, device)
@@ -142,14 +140,10 @@ def source_examples(meta: dict, count: int, trust_code: bool = False
                           "from (exported by an older synthset, or not by synthset): "
                           "re-export it to score answers")
     if "run" in spec:
-        from synthset.runs import RunFolder
-
         run = RunFolder(spec["run"])
         task = run.task(trust_code=trust_code)
         examples = run.examples(where["split"], task)
     else:
-        from synthset.export import Source
-
         src = Source(spec["task"], spec["count"], spec["seed"], spec.get("task_config"),
                      spec.get("backend", "sympy"))
         task = src.task
@@ -165,7 +159,6 @@ def evaluate_folder(model, data, meta: dict, count: int, device,
     problem/answer samples by greedy decoding after the separator, up to the newline."""
     bounds = sample_bounds(data, "val")[:count]
     task, examples = source_examples(meta, len(bounds), trust_code)
-    from synthset.train.evaluate import model_answers, score
 
     if meta.get("tokenizer") == "task":
         return score(task, examples, model_answers(model, task, examples, device))
@@ -194,8 +187,6 @@ def evaluate_folder(model, data, meta: dict, count: int, device,
 
 def _itos(folder: Path) -> dict | None:
     """A character export's id -> character map, from meta.pkl read without running code."""
-    from synthset.io.pickle import _NoGlobals
-
     path = Path(folder) / "meta.pkl"
     if not path.exists():
         return None
@@ -215,10 +206,6 @@ class RunStream:
     ``trust_code`` (``RunFolder`` refuses otherwise, in one line)."""
 
     def __init__(self, folder, cfg: TrainConfig, device: str):
-        from synthset.runs import RunFolder
-        from synthset.train.evaluate import model_row, vocab_size
-        from synthset.train.loop import positions_for
-
         self.cfg, self.device = cfg, device
         self.run = RunFolder(folder)
         self.run.require_complete("train on it")
@@ -244,14 +231,10 @@ class RunStream:
         self._batches = self._stream()
 
     def _rows(self):
-        from synthset.train.evaluate import model_row
-
         for ex, _ in self.run.examples("train", self.task):
             yield model_row(self.task, ex)
 
     def _stream(self):
-        from synthset.train.loop import batches, collated
-
         def epochs():
             while True:
                 yield from self._rows()
@@ -265,16 +248,12 @@ class RunStream:
         return next(self._batches)
 
     def evaluate(self, model) -> dict:
-        from synthset.train.evaluate import model_answers, score
-
         if not self.examples:
             return {"note": f"the run has no {EVAL_SPLIT!r} split: trained without a score"}
         return score(self.task, self.examples,
                      model_answers(model, self.task, self.examples, self.device))
 
     def vocab(self) -> dict:
-        from synthset.train.evaluate import vocab_record
-
         return vocab_record(self.task)
 
     def source(self) -> dict:

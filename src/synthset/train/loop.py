@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from synthset.core.deps import require
 from synthset.core.errors import ConfigError
+from synthset.tasks.curriculum import bind, parse, scheduled_records, task_at
 from synthset.train import evaluate as E
 from synthset.train.config import TrainConfig
 from synthset.train.evaluate import evaluate, model_row, vocab_size
@@ -53,13 +54,6 @@ class Batch:
     labels: object
     tokens: int
     shifted: bool = False
-
-
-def resolve_device(device: str) -> str:
-    torch = require("torch", "train", "synthset train")
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def warmup_cosine(warmup: int, steps: int):
@@ -155,8 +149,6 @@ def rows_of(task, seed: int, count: int | None = None, start: int = 0, step: int
     if schedule is None:
         records = task.iter_examples(seed, count, start=start, step=step)
     else:
-        from synthset.tasks.curriculum import scheduled_records
-
         records = (_as_example(task, r)
                    for r in scheduled_records(task, seed, schedule, count, start, step))
     skipped = 0  # in a row: a task whose every problem is in the evaluation set never ends
@@ -187,8 +179,6 @@ def curriculum_vocab(task, schedule):
     """The task at the schedule's highest level (for a field schedule, the task itself: its
     own value is the highest), after checking that every level up to it spells tokens with the
     same ids (its vocabulary a prefix of the highest one's): one model reads them all."""
-    from synthset.tasks.curriculum import task_at
-
     top = task if schedule.field else task_at(task, schedule.highest())
     names = getattr(getattr(top, "vocab", None), "itos", None)
     for level in range(1, schedule.highest() + 1):
@@ -257,8 +247,6 @@ class TaskStream:
     on ``eval.examples`` examples of the task's evaluation mode (``evaluate``)."""
 
     def __init__(self, task, cfg: TrainConfig, device: str):
-        from synthset.tasks.curriculum import bind, parse
-
         self.task, self.cfg, self.device = task, cfg, device
         self.schedule = bind(parse(cfg.curriculum), task)
         self.widest = task if self.schedule is None else curriculum_vocab(task, self.schedule)

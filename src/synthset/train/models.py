@@ -20,12 +20,13 @@ Imports ``core`` (torch, transformers, safetensors).
 from __future__ import annotations
 
 import functools
+import json
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from synthset.core.deps import require
-from synthset.core.errors import ConfigError, bad_choice
+from synthset.core.errors import ConfigError, bad_choice, unknown_key
 
 MODEL_TYPES = ("gpt2", "recurrent_olmo3", "from_pretrained")
 
@@ -78,8 +79,6 @@ class ModelConfig:
         names = {f for f in cls.__dataclass_fields__}
         for key in d:
             if key not in names:
-                from synthset.core.errors import unknown_key
-
                 raise unknown_key(key, names, where="model")
         return cls(**d, recurrent=rec, act=act)
 
@@ -128,9 +127,6 @@ def save_model(model, folder) -> None:
     """The model's ``config.json`` and ``model.safetensors`` in ``folder``: a transformers
     model through ``save_pretrained``; the looped model as its ModelConfig, vocabulary size and
     context in config.json and its state dict in safetensors."""
-    import json
-    from dataclasses import asdict
-
     folder = Path(folder)
     if not isinstance(model, LoopedLM):
         with _no_progress_bars():
@@ -149,8 +145,6 @@ def load_model(folder):
     with ``save_pretrained``), in evaluation mode. Reads JSON and safetensors (or an older
     ``pytorch_model.bin`` through transformers, which loads it with ``weights_only=True``);
     never runs code from the folder."""
-    import json
-
     folder = Path(str(folder))
     path = folder / "config.json"
     if not path.is_file():
@@ -195,7 +189,6 @@ def model_vocab_size(model) -> int:
     if isinstance(model, LoopedLM):
         return model.vocab_size
     return int(model.get_input_embeddings().num_embeddings)
-
 
 
 def _torch():
