@@ -38,7 +38,7 @@ def test_every_option_is_declared_with_its_reason():
     ("n_jobs", 0, "n_jobs must be -1 (all cores) or a positive integer, got 0"),
     ("batch_size", 0, "batch_size must be a positive integer, got 0"),
     ("on_error", "ignore", "on_error must be one of 'raise', 'skip', got 'ignore'"),
-    ("timeout", -1, "timeout must be a positive number of seconds or null, got -1"),
+    ("timeout", -1, "timeout must be a positive number of seconds up to 1,000,000, or null, got -1"),
     ("save_text", "yes", "save_text must be true or false, got 'yes'"),
     ("formats", ["csv"], "formats must be one of 'text', 'json', 'parquet', 'pickle', got 'csv'"),
     ("shard_size", 0, "shard_size must be a positive integer or null, got 0"),

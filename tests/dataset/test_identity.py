@@ -34,6 +34,33 @@ def test_a_module_constant_changed_before_a_resume_is_refused(tmp_path, monkeypa
     sys.modules.pop("constgen", None)
 
 
+def test_a_helper_module_changed_before_a_resume_is_refused(tmp_path, monkeypatch):
+    """The identity covers the user's own modules the generator uses, not only its own file:
+    a constant changed in ``helper.py`` refuses the resume (it mixed old and new samples)."""
+    (tmp_path / "helper4.py").write_text("BOUND = 350\n")
+    (tmp_path / "usesh.py").write_text(
+        "import helper4\n\n\ndef gen(seed):\n    return [seed % 10], seed % helper4.BOUND\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("usesh")
+    from synthset.core.identity import helper_files
+
+    assert helper_files(module.gen) == [str((tmp_path / "helper4.py").resolve())]
+    make_run(tmp_path / "run", module.gen)
+    make_run(tmp_path / "run", module.gen)  # the same code resumes
+    (tmp_path / "helper4.py").write_text("BOUND = 750\n")
+    with pytest.raises(ResumeError, match=r"instance_generator: 'gen@\w+' -> 'gen@\w+'"):
+        make_run(tmp_path / "run", module.gen)
+    for name in ("usesh", "helper4"):
+        sys.modules.pop(name, None)
+
+
+def test_installed_and_standard_modules_are_not_helpers():
+    from synthset.core.identity import helper_files
+    from tests import gens
+
+    assert helper_files(gens.integer_sum) == []  # os, random, time: the standard library
+
+
 QUICK_START = '''
 import random
 

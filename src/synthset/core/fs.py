@@ -3,7 +3,17 @@
 Nothing is ever left half-written under a final name (docs/design.md, invariant 3): a file is
 written under a temporary name and renamed (locally ``os.replace``; on an fsspec filesystem
 ``mv``, which on object stores is a server-side copy of the complete object) when complete. The
-temporary name carries the pid so two processes never write the same temporary file.
+temporary name (``.NAME.PID.tmp``) carries the pid so two processes never write the same
+temporary file; ``remove_stale_tmp`` removes exactly those names, in the folders synthset
+writes, after a kill.
+
+A run folder may come from someone else: it is data, never an instruction. So no write goes
+through a symbolic link inside a run folder (``check_no_link``, called by every helper here):
+between the run folder and the file written, no folder may be a link, and the temporary file is
+opened with ``O_NOFOLLOW``. The run folder of a path is the folder a ``RunLock`` of this process
+holds (``hold_run_folder``), else the folder above its ``.synthset`` component (what a worker
+writes); the run folder itself may be reached through links (``/tmp`` on macOS, a
+``datasets -> /data/datasets``). Remote (fsspec) folders have no links.
 
 ``as_path`` gives a ``pathlib.Path`` for local folders (and ``file://``) and a ``RemotePath``
 — the few ``Path`` methods synthset uses, over fsspec — for any other URL (``s3://``,
@@ -13,16 +23,40 @@ temporary name carries the pid so two processes never write the same temporary f
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import posixpath
+import re
 import shutil
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from synthset.core.deps import require
+from synthset.core.errors import ConfigError
 
 TMP_SUFFIX = ".tmp"
+# A temporary name as ``tmp_path`` makes it, and nothing else.
+TMP_NAME = re.compile(r"\..+\.[0-9]+" + re.escape(TMP_SUFFIX), re.DOTALL)
+STATE_DIR = ".synthset"  # a run folder's state folder (engine/state.py)
+# The folders of a run folder, besides its top level, that synthset writes files in.
+OUTPUT_DIRS = ("data", "quality")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+class RunFolderLinkError(ConfigError):
+    """A write inside a run folder would go through a symbolic link; names the link."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        try:
+            target = f" (to {os.readlink(path)!r})"
+        except OSError:
+            target = ""
+        super().__init__(f"{path} is a symbolic link{target}; synthset does not write through "
+                         "links inside a run folder: remove it, or use another save_dir")
 
 
 class RemotePath:
@@ -114,6 +148,98 @@ def as_path(location) -> Path | RemotePath:
     return Path(text)
 
 
+# -- links inside run folders ---------------------------------------------------------------------
+_HELD: dict[str, int] = {}  # the run folders this process holds (absolute) -> how many holds
+
+
+def hold_run_folder(folder) -> None:
+    """Writes below local ``folder`` are checked against links from here on (its RunLock
+    holds it); forked workers inherit the hold."""
+    if not isinstance(folder, RemotePath):
+        key = os.path.abspath(folder)
+        _HELD[key] = _HELD.get(key, 0) + 1
+
+
+def release_run_folder(folder) -> None:
+    if not isinstance(folder, RemotePath):
+        key = os.path.abspath(folder)
+        if _HELD.get(key, 0) > 1:
+            _HELD[key] -= 1
+        else:
+            _HELD.pop(key, None)
+
+
+def run_folder_of(path) -> str | None:
+    """The run folder ``path`` (local) is in: the innermost folder this process holds that
+    holds it, else the folder above its last ``.synthset`` component; None for neither."""
+    full = os.path.abspath(path)
+    held = [root for root in tuple(_HELD) if full.startswith(root.rstrip(os.sep) + os.sep)]
+    if held:
+        return max(held, key=len)
+    parts = full.split(os.sep)
+    for i in range(len(parts) - 1, 0, -1):
+        if parts[i] == STATE_DIR:
+            return os.sep.join(parts[:i]) or os.sep
+    return None
+
+
+def check_no_link(path, root=None, itself: bool = False) -> None:
+    """Raise RunFolderLinkError when a folder between the run folder ``root`` (default:
+    ``run_folder_of(path)``) and ``path`` — and ``path`` itself with ``itself`` — is a symbolic
+    link. Nothing for remote paths or paths in no run folder. One ``lstat`` per level."""
+    if isinstance(path, RemotePath):
+        return
+    full = os.path.abspath(path)
+    root = os.path.abspath(root) if root is not None else run_folder_of(full)
+    if root is None or not full.startswith(root.rstrip(os.sep) + os.sep):
+        return
+    parts = full[len(root.rstrip(os.sep)) + 1:].split(os.sep)
+    current = root
+    for part in parts if itself else parts[:-1]:
+        current = os.path.join(current, part)
+        try:
+            mode = os.lstat(current).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return  # made from here down: no link yet
+        if stat.S_ISLNK(mode):
+            raise RunFolderLinkError(current)
+
+
+def make_dirs(path) -> None:
+    """``path.mkdir(parents=True, exist_ok=True)``, refusing a link on the way or at
+    ``path`` (``check_no_link``)."""
+    path = as_path(path)
+    check_no_link(path, itself=True)
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def is_real_dir(path) -> bool:
+    """A folder, not a link to one (remote: a folder)."""
+    if isinstance(path, RemotePath):
+        return path.is_dir()
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def open_for_write(path, mode: str = "w"):
+    """``path`` opened for writing (truncated), never through a link: none on the way
+    (``check_no_link``) and ``path`` itself is not followed (``O_NOFOLLOW``)."""
+    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+    if isinstance(path, RemotePath):
+        return path.open(mode, **kwargs)
+    check_no_link(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and os.path.islink(path):
+            raise RunFolderLinkError(path) from None
+        raise
+    return os.fdopen(fd, mode, **kwargs)
+
+
 def replace(src, dst) -> None:
     if isinstance(src, RemotePath):
         src.fs.mv(src.path, dst.path)
@@ -122,11 +248,14 @@ def replace(src, dst) -> None:
 
 
 def rmtree(path) -> None:
-    """Remove a folder and everything in it; nothing when it does not exist."""
+    """Remove a folder and everything in it; nothing when it does not exist. Inside a run
+    folder, a link on the way to it, or at it, is refused (``check_no_link``); links inside
+    it are removed, never followed."""
     if isinstance(path, RemotePath):
         if path.exists():
             path.fs.rm(path.path, recursive=True)
     else:
+        check_no_link(path, itself=True)
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -141,14 +270,14 @@ class AtomicFile:
 
     For writers that keep a file open across calls (``DatasetWriter.open``, the nanoGPT split
     writer); ``atomic_open`` is the same thing as a ``with`` block. ``abort`` removes the
-    temporary file and leaves the final name as it was.
+    temporary file and leaves the final name as it was. Inside a run folder, a link on the
+    way is refused (``open_for_write``); a link at the final name is replaced, not followed.
     """
 
     def __init__(self, path, mode: str = "w"):
         self.path = as_path(path)
         self.tmp = tmp_path(self.path)
-        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
-        self.file: IO = self.tmp.open(mode, **kwargs)
+        self.file: IO = open_for_write(self.tmp, mode)
         self.write = self.file.write
         self.writelines = self.file.writelines
 
@@ -187,14 +316,72 @@ def atomic_write_text(path, text: str) -> None:
         f.write(text)
 
 
+def is_tmp_name(name: str) -> bool:
+    """Whether ``name`` is a temporary name ``tmp_path`` makes (``.NAME.PID.tmp``)."""
+    return TMP_NAME.fullmatch(name) is not None
+
+
 def remove_stale_tmp(folder) -> int:
-    """Delete the temporary files (``.NAME.PID.tmp``) a killed process left below ``folder``;
-    returns how many."""
-    removed = 0
+    """Delete the temporary files (``.NAME.PID.tmp``, exactly) a killed process left in the
+    run folder ``folder``, in the folders synthset writes: its top level, ``data/`` and
+    ``quality/`` (each by itself) and ``.synthset/`` (all of it). Never below a nested run
+    folder (one holding its own ``.synthset``), never through a link; returns how many.
+
+    The walk of ``.synthset/`` also refuses one holding a symbolic link (RunFolderLinkError,
+    before anything is removed): synthset makes none, and its workers write there.
+    """
     folder = as_path(folder)
-    if folder.is_dir():
-        for p in folder.rglob(f".*{TMP_SUFFIX}"):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
-                removed += 1
+    found: list = []
+    if isinstance(folder, RemotePath):
+        if not folder.is_dir():
+            return 0
+        found += [p for p in folder.iterdir() if is_tmp_name(p.name) and p.is_file()]
+        for sub in OUTPUT_DIRS:
+            if (folder / sub).is_dir() and not (folder / sub / STATE_DIR).exists():
+                found += [p for p in (folder / sub).iterdir()
+                          if is_tmp_name(p.name) and p.is_file()]
+        if (folder / STATE_DIR).is_dir():
+            found += [p for p in (folder / STATE_DIR).rglob(f".*{TMP_SUFFIX}")
+                      if is_tmp_name(p.name)]
+    else:
+        if not is_real_dir(folder):
+            return 0
+        found += _tmp_files(folder)
+        for sub in OUTPUT_DIRS:
+            if is_real_dir(folder / sub) and not os.path.lexists(folder / sub / STATE_DIR):
+                found += _tmp_files(folder / sub)
+        if os.path.lexists(folder / STATE_DIR):
+            check_no_link(folder / STATE_DIR, root=folder, itself=True)
+            found += _state_tmp_files(folder / STATE_DIR)
+    removed = 0
+    for p in found:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+            removed += 1
     return removed
+
+
+def _tmp_files(folder: Path) -> list[Path]:
+    """The temporary names among the files (or links) right in ``folder``."""
+    with os.scandir(folder) as entries:
+        return [Path(e.path) for e in entries
+                if is_tmp_name(e.name) and not e.is_dir(follow_symlinks=False)]
+
+
+def _state_tmp_files(top: Path) -> list[Path]:
+    """The temporary files below the state folder ``top``; refuses a link there."""
+    found, todo = [], [top]
+    while todo:
+        folder = todo.pop()
+        with os.scandir(folder) as it:
+            entries = list(it)
+        if any(e.name == STATE_DIR for e in entries):
+            continue  # a run folder of its own: its files are its run's
+        for e in entries:
+            if e.is_symlink():
+                raise RunFolderLinkError(e.path)
+            if e.is_dir(follow_symlinks=False):
+                todo.append(Path(e.path))
+            elif is_tmp_name(e.name):
+                found.append(Path(e.path))
+    return found

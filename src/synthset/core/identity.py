@@ -26,11 +26,63 @@ def callable_identity(fn) -> str | None:
     if code is not None:
         _hash_code(code, h)
         _hash_source(code.co_filename, h)
+        for path in helper_files(fn):  # the user's own modules it uses (none: as before)
+            _hash_source(path, h)
         return f"{getattr(fn, '__qualname__', '?')}@{h.hexdigest()[:12]}"
     h.update(repr(canonical(fn)).encode())
     module = sys.modules.get(type(fn).__module__)
     _hash_source(getattr(module, "__file__", None), h)
     return f"{type(fn).__qualname__}@{h.hexdigest()[:12]}"
+
+
+# Modules whose code is not the user's: the standard library, installed packages, synthset.
+def _installed_roots() -> tuple[str, ...]:
+    import site
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    roots = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots.update(getattr(site, "getsitepackages", list)())
+    roots.add(getattr(site, "getusersitepackages", lambda: None)())
+    roots.add(str(Path(__file__).resolve().parents[1]))  # the synthset package
+    return tuple(sorted(str(Path(r).resolve()) + "/" for r in roots if r))
+
+
+MAX_HELPER_MODULES = 200
+
+
+def helper_files(fn) -> list[str]:
+    """The source files, besides its own module's, of the code that makes ``fn``'s samples:
+    the modules its module uses (modules it imported, or the modules of the functions and
+    classes it holds), and theirs in turn, that are the user's own — outside the standard
+    library, the installed packages and synthset. Sorted; an edit to any of them changes the
+    generator's identity, so a resume after it is refused."""
+    start = sys.modules.get(getattr(fn, "__module__", None) or "")
+    own = getattr(start, "__file__", None)
+    if start is None or not own:
+        return []
+    roots = _installed_roots()
+    seen, todo, files = {id(start)}, [start], set()
+    while todo and len(seen) < MAX_HELPER_MODULES:
+        module = todo.pop()
+        for value in list(vars(module).values()):
+            if isinstance(value, type(sys)):
+                used = value
+            else:
+                used = sys.modules.get(getattr(value, "__module__", None) or "")
+            if used is None or id(used) in seen:
+                continue
+            seen.add(id(used))
+            path = getattr(used, "__file__", None)
+            if not path or not path.endswith(".py"):
+                continue
+            resolved = str(Path(path).resolve())
+            if resolved.startswith(roots):
+                continue
+            files.add(resolved)
+            todo.append(used)
+    files.discard(str(Path(own).resolve()))
+    return sorted(files)
 
 
 def canonical(obj, _stack: tuple = ()):

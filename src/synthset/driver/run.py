@@ -2,6 +2,7 @@
 
 Both CALT faces (``DatasetGenerator.run`` and ``DatasetPipeline.run``) and the CLI end here.
 Formats come from the table in ``io/formats.py``: nothing below knows one format from another.
+``resume: false`` first removes every file the previous run wrote (``previous_files``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from synthset import __version__
 from synthset.core.errors import ConfigError, GenerationError, SynthsetError
-from synthset.core.fs import as_path, atomic_write_text
+from synthset.core.fs import as_path, atomic_write_text, make_dirs
 from synthset.core.identity import callable_identity, callable_name
 from synthset.core.seeding import derive_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
@@ -39,12 +40,16 @@ from synthset.engine.plan import (
 )
 from synthset.engine.runner import ShardTask, run_shards, sort_out
 from synthset.engine.state import RunLock, RunState, flush_markers
-from synthset.io.formats import DamagedPart, get_format
+from synthset.io.formats import FORMATS, DamagedPart, get_format
 from synthset.io.stats_yaml import read_stats, write_stats
-from synthset.runs.card import write_card
+from synthset.runs.card import CARD, is_ours, write_card
 
 # More workers than this many per core only compete for the cores (and each holds a shard).
 WORKERS_PER_CORE = 4
+# What the reports on a run write into its folder (``synthset check``: quality/check.py and
+# quality/report.py; ``synthset eval``: evaluation.py): about the data as it was.
+REPORT_FILES = ("quality.json", "quality_failures.jsonl", "quality/lengths.png",
+                "quality/statistics.png", "quality/duplicates.png", "eval.json", "eval.png")
 
 
 @dataclass
@@ -72,6 +77,34 @@ def final_files(split: str, formats, num_samples: int) -> list[str]:
     return [*names, f"{split}_stats.yaml"]
 
 
+def previous_files(state: RunState) -> set[str]:
+    """The files the run held in ``state`` wrote into its folder (names relative to it):
+    for each split of its manifest, the final files of every format (a format it did not ask
+    for may be left by a run before it) and its statistics; what its merged markers name; the
+    reports on it; the card when it is synthset's. The manifest is data: its splits count only
+    when a run would accept them, at most MAX_SHARDS shards of DEFAULT_SHARD_SIZE samples
+    (the merged markers count in any case)."""
+    merged = state.merged_names()
+    names = {name for files in merged.values() for name in files}
+    names |= {f"{split}_stats.yaml" for split in merged}
+    manifest = state.previous_manifest()
+    sizes = {}
+    if manifest is not None:
+        try:
+            check_split_names(manifest["config"]["sizes"])
+            # at most MAX_SHARDS shards of the default size: a bounded number of names
+            check_shard_count(manifest["config"]["sizes"], DEFAULT_SHARD_SIZE)
+            sizes = manifest["config"]["sizes"]
+        except SynthsetError:
+            pass
+    for split, n in sizes.items():
+        names.update(final_files(split, FORMATS, n))
+    names.update(REPORT_FILES)
+    if is_ours(state.save_dir / CARD):
+        names.add(CARD)
+    return names
+
+
 def execute(spec: RunSpec) -> dict[str, dict]:
     """Run (or resume) ``spec``; returns each split's statistics as written to its YAML.
 
@@ -94,6 +127,8 @@ def execute(spec: RunSpec) -> dict[str, dict]:
 def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     opts = spec.options
     state = RunState(save_dir)
+    if not opts.resume:  # the previous run's files go (a folder holding others is refused)
+        state.start_over(previous_files(state))
     shard_size = state.open(spec.manifest_config(),
                             opts.shard_size or auto_shard_size(spec, workers),
                             opts.resume,
@@ -236,7 +271,7 @@ def settle_duplicates(state: RunState, split: str, shards: list[Shard], job: Sam
         for index in again:
             mine[index] = tally.attempts.get(str(index), 0) + 1
         path = dedup.overrides_file(state.root, split)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         atomic_write_text(path, json.dumps({str(i): a for i, a in sorted(mine.items())}))
         redo = sorted({shards[bisect.bisect_right(starts, i) - 1] for i in again},
                       key=lambda s: -s.size)

@@ -16,12 +16,16 @@ killed one left. A resume checks every finished shard's files against its marker
 damaged shard again. The manifest refuses a resume whose configuration differs (a key
 newer than the manifest, at its declared default, is no difference: ``RunState.open``);
 ``read_manifest`` is the one reader of it, for the engine, the readers of ``io`` and
-``synthset status`` alike. The lock (``RunLock``) gives the folder one owner at a time.
+``synthset status`` alike. The lock (``RunLock``) gives the folder one owner at a time; it is
+never a link, and while it is held no write of this process goes through a link inside the
+folder (``core.fs.check_no_link``). ``resume: false`` removes what the previous run wrote
+(``RunState.start_over``), and refuses a folder holding anything else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -34,10 +38,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 from synthset.core.errors import ResumeError, SynthsetError
-from synthset.core.fs import RemotePath, as_path, atomic_write_text, remove_stale_tmp, rmtree
+from synthset.core.fs import (
+    OUTPUT_DIRS,
+    STATE_DIR,
+    RemotePath,
+    RunFolderLinkError,
+    as_path,
+    atomic_write_text,
+    check_no_link,
+    hold_run_folder,
+    is_real_dir,
+    is_tmp_name,
+    make_dirs,
+    release_run_folder,
+    remove_stale_tmp,
+    rmtree,
+)
 from synthset.engine.plan import Shard, fingerprint
 
-STATE_DIR = ".synthset"
 MANIFEST = f"{STATE_DIR}/manifest.json"
 LOCK_NAME = "lock"
 LOCK = f"{STATE_DIR}/{LOCK_NAME}"
@@ -144,14 +162,22 @@ class RunLock:
                   file=sys.stderr)
 
     def acquire(self) -> RunLock:
-        """Own the folder; raises RunFolderBusy (naming the owner) when a live run owns it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Own the folder; raises RunFolderBusy (naming the owner) when a live run owns it, and
+        RunFolderLinkError when ``.synthset`` or the lock is a symbolic link."""
+        check_no_link(self.path, root=self.save_dir, itself=True)
+        make_dirs(self.path.parent)
         if isinstance(self.path, RemotePath):
             return self._acquire_remote()
         import fcntl
 
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                             | getattr(os, "O_CLOEXEC", 0), 0o644)
+            except OSError as exc:  # a link made since the check
+                if exc.errno == errno.ELOOP and os.path.islink(self.path):
+                    raise RunFolderLinkError(self.path) from None
+                raise
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -178,6 +204,7 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, record, 0)
         self.fd, self.held = fd, True
+        hold_run_folder(self.save_dir)
         return self
 
     def _acquire_remote(self) -> RunLock:
@@ -189,12 +216,14 @@ class RunLock:
             self._took_over(blob)
         atomic_write_text(self.path, json.dumps(self._record()) + "\n")
         self.held = True
+        hold_run_folder(self.save_dir)
         return self
 
     def release(self) -> None:
         if not self.held:
             return
         self.held = False
+        release_run_folder(self.save_dir)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()  # before the flock goes: no one finds an owned, unlocked file
         if self.fd is not None:
@@ -302,7 +331,7 @@ def _write_markers(batch) -> None:
         with contextlib.suppress(FileNotFoundError):  # a split merged meanwhile
             _fsync_folder(folder)
     for path, marker in marked:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         atomic_write_text(path, json.dumps(marker) + "\n")
 
 
@@ -360,7 +389,8 @@ class RunState:
         exports read back); they are not part of the fingerprint. A resume keeps the shard size
         it started with (batch size and n_jobs may change between
         invocations: they do not change a byte of the output). A different ``config`` is refused
-        with the keys that differ, unless ``resume`` is false, which starts clean.
+        with the keys that differ, unless ``resume`` is false, which starts clean (the driver
+        first removes the previous run's files: ``start_over``).
 
         ``defaults``: the declared default of config keys that may be newer than the manifest.
         A manifest without such a key was written before it existed, when every run had its
@@ -382,11 +412,13 @@ class RunState:
                 fill = {k: v for k, v in defaults.items() if k in recorded or k in config}
                 raise ResumeError(_describe_change(self.save_dir, {**fill, **recorded},
                                                    {**fill, **config}))
-            # What a killed attempt left half-written, in the state folder and among the
-            # final files (data/ included).
-            remove_stale_tmp(self.save_dir)
+        # What a killed attempt left half-written, in the state folder and among the final
+        # files (data/ included); a state folder holding a link is refused here, before any
+        # worker writes in it.
+        remove_stale_tmp(self.save_dir)
+        if old is not None:
             return int(old["shard_size"])
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_dirs(self.root)
         manifest = {
             "fingerprint": fingerprint(config),
             "config": config,
@@ -400,16 +432,91 @@ class RunState:
         return shard_size
 
     def reset(self) -> None:
-        """Forget the run, keeping the lock of the run that asked."""
-        if not self.root.is_dir():
+        """Forget the run, keeping the lock of the run that asked (a link in the state folder
+        is removed, never followed)."""
+        if not is_real_dir(self.root):
             return
         for path in self.root.iterdir():
             if path.name == LOCK_NAME:
                 continue
-            if path.is_dir():
+            if is_real_dir(path):
                 rmtree(path)
             else:
                 path.unlink(missing_ok=True)
+
+    # -- resume: false --------------------------------------------------------------------
+    def previous_manifest(self) -> dict | None:
+        """The manifest of the run the folder holds, or None (none, or unreadable)."""
+        try:
+            return read_manifest(self.save_dir, missing_ok=True)
+        except RunFolderError:
+            return None
+
+    def merged_names(self) -> dict[str, list[str]]:
+        """Each merged split's final files, as its merged marker names them (unchecked: they
+        only ever match files found in the folder)."""
+        found: dict[str, list[str]] = {}
+        folder = self.root / "merged"
+        if not is_real_dir(folder):
+            return found
+        for path in folder.iterdir():
+            try:
+                files = json.loads(path.read_text())["files"]
+            except Exception:
+                continue
+            found[path.name] = [str(name) for name in files] if isinstance(files, (dict, list)) \
+                else []
+        return found
+
+    def holds_a_run(self) -> bool:
+        """Whether the state folder holds anything but the lock: a run was made here."""
+        return is_real_dir(self.root) and any(p.name != LOCK_NAME for p in self.root.iterdir())
+
+    def start_over(self, ours: set[str]) -> None:
+        """``resume: false``: remove the previous run's files — ``ours``, names relative to
+        the run folder (top level, ``data/`` and ``quality/``), and synthset's temporary
+        names there — and its state (``reset``). A folder holding anything else is refused
+        (RunFolderError naming it) before anything is removed: those files were not made by
+        the run that is thrown away, and would be mixed with the new one. Nothing happens in a
+        folder that holds no run."""
+        if not self.holds_a_run():
+            return
+        folder = self.save_dir
+        remove, emptied, foreign = [], [], []
+        for path in folder.iterdir():
+            name = path.name
+            if name == STATE_DIR:
+                continue
+            if name in OUTPUT_DIRS and is_real_dir(path) and \
+                    not (path / STATE_DIR).exists():
+                emptied.append(path)
+                for inner in path.iterdir():
+                    rel = f"{name}/{inner.name}"
+                    if (rel in ours or is_tmp_name(inner.name)) and not is_real_dir(inner):
+                        remove.append(inner)
+                    else:
+                        foreign.append(rel)
+            elif (name in ours or is_tmp_name(name)) and not is_real_dir(path):
+                remove.append(path)
+            else:
+                foreign.append(name + ("/" if is_real_dir(path) else ""))
+        if foreign:
+            shown = ", ".join(sorted(foreign)[:3]) + \
+                (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise RunFolderError(
+                f"{folder} holds files its run did not write ({shown}): resume=false removes "
+                "the previous run's files only from a folder holding nothing else; move them "
+                "out, or use another save_dir")
+        for path in remove:
+            check_no_link(path)
+            path.unlink(missing_ok=True)
+        for path in emptied:
+            with contextlib.suppress(OSError):
+                if isinstance(path, RemotePath):
+                    rmtree(path)
+                else:
+                    path.rmdir()
+        self.reset()
 
     # -- shards ---------------------------------------------------------------------------
     def is_done(self, shard: Shard) -> bool:
@@ -496,7 +603,7 @@ class RunState:
     def mark_merged(self, split: str, files: list[str]) -> None:
         """Write the split's merged marker, with the size of each of its final files."""
         path = self.merged_file(split)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         sizes = {name: _size(self.save_dir / name) for name in files}
         atomic_write_text(path, json.dumps({"files": sizes}) + "\n")
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from synthset import __version__
 from synthset.core.errors import ConfigError
-from synthset.core.fs import atomic_open, atomic_write_text, rmtree
+from synthset.core.fs import atomic_open, atomic_write_text, make_dirs, open_for_write, rmtree
 from synthset.core.identity import callable_identity
 from synthset.core.seeding import derive_seed
 from synthset.driver.options import check_option
@@ -214,8 +214,8 @@ class CheckState:
         except (OSError, ValueError):
             kept = False
         if not kept:
-            rmtree(self.root)
-            self.root.mkdir(parents=True, exist_ok=True)
+            rmtree(self.root)  # refuses a link, as every write here does (core.fs)
+            make_dirs(self.root)
             atomic_write_text(path, json.dumps(identity, sort_keys=True) + "\n")
         return kept
 
@@ -414,8 +414,8 @@ class _Aggregate:
             self.listed.append(record)
             return
         if self.spill is None:
-            self.spill_path.parent.mkdir(parents=True, exist_ok=True)
-            self.spill = open(self.spill_path, "w", encoding="utf-8")
+            make_dirs(self.spill_path.parent)
+            self.spill = open_for_write(self.spill_path, "w")
             for earlier in self.listed:
                 self.spill.write(json.dumps(earlier) + "\n")
         self.spill.write(json.dumps(record) + "\n")

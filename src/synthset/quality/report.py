@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from synthset.core.fs import atomic_open
+from synthset.core.fs import atomic_open, make_dirs
 
 FIGURES = ("lengths", "statistics", "duplicates")
 # How many failures the printed report lists.
@@ -74,7 +74,7 @@ def write_figures(report: dict, folder: Path) -> list[str]:
     importlib.import_module("matplotlib")  # missing: ImportError before any file is written
 
     out = Path(folder) / "quality"
-    out.mkdir(parents=True, exist_ok=True)
+    make_dirs(out)  # never through a link (core.fs)
     written = []
     for name, draw in (("lengths", _lengths), ("statistics", _statistics),
                        ("duplicates", _duplicates)):
