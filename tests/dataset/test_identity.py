@@ -48,7 +48,8 @@ def test_a_helper_module_changed_before_a_resume_is_refused(tmp_path, monkeypatc
     make_run(tmp_path / "run", module.gen)
     make_run(tmp_path / "run", module.gen)  # the same code resumes
     (tmp_path / "helper4.py").write_text("BOUND = 750\n")
-    with pytest.raises(ResumeError, match=r"instance_generator: 'gen@\w+' -> 'gen@\w+'"):
+    with pytest.raises(ResumeError, match=r"instance_generator: 'gen@\w+' -> 'gen@\w+'; "
+                                          r"code changed since the run: \S*helper4.py\)"):
         make_run(tmp_path / "run", module.gen)
     for name in ("usesh", "helper4"):
         sys.modules.pop(name, None)

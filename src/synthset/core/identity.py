@@ -85,6 +85,21 @@ def helper_files(fn) -> list[str]:
     return sorted(files)
 
 
+def code_hashes(fn) -> dict[str, str]:
+    """``{file: sha256 prefix}`` of the files a generator function's identity covers (its
+    module and its helper modules), for a manifest: a refused resume names the files that
+    changed. Empty for other callables."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return {}
+    out = {}
+    for path in [code.co_filename, *helper_files(fn)]:
+        h = hashlib.sha256()
+        _hash_source(path, h)
+        out[path] = h.hexdigest()[:12]
+    return out
+
+
 def canonical(obj, _stack: tuple = ()):
     """``obj`` as nested tuples of plain values, the same for equal state however it was
     built: mappings and sets sorted, objects as their class and attributes. (Pickled bytes

@@ -21,7 +21,7 @@ from pathlib import Path
 from synthset import __version__
 from synthset.core.errors import ConfigError, GenerationError, SynthsetError
 from synthset.core.fs import as_path, atomic_write_text, make_dirs
-from synthset.core.identity import callable_identity, callable_name
+from synthset.core.identity import callable_identity, callable_name, code_hashes
 from synthset.core.seeding import derive_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.driver import dedup
@@ -135,6 +135,8 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                             {"synthset": __version__},
                             # informational: which module:function to import to check the run
                             {"generator": callable_name(spec.generator),
+                             # the files its identity covers: a refusal names the changed ones
+                             "code_files": code_hashes(spec.generator),
                              **({"task": spec.task} if spec.task else {})},
                             # an option declared since a folder was made: absent means default
                             defaults=opts.fingerprint_defaults())

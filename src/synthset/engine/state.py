@@ -410,8 +410,9 @@ class RunState:
             if old["fingerprint"] != fingerprint(same):
                 # A key one side lacks is named with its default, if it has one.
                 fill = {k: v for k, v in defaults.items() if k in recorded or k in config}
-                raise ResumeError(_describe_change(self.save_dir, {**fill, **recorded},
-                                                   {**fill, **config}))
+                raise ResumeError(_describe_change(
+                    self.save_dir, {**fill, **recorded}, {**fill, **config},
+                    _changed_files(old.get("code_files"), (extra or {}).get("code_files"))))
         # What a killed attempt left half-written, in the state folder and among the final
         # files (data/ included); a state folder holding a link is refused here, before any
         # worker writes in it.
@@ -622,13 +623,22 @@ def _as_read(config: dict) -> dict:
     return json.loads(json.dumps(config, default=str))
 
 
-def _describe_change(save_dir, old: dict, new: dict) -> str:
+def _changed_files(old, new) -> list[str]:
+    """The files (of a manifest's ``code_files``: path -> hash) that differ between runs."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return []
+    return sorted(str(p) for p in set(old) | set(new) if old.get(p) != new.get(p))
+
+
+def _describe_change(save_dir, old: dict, new: dict, files=()) -> str:
     changed = []
     for key in sorted(set(old) | set(new)):
         if key not in old or key not in new or old[key] != new[key]:
             was, now = (repr(side[key]) if key in side else "(not recorded)"
                         for side in (old, new))
             changed.append(f"{key}: {was} -> {now}")
+    if files:
+        changed.append("code changed since the run: " + ", ".join(files))
     what = "; ".join(changed) or "the configuration fingerprint"
     return (
         f"{save_dir} holds a run made with a different configuration ({what}). "
