@@ -39,3 +39,66 @@ def test_three_levels_are_refused():
 def test_line_breaks_are_refused():
     with pytest.raises(FormatError, match="line break"):
         text_line("a\nb", "c")
+
+
+def test_two_samples_never_write_the_same_line():
+    # Reproduction: both samples were written as the line `x # # 5`, so reading the text file
+    # back could not tell them apart. A separator made at a leaf's edge (with the space a join
+    # puts there) is refused like one inside it.
+    for problem, answer in [("x #", "5"), ("x", "# 5")]:
+        with pytest.raises(FormatError, match="makes the separator ' # '"):
+            text_line(problem, answer)
+
+
+@pytest.mark.parametrize("problem, answer", [
+    ("x #", "5"), ("x", "# 5"), ("#", "5"), ("x", "#"), (["a", "#"], "5"),
+    (["a |", "b"], "c"), (["a", "| b"], "c"), (["a", "|"], "c"), ("|", "c"), ("x", "a |"),
+    ([["a ||"], ["b"]], "c"), ([["a"], ["|| b"]], "c"), ([["a"], "||"], "c"),
+    (["a", "x || y"], "c"), ("x # y", "z"), ("x", "y | z"),
+])
+def test_leaves_that_would_make_a_separator_are_refused(problem, answer):
+    with pytest.raises(FormatError, match="could not be split back"):
+        text_line(problem, answer)
+
+
+@pytest.mark.parametrize("problem, answer, line", [
+    (["a#", "b|"], "|x|", "a# | b| # |x|\n"),  # '#' and '|' not next to a space
+    ("#1", "a|b", "#1 # a|b\n"),
+    ([["3", "6"], "", "x"], "", "3 | 6 ||  || x # \n"),  # empty leaves (golden 'nested')
+    (["", ""], [], " |  # \n"),
+    ([" a", "b "], " c ", " a | b  #  c \n"),  # spaces at an edge are kept as they are
+    (["a  |b"], "x#y", "a  |b # x#y\n"),
+])
+def test_writable_leaves_with_separator_characters(problem, answer, line):
+    from synthset.core.nested import split_line
+
+    assert text_line(problem, answer) == line
+    assert split_line(line[:-1]) == (_read_back(problem), _read_back(answer))
+
+
+def _read_back(value):
+    """What ``split_line`` gives for ``value``: CALT's nesting without the shape."""
+    if type(value) is str:
+        return [[value]]
+    if not any(type(item) is list for item in value):
+        return [list(value) if value else [""]]
+    return [(item or [""]) if type(item) is list else [item] for item in value]
+
+
+def test_writable_is_the_padded_leaf_without_separators():
+    from synthset.core.nested import FIELD_SEPARATORS, writable
+
+    assert writable("a") and writable("") and writable(" ") and writable("a#b")
+    assert not writable("a #") and not writable("# a") and not writable("#")
+    assert writable("a #", FIELD_SEPARATORS)  # a Parquet column holds no ' # ' join
+    assert not writable("a |", FIELD_SEPARATORS) and not writable("|| a", FIELD_SEPARATORS)
+
+
+def test_parquet_columns_refuse_list_separators_at_an_edge():
+    from synthset.io.formats import get_format
+
+    encode = get_format("parquet").encode
+    assert encode([["a", ""], "x #"], "# y") == ("a |  || x #", "# y")
+    for problem in (["a", "| b"], ["a |", "b"], "x | y", [["a"], "||"]):
+        with pytest.raises(FormatError, match="its Parquet column could not be split back"):
+            encode(problem, "c")

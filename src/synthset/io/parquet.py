@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from synthset.core.fs import as_path, atomic_open
-from synthset.core.nested import check_utf8, text_field
+from synthset.core.nested import check_utf8, field_text
 from synthset.io.formats import Format, counted_rows, rows_differ, unreadable
 
 DATA_DIR = "data"
@@ -44,7 +44,9 @@ class Parquet(Format):
 
     @staticmethod
     def encode(problem, answer) -> tuple[str, str]:
-        problem, answer = text_field(problem), text_field(answer)
+        # joined as in *_raw.txt; a leaf that would not split back out is a sample error
+        problem = field_text(problem, "its Parquet column")
+        answer = field_text(answer, "its Parquet column")
         check_utf8(problem)
         check_utf8(answer)
         return problem, answer

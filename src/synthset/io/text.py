@@ -2,7 +2,9 @@
 
 Lists are joined with `` | `` and `` || `` (``core.nested``); a task row is written as its
 ``text``, or its ``input_ids`` joined by spaces. A line break inside a sample would split it
-across lines, so it is refused.
+across lines, and a leaf that would put a separator where no join is (``x #`` before `` # ``:
+``core.nested.writable``) would let two samples write the same line: both are refused, a
+sample error under ``on_error``.
 """
 
 from __future__ import annotations
