@@ -5,6 +5,7 @@ older synthset.
     git archive 2698e01 src | tar -x -C /tmp/prev12        # the older tree to compare with
     python bench/bench_checks.py --prev /tmp/prev12/src [--ablate] [--repeat 9] [--write]
     python bench/bench_checks.py --components [--repeat 5] [--dir /dev/shm] [--write]
+    python bench/bench_checks.py --instructions --prev /tmp/before/src [--src SRC] [--write]
 
 ``--ablate`` adds a copy of this tree's src/, made afresh, with the checks cut out
 (``ABLATIONS``: the lock returns at once, markers are written in the shard's process as before
@@ -18,6 +19,13 @@ JSONL, loky) at n_jobs 1 and 2. Each contender runs as a child process; their ru
 interleaved (A B C, A B C, ...) so that a load on the machine falls on all of them alike, and
 the medians and minima of the wall times are reported, with the median CPU seconds of the
 run (the driver's threads and its loky workers), which a busy machine disturbs far less.
+
+``--instructions`` counts instead what no load disturbs: the instructions (valgrind's
+cachegrind, ``--cache-sim=no``, ``PYTHONHASHSEED=0``) of a serial run of the same generator
+(``DatasetGenerator(backend="serial", n_jobs=1)``, text + JSONL) at 10,000 + 500 and
+40,000 + 2,000 samples, for --prev and this tree; the difference between the two sizes, per
+sample, is the per-sample cost, the rest the fixed cost, and both give the count at
+--train + --test. Valgrind runs the marker thread too: all the CPU work of the checks.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -64,10 +73,11 @@ ABLATIONS = [
      "        path = self.completion_file(shard)\n"
      "        path.parent.mkdir(parents=True, exist_ok=True)\n"
      '        atomic_write_text(path, json.dumps(summary) + "\\n")\n'),
-    ("io/formats.py",
+    ("io/formats.py",  # the merge copies: no rows counted, no part or final file hashed
      '                with as_path(part).open("rb") as src:\n',
      '                with as_path(part).open("rb") as src:\n'
-     "                    shutil.copyfileobj(src, out, _BUFFER)\n"
+     "                    while block := src.read(_BUFFER):\n"
+     "                        f.write(block)\n"
      "                    continue\n"),
 ]
 
@@ -178,11 +188,71 @@ def components(args) -> str:
     return "\n".join(lines)
 
 
+SERIAL = """
+import sys
+sys.path.insert(0, {here!r})
+from generators import integer_sum
+from synthset.dataset import DatasetGenerator
+DatasetGenerator(backend="serial", n_jobs=1, verbose=False).run(
+    {{"train": {train}, "test": {test}}}, integer_sum, save_dir={out!r}, batch_size=100000)
+"""
+# The two sizes whose difference is the per-sample cost.
+INSTRUCTION_SIZES = ((10_000, 500), (40_000, 2_000))
+
+
+def count_instructions(src: str, train: int, test: int, where=None) -> int:
+    """Instructions of one serial run of ``src``'s synthset (cachegrind's ``I refs``)."""
+    out = tempfile.mkdtemp(prefix="synthset-bench-", dir=where)
+    try:
+        code = SERIAL.format(here=str(HERE), train=train, test=test, out=out)
+        proc = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+             "--cachegrind-out-file=/dev/null", sys.executable, "-c", code],
+            env={**os.environ, "PYTHONPATH": src, "PYTHONHASHSEED": "0",
+                 "SYMPY_GROUND_TYPES": "python"}, capture_output=True)
+        if proc.returncode:
+            raise SystemExit(proc.stderr.decode()[-2000:])
+        found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr.decode())
+        if found is None:
+            raise SystemExit("no instruction count in valgrind's output: "
+                             + proc.stderr.decode()[-500:])
+        return int(found.group(1).replace(",", ""))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def instructions(args) -> str:
+    """A table of instructions, per sample, fixed and at --train + --test, for --prev and
+    this tree (the first row is the base of the percentages)."""
+    (t1, s1), (t2, s2) = INSTRUCTION_SIZES
+    total = args.train + args.test
+    lines = [f"| synthset | instructions, {t1 + s1:,} samples | {t2 + s2:,} samples | per sample "
+             f"| fixed | at {args.train:,} + {args.test:,} |", "|---|---:|---:|---:|---:|---:|"]
+    base = None
+    for label, src in (("before", args.prev), ("after", args.src or str(HERE.parent / "src"))):
+        small = count_instructions(src, t1, s1, args.dir)
+        large = count_instructions(src, t2, s2, args.dir)
+        per = (large - small) / (t2 + s2 - t1 - s1)
+        fixed = small - per * (t1 + s1)
+        at = fixed + per * total
+        versus = "" if base is None else f" ({100 * (at / base - 1):+.1f}%)"
+        base = at if base is None else base
+        lines.append(f"| {label} | {small / 1e6:,.1f}M | {large / 1e6:,.1f}M | {per:,.0f} | "
+                     f"{fixed / 1e6:,.0f}M | {at / 1e9:.2f}G{versus} |")
+        print(lines[-1], file=sys.stderr)
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--prev", help="the src/ folder of the synthset to compare")
     ap.add_argument("--components", action="store_true",
                     help="instead: time each check inside n_jobs=1 runs of this tree")
+    ap.add_argument("--instructions", action="store_true",
+                    help="instead: count the instructions of serial runs of --prev and this "
+                         "tree under cachegrind")
+    ap.add_argument("--src", help="with --instructions: the src/ folder to measure against "
+                                  "--prev (default: this tree's)")
     ap.add_argument("--ablate", action="store_true",
                     help="also run this tree with the checks cut out")
     ap.add_argument("--repeat", type=int, default=9)
@@ -202,6 +272,13 @@ def main():
         return
     if not args.prev:
         ap.error("--prev is needed (or --components)")
+    if args.instructions:
+        report("Instructions of the run lock, shard checks and determinism re-check",
+               f"python bench/bench_checks.py --instructions --prev {args.prev}"
+               + (f" --src {args.src}" if args.src else ""),
+               "valgrind --tool=cachegrind --cache-sim=no, PYTHONHASHSEED=0; serial runs of "
+               "the trivial generator, text + JSONL", instructions(args), args.write)
+        return
     here_src = str(HERE.parent / "src")
     contenders = [  # label, PYTHONPATH, extra run() arguments
         ("previous main", args.prev, ""),

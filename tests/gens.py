@@ -182,3 +182,39 @@ def some_sums(seed):
 def slow_some_sums(seed):
     time.sleep(0.0003)
     return some_sums(seed)
+
+
+def hash_seeded(seed):
+    """Seeded from hash() of a string: the same samples within one process, other ones in a
+    process with another hash seed (hash randomisation)."""
+    rng = random.Random(hash(str(seed)))
+    problem = [rng.randint(-1000, 1000) for _ in range(3)]
+    return problem, sum(problem)
+
+
+def records_calls(seed):
+    """integer_sum, appending "pid hash('synthset')" to the file $SYNTHSET_TEST_CALLS names (when
+    set) at every call: which processes made samples, with which hash seed."""
+    calls = os.environ.get("SYNTHSET_TEST_CALLS")
+    if calls:
+        with open(calls, "a") as f:
+            f.write(f"{os.getpid()} {hash('synthset')}\n")
+    return integer_sum(seed)
+
+
+def interrupts_on_multiples_of_7(seed):
+    """Raises KeyboardInterrupt itself (no signal) on seeds divisible by 7."""
+    if seed % 7 == 0:
+        raise KeyboardInterrupt("the generator's own")
+    return integer_sum(seed)
+
+
+def sends_itself_sigint(seed):
+    """A real Ctrl-C: on seeds divisible by 7 the process gets SIGINT (``raise_signal`` runs
+    the handler before it returns)."""
+    if seed % 7 == 0:
+        import signal
+
+        signal.raise_signal(signal.SIGINT)
+        raise AssertionError("SIGINT did not interrupt the generator")
+    return integer_sum(seed)

@@ -170,3 +170,43 @@ def test_disk_full_in_process(tmp_path, capsys, monkeypatch):
     assert "no space left on device writing" in err and ".synthset/shards/" in err
     assert not [p for p in (tmp_path / "run").rglob("*") if p.is_file()
                 and ".synthset" not in p.parts]
+
+
+def test_a_disk_full_from_the_start_names_the_file(tmp_path, capsys):
+    """The first write of a run (its lock) on a full disk names its file too."""
+    with _tmpfs(tmp_path / "disk", "64k") as disk:
+        with open(disk / "filler", "wb", buffering=0) as filler:  # the disk is full
+            with contextlib.suppress(OSError):
+                while True:
+                    filler.write(b"\0" * 4096)
+        for n_jobs in (1, 2):
+            config = _config(tmp_path / "c.yaml", disk / "run", n_jobs=n_jobs)
+            assert main(["generate", str(config)]) == 3
+            err = _one_line(capsys)
+            assert f"no space left on device writing {disk / 'run' / '.synthset' / 'lock'}; " \
+                   "free space and run the same command to resume" in err
+            assert not (disk / "run" / ".synthset" / "lock").exists()
+
+
+def test_disk_full_writing_the_serial_executors_marker_names_the_file(tmp_path, capsys,
+                                                                      monkeypatch):
+    """n_jobs=1 records the shard it makes in .synthset/running: a full disk there names that
+    file, as the pool's writes do."""
+    import errno
+    import os
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to tell which file a descriptor is")
+    real = os.pwrite
+
+    def pwrite(fd, data, offset):
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("/.synthset/running"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    config = _config(tmp_path / "c.yaml", tmp_path / "run")
+    assert main(["generate", str(config)]) == 3
+    err = _one_line(capsys)
+    assert f"no space left on device writing {tmp_path / 'run' / '.synthset' / 'running'}; " \
+           "free space and run the same command to resume" in err

@@ -191,3 +191,44 @@ def test_values_a_text_line_cannot_hold_are_sample_errors(tmp_path, kind):
     assert len(lines) == 61 and lines[-1] == ""  # 60 samples, one line each, nothing split
     assert all(line.count(" # ") == 1 for line in lines[:-1])
     assert stats["train"]["skipped"] == stats["train"]["errors"] > 0
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_keyboard_interrupt_the_generator_raises_is_a_sample_error(tmp_path, n_jobs):
+    """A KeyboardInterrupt raised by the generator's own code (no Ctrl-C) is that sample's
+    failure, named with split, index and seed — not "interrupted, run again to resume", which
+    would fail the same way."""
+    backend = "serial" if n_jobs == 1 else "loky"
+
+    def run(*args, **kwargs):  # a KeyboardInterrupt that escapes would stop pytest itself
+        try:
+            return make_run(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            raise AssertionError(f"the run stopped as for a Ctrl-C ({exc!r})") from None
+
+    with pytest.raises(GenerationError) as info:
+        run(tmp_path / "r", gens.interrupts_on_multiples_of_7, n_jobs=n_jobs, backend=backend,
+            sizes={"train": 200})
+    err = info.value
+    assert err.split == "train" and err.seed == derive_seed(42, "train", err.index)
+    assert err.seed % 7 == 0
+    if n_jobs == 1:
+        assert err.index == _first_failing_index()
+    assert "the generator raised KeyboardInterrupt itself, with no Ctrl-C" in str(err)
+    assert "the generator's own" in str(err) and "interrupts_on_multiples_of_7" in str(err)
+    stats = run(tmp_path / "s", gens.interrupts_on_multiples_of_7, on_error="skip",
+                n_jobs=n_jobs, backend=backend, sizes={"train": 300})
+    failures = sum(derive_seed(42, "train", i) % 7 == 0 for i in range(300))
+    assert stats["train"]["errors"] >= failures > 0
+    assert len((tmp_path / "s" / "train_raw.txt").read_bytes().splitlines()) == 300
+
+
+def test_a_real_ctrl_c_still_stops_the_run(tmp_path):
+    """SIGINT while the generator runs (in this process) stops the run to be resumed, even
+    under on_error: skip; the handler is Python's own again afterwards."""
+    import signal
+
+    with pytest.raises(KeyboardInterrupt):
+        make_run(tmp_path, gens.sends_itself_sigint, on_error="skip", sizes={"train": 200})
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert not (tmp_path / "train_raw.txt").exists()

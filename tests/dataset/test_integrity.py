@@ -124,9 +124,9 @@ def test_final_files_that_changed_size_make_their_split_again(tmp_path, golden, 
     assert read_outputs(tmp_path) == read_outputs(golden / "integer_sum")
 
 
-def test_a_parquet_part_damaged_inside_stops_the_merge_then_is_made_again(tmp_path):
-    """Same size and a readable footer pass the resume check (the hash is for --verify); the
-    merge cannot read the part, names it, and the next run makes it again."""
+def test_a_parquet_part_damaged_inside_is_made_again_by_the_merge(tmp_path, capsys):
+    """Same size and a readable footer pass the resume's size and row checks; the merge checks
+    the part's hash before pyarrow reads it, names it, makes it again and merges again."""
     ref = tmp_path / "ref"
     make_run(ref, gens.integer_sum, formats=["parquet"])
     run = tmp_path / "run"
@@ -135,6 +135,30 @@ def test_a_parquet_part_damaged_inside_stops_the_merge_then_is_made_again(tmp_pa
     data = bytearray(part.read_bytes())
     data[8:200] = b"\xff" * 192  # the first data page, not the footer
     part.write_bytes(bytes(data))
+    resume()
+    assert f"shard train/00000 is damaged ({part} does not hash to what its marker says " \
+           "(blake2b)): making it again" in capsys.readouterr().err
+    names = ["data/train-00000-of-00001.parquet", "train_raw.txt"]
+    assert read_outputs(run, names) == read_outputs(ref, names)
+
+
+def test_a_parquet_part_its_marker_vouches_for_stops_the_merge_then_is_made_again(tmp_path):
+    """A damaged part whose marker records its damaged bytes (as if the marker lied) passes
+    every check of its record; the merge cannot read it, names it, and the next run makes
+    it again."""
+    ref = tmp_path / "ref"
+    make_run(ref, gens.integer_sum, formats=["parquet"])
+    run = tmp_path / "run"
+    resume = stopped_run(run, formats=["parquet"])
+    part = _shard(run, "00000.parquet")
+    data = bytearray(part.read_bytes())
+    data[8:200] = b"\xff" * 192  # the first data page, not the footer
+    part.write_bytes(bytes(data))
+    marker = json.loads(_marker(run).read_text())
+    from synthset.engine.state import file_digest
+
+    marker["files"]["shards/train/00000.parquet"]["blake2b"] = file_digest(part)[1]
+    _marker(run).write_text(json.dumps(marker))
     with pytest.raises(ShardDamaged, match=rf"{part} is unreadable .*; the shard is set aside"):
         resume()
     resume()

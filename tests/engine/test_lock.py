@@ -100,3 +100,42 @@ def test_a_lock_left_by_a_killed_run_is_taken_over_with_a_message(held_run, caps
     make_run(tmp_path / "ref", gens.held)
     assert read_outputs(run, OUTPUT_FILES) == read_outputs(tmp_path / "ref")
     assert not (run / ".synthset" / "lock").exists()
+
+
+def test_a_lock_held_by_a_process_that_outlived_its_run_names_that_process(tmp_path, capsys):
+    """The run that took the lock is gone; a process it forked (a worker) keeps the flock:
+    the refusal names that process, which is what to wait for or end."""
+    from synthset.engine.state import RunFolderBusy, RunLock
+
+    run = tmp_path / "run"
+    run.mkdir()
+    code = ("import os, sys\n"
+            "from synthset.engine.state import RunLock\n"
+            f"lock = RunLock({str(run)!r}).acquire()\n"
+            "if os.fork() == 0:  # the worker: holds the lock until its stdin closes\n"
+            "    print(os.getpid(), flush=True)\n"
+            "    sys.stdin.read()\n"
+            "    os.close(lock.fd)\n"
+            "    os._exit(0)\n"
+            "os._exit(0)  # the run itself ends at once, its lock file left behind\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(proc.stdout.readline())
+        proc.wait()  # the run is gone; its worker is not
+        owner = json.loads((run / ".synthset" / "lock").read_text())
+        with pytest.raises(RunFolderBusy) as info:
+            RunLock(run).acquire()
+        message = str(info.value)
+        assert f"{run} is still locked by process {worker} (" in message, message
+        assert "which outlived the run that took it (pid " \
+               f"{proc.pid} on host {owner['host']}, started {owner['started']}, no longer " \
+               f"running): wait for it to exit or end it (kill {worker}), then run the same " \
+               "command again" in message, message
+        assert "python" in message  # its command line
+    finally:
+        proc.stdin.close()  # the worker lets the lock go and exits
+        assert proc.stdout.read() == ""
+    with RunLock(run):  # now free: taken over, with the usual message
+        pass
+    assert f"its owner (pid {proc.pid} on host" in capsys.readouterr().err

@@ -1,7 +1,10 @@
 """``synthset check``: planted wrong answers, duplicates and cross-split copies are found with
 their indices and exact counts; the check resumes; user code is imported only with --trust-code."""
 
+import contextlib
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -256,3 +259,72 @@ def test_usage_errors_are_one_line(tmp_path, capsys):
     (run / ".synthset" / "merged" / "test").unlink()
     assert main(["check", str(run)]) == 2
     assert "not finished" in capsys.readouterr().err
+
+
+@contextlib.contextmanager
+def _read_only(folder: Path):
+    """``folder`` read-only: a read-only bind mount over it as root (whom permission bits do
+    not stop), else its permission bits; skips when neither can be had."""
+    if os.geteuid() == 0:
+        done = subprocess.run(["mount", "--bind", str(folder), str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot bind-mount here ({done.stderr.strip()})")
+        try:
+            done = subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                pytest.skip(f"cannot remount read-only here ({done.stderr.strip()})")
+            yield folder
+        finally:
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+        return
+    paths = [folder, *folder.rglob("*")]
+    modes = {p: p.stat().st_mode for p in paths}
+    for p in paths:
+        p.chmod(modes[p] & ~0o222)
+    try:
+        yield folder
+    finally:
+        for p in reversed(paths):
+            p.chmod(modes[p])
+
+
+def _snapshot(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+            for p in folder.rglob("*")}
+
+
+def test_a_read_only_run_folder_is_checked_into_an_output_dir(sum_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(sum_run, run)
+    before = _snapshot(run)
+    report_dir = tmp_path / "report"
+    argv = ["check", str(run), "-q", "--n-jobs", "1", "--no-figures"]
+    with _read_only(run):
+        assert main(argv) == 2  # one line that says what to do
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        assert f"{run} is not writable" in err and "give --output-dir DIR" in err
+        assert main([*argv, "--output-dir", str(report_dir)]) == 0
+        out = capsys.readouterr().out
+        assert f"in {report_dir} (" in out and "ok: every sample verifies" in out
+        report = json.loads((report_dir / "quality.json").read_text())
+        assert report["ok"] and report["run"] == str(run)
+        assert report["output_dir"] == str(report_dir) and report.get("card") is None
+        assert (report_dir / ".synthset" / "check" / "manifest.json").is_file()
+        assert not (report_dir / ".synthset" / "lock").exists()
+        assert main([*argv, "--output-dir", str(report_dir)]) == 0  # resumes from its state
+        assert json.loads((report_dir / "quality.json").read_text())["ranges"]["made"] == 0
+    assert _snapshot(run) == before  # the run folder was only read
+
+
+def test_output_dir_on_a_writable_run_leaves_the_run_untouched(planted, tmp_path, capsys):
+    before = _snapshot(planted)
+    assert main(["check", str(planted), "-q", "--n-jobs", "1", "--no-figures",
+                 "--output-dir", str(tmp_path / "elsewhere")]) == 1  # the planted problems
+    report = json.loads((tmp_path / "elsewhere" / "quality.json").read_text())
+    assert report["splits"]["train"]["failing"] == 1
+    assert _snapshot(planted) == before

@@ -37,6 +37,11 @@ def add_parser(sub) -> None:
                         "module runs its code): re-make samples from their seeds and run the "
                         "user's verifier; without it, a user's run gets format and duplicate "
                         "checks only")
+    p.add_argument("--output-dir", default=None, metavar="DIR",
+                   help="where the report (quality.json, quality/*.png) and the check's state "
+                        "(.synthset/check/) go (default: the run folder, which must then be "
+                        "writable; elsewhere, the run folder is only read and its dataset card "
+                        "is not updated)")
     p.add_argument("--no-figures", action="store_true", help="do not draw quality/*.png")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -50,6 +55,7 @@ def run_check(args) -> int:
                        address=args.address, max_overlap=args.max_overlap,
                        max_duplicates=args.max_duplicates, determinism=args.determinism,
                        trust_code=args.trust_code, figures=not args.no_figures,
+                       output_dir=args.output_dir,
                        verbose=not args.quiet and sys.stderr.isatty())
     print(table(report))
     written = ["quality.json", *report["figures"]]
@@ -57,7 +63,7 @@ def run_check(args) -> int:
         written.insert(1, report["failures_file"])
     if report.get("card"):
         written.append("README.md")
-    print(f"wrote {', '.join(written)} in {report['run']} ({report['seconds']:.1f} s)")
+    print(f"wrote {', '.join(written)} in {report['output_dir']} ({report['seconds']:.1f} s)")
     for problem in report["problems"]:
         print(f"synthset check: FAIL {problem}")
     if report["ok"]:

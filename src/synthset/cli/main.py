@@ -179,8 +179,8 @@ def os_error(exc: OSError) -> tuple[str, int]:
     it is asked to be (2), or a file system that refuses to read or write (3)."""
     where = f" {exc.filename}" if exc.filename else ""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (f"no space left on device writing{where}; free space and run the same "
-                "command to resume", 3)
+        return (f"no space left on device{' writing' if where else ''}{where}; free space "
+                "and run the same command to resume", 3)
     if exc.errno == errno.EROFS:
         return f"read-only file system:{where}; choose a writable folder", 3
     if exc.errno in USAGE_ERRNOS:

@@ -1,9 +1,11 @@
 """``synthset status SAVE_DIR [--verify]``: which shards of which split are done.
 
 ``--verify`` also checks every finished shard's files against its completion marker (size,
-row count and blake2b hash) and every merged split's final files (present, same size), and
-names each damaged one; the command then exits with status 1. A damaged shard is set aside
-(its marker removed, unless a run is using the folder), so the next run makes it again.
+row count and blake2b hash) and every merged split's final files against its merged marker
+(present, same size, same blake2b hash), and names each damaged one; the command then exits
+with status 1. A damaged shard or split is set aside (its marker removed, unless a run is
+using the folder), so the next run makes it again. Without ``--verify`` nothing is read but
+the markers.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
     for split, count in sizes.items():
         mine = [s for s in shards if s.split == split]
         merged = state.is_merged(split)
-        if verify and merged:
-            damage = state.merged_damage(split)
-            if damage:
-                damaged.append(f"split {split}: {damage}")
+        broken = state.merged_damage(split, verify=True) if verify and merged else None
+        if broken:
+            damaged.append(f"split {split}: {broken}")
+            if not owner:  # its final files are made again by the next run
+                state.unmark_split(split)
         if verify and not merged:
             done = []
             for shard in mine:
@@ -60,8 +63,9 @@ def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
             done = mine if merged else [s for s in mine if state.is_done(s)]
         samples = sum(s.size for s in done)
         complete &= merged
-        label = "complete" if merged else ("generated, not merged" if len(done) == len(mine)
-                                           else "in progress" if done else "not started")
+        label = "damaged" if broken else "complete" if merged else (
+            "generated, not merged" if len(done) == len(mine) else
+            "in progress" if done else "not started")
         lines.append(f"  {split:<12} {len(done):>5}/{len(mine):<5} shards  "
                      f"{samples:>10}/{count:<10} samples  {label}")
         finished = set(done)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -147,6 +149,8 @@ class SampleJob:
         started = clock()
         if limit:
             limit.install()
+        # a Ctrl-C stops the run; a KeyboardInterrupt the generator raises is a sample error
+        interrupts = watch_interrupts()
         try:
             for index in range(shard.start, shard.stop):
                 seed = int.from_bytes(sha256(f"{prefix}{index}".encode()).digest()[:16], "big")
@@ -183,7 +187,9 @@ class SampleJob:
                             key = keyer(out)
                             if held is not None and held(key):
                                 raise Duplicate
-                    except (Exception, SystemExit, SampleTimeout) as exc:
+                    except (Exception, SystemExit, SampleTimeout, KeyboardInterrupt) as exc:
+                        if isinstance(exc, KeyboardInterrupt) and not generators_own(exc):
+                            raise
                         encoded, sample_stats, took, key, attempt = self._replace(
                             shard.split, index, seed, exc, counters, limit, formats, dedup)
                         attempts[str(index)] = attempt
@@ -201,6 +207,7 @@ class SampleJob:
         finally:
             if limit:
                 limit.uninstall()
+            unwatch_interrupts(interrupts)
         return (formats, items, stats, counters, started_at, clock() - started,
                 bytes(keys) if dedup else None, attempts)
 
@@ -261,7 +268,9 @@ class SampleJob:
                 limit(index, attempt)  # the call _sample makes, for the pool's hang watch
             try:
                 return (*self._sample(seed, limit, formats, dedup), attempt)
-            except (Exception, SystemExit, SampleTimeout) as again:
+            except (Exception, SystemExit, SampleTimeout, KeyboardInterrupt) as again:
+                if isinstance(again, KeyboardInterrupt) and not generators_own(again):
+                    raise
                 exc = again
 
     def _sample(self, seed, limit, formats, dedup=None):
@@ -294,12 +303,65 @@ class SampleJob:
     def _cause(self, exc) -> str:
         if isinstance(exc, SystemExit):  # sys.exit() in a generator is its failure, not ours
             return f"the generator called sys.exit({exc.code!r})"
+        if isinstance(exc, KeyboardInterrupt):  # raised by its code, not by a Ctrl-C
+            return f"the generator raised KeyboardInterrupt itself, with no Ctrl-C " \
+                   f"({_describe(exc)})"
         if isinstance(exc, SampleTimeout):  # its message says how, when not by the timer
             how = f"; {exc}" if str(exc) else ""
             return f"timed out after {self.options.timeout} s (timeout{how})"
         if isinstance(exc, (TypeError, ValueError)) and "unpack" in str(exc):
             return f"the generator must return a (problem, answer) pair ({exc})"
         return _describe(exc)
+
+
+# -- a Ctrl-C, or the generator's own KeyboardInterrupt -----------------------------------------
+# A Ctrl-C (SIGINT) stops the run, to be resumed; a KeyboardInterrupt that the generator's code
+# raises itself is that sample's failure (else "run the same command again" fails the same way).
+# They are told apart in a process's main thread: while a shard is made there, SIGINT goes to a
+# handler that records its arrival before raising KeyboardInterrupt as Python's own does; where
+# SIGINT is ignored (the local pool's workers) no signal raises one. Elsewhere (another handler
+# installed, a worker thread) they cannot be told apart, and every KeyboardInterrupt stops the
+# run, as a Ctrl-C.
+_SIGINT = {"watching": False, "ignored": False, "arrived": False}
+
+
+def _record_sigint(signum, frame):
+    _SIGINT["arrived"] = True
+    raise KeyboardInterrupt
+
+
+def watch_interrupts():
+    """Start telling a Ctrl-C from the generator's KeyboardInterrupt (``generators_own``);
+    returns what ``unwatch_interrupts`` takes."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    handler = signal.getsignal(signal.SIGINT)
+    if handler is _record_sigint:  # already watching (a make inside a make)
+        return _NESTED
+    _SIGINT.update(watching=handler is signal.default_int_handler,
+                   ignored=handler is signal.SIG_IGN, arrived=False)
+    if _SIGINT["watching"]:
+        signal.signal(signal.SIGINT, _record_sigint)
+    return handler
+
+
+_NESTED = object()
+
+
+def unwatch_interrupts(previous) -> None:
+    if previous is None or previous is _NESTED:
+        return
+    if _SIGINT["watching"]:
+        signal.signal(signal.SIGINT, previous)
+    _SIGINT.update(watching=False, ignored=False)
+
+
+def generators_own(exc: KeyboardInterrupt) -> bool:
+    """Whether ``exc`` was raised by the generator's code, not by a Ctrl-C (False when that
+    cannot be told)."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    return _SIGINT["ignored"] or (_SIGINT["watching"] and not _SIGINT["arrived"])
 
 
 # The format whose encoding of a sample the determinism re-check compares, by preference.

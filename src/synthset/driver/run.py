@@ -27,6 +27,7 @@ from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.driver import dedup
 from synthset.driver.job import JobOptions, SampleJob
 from synthset.driver.options import RunOptions
+from synthset.driver.remake import Remaker
 from synthset.engine.executors import get_executor
 from synthset.engine.executors.base import cpu_count, worker_count
 from synthset.engine.executors.local import previous_crash
@@ -38,9 +39,9 @@ from synthset.engine.plan import (
     check_split_names,
     split_shards,
 )
-from synthset.engine.runner import ShardTask, run_shards, sort_out
+from synthset.engine.runner import ShardTask, make_again, run_shards, sort_out
 from synthset.engine.state import RunLock, RunState, flush_markers
-from synthset.io.formats import FORMATS, DamagedPart, get_format
+from synthset.io.formats import FORMATS, DamagedPart, PartChanged, digest, get_format
 from synthset.io.stats_yaml import read_stats, write_stats
 from synthset.runs.card import CARD, is_ours, write_card
 
@@ -164,7 +165,10 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
     shards = {split: split_shards(split, spec.sizes[split], shard_size) for split in todo_splits}
     # Largest shards first, so the short remainder shards fill the gaps at the end.
     pending = sorted((s for split in todo_splits for s in shards[split]), key=lambda s: -s.size)
-    done, todo = sort_out(pending, state, part_rows)
+    # Sizes and rows now; the hashes of the files the merge reads, as it reads them.
+    merge_reads = read_by_merge(opts.formats)
+    done, todo = sort_out(pending, state, part_rows,
+                          verify=lambda name: not merge_reads(name))
     checks = determinism_checks(spec.sizes, opts.verify_determinism)
     job = SampleJob(generator=spec.generator, statistics_calculator=spec.statistics_calculator,
                     options=JobOptions.of(opts), checks=checks,
@@ -186,14 +190,18 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                                       if s in todo_splits]
     executor = get_executor(opts.executor, worker_count(opts.n_jobs, len(todo)), opts.address)
     bars = None
+    remaker = Remaker()  # the determinism re-check, in a fresh process (driver/remake.py)
     try:
         if executor.needs_pickle and todo:
             ensure_picklable(job, executor)
+        if checks and todo:
+            remaker.start(job)  # its start-up overlaps the shards' work
         bars = _Progress(spec.sizes, todo_splits) if opts.verbose else None
         tallies = {split: SplitTally() for split in todo_splits}
         for tally in tallies.values() if opts.dedup == "all" else ():
             tally.by_shard = {}
         for phase in phases:
+            again: list[Shard] = []  # shards a merge found changed: made again, then merged
             for shard, summary in run_shards([d for d in done if d[0].split in phase],
                                              [t for t in todo if t.split in phase],
                                              job, executor, state):
@@ -205,18 +213,30 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                     split = shard.split
                     if opts.dedup == "all":
                         settle_duplicates(state, split, shards[split], job, executor, tally)
-                    verify_determinism(job, split, checks.get(split, ()), tally)
+                    verify_determinism(job, split, checks.get(split, ()), tally, remaker)
                     flush_markers()  # the split's markers are written before its shards go
                     if split in avoid.values():
                         fold_keys(state, split, shards[split], avoid.get(split))
-                    results[split] = merge_split(state, split, shards[split], opts.formats,
-                                                 tally)
+                    try:
+                        results[split] = merge_split(state, split, shards[split],
+                                                     opts.formats, tally)
+                    except ShardsChanged as exc:
+                        again += take_back(state, tally, exc.found)
+            # A second change of the same shards stops the run (merge_split: ShardDamaged).
+            for shard, summary in run_shards([], again, job, executor, state):
+                tally = tallies[shard.split]
+                tally.add(summary, shard)
+                if tally.shards == len(shards[shard.split]):
+                    flush_markers()
+                    results[shard.split] = merge_split(state, shard.split, shards[shard.split],
+                                                       opts.formats, tally, remake=False)
         failed = False
     except BaseException:
         failed = True  # its own error says what to do: a lost marker adds nothing to it
         raise
     finally:
         executor.close()
+        remaker.close()
         if bars:
             bars.close()
         error = flush_markers()
@@ -317,8 +337,39 @@ def part_rows(path) -> int:
     return get_format(path.name.rsplit(".", 1)[-1]).count_rows(path)
 
 
+def read_by_merge(formats) -> Callable[[str], bool]:
+    """Which of a shard's files (by name in the state folder) its split's merge reads, and so
+    checks against their markers' hashes as it reads them: the part of each format and the
+    statistics partial. A resume hashes the others (dedup keys) before making anything."""
+    exts = {get_format(name).shard_ext for name in formats}
+    return lambda name: name.startswith("stats/") or name.rsplit(".", 1)[-1] in exts
+
+
 class ShardDamaged(SynthsetError):
     """A finished shard's files do not add up when its split is merged."""
+
+
+class ShardsChanged(SynthsetError):
+    """A split's merge found finished shards whose files no longer hash to their markers':
+    ``found``, ``(shard, what is wrong)`` pairs, are to be made again and the split merged
+    again. Nothing of the merge took a final name that holds a byte of them."""
+
+    def __init__(self, found: list[tuple[Shard, str]]):
+        self.found = found
+        super().__init__("; ".join(f"shard {shard.key}: {what}" for shard, what in found))
+
+
+def take_back(state: RunState, tally: SplitTally, found) -> list[Shard]:
+    """Name each changed shard on stderr, take its summary out of ``tally`` and unmark it (it
+    is made again); returns the shards."""
+    for shard, what in found:
+        try:
+            summary = state.summary(shard)
+        except (OSError, ValueError):
+            summary = {}
+        tally.remove(shard, summary)
+        make_again(state, shard, what)
+    return [shard for shard, _ in found]
 
 
 class SplitTally:
@@ -354,15 +405,17 @@ class SplitTally:
                                max(end, summary["finished_at"]))
         self.checks.update(summary.get("checks") or {})
 
-    def remove(self, shard: Shard) -> None:
-        """Take back a shard's summary (its shard is made again)."""
-        summary = self.by_shard.pop(shard.key)
+    def remove(self, shard: Shard, summary: dict | None = None) -> None:
+        """Take back a shard's summary (its shard is made again): the one kept by shard
+        (``dedup: all``), else ``summary``, its marker's."""
+        if self.by_shard is not None:
+            summary = self.by_shard.pop(shard.key)
         self.shards -= 1
         for counter in self.COUNTERS:
-            self.counters[counter] -= summary[counter]
-        if "deduplicated" in summary:
-            self.counters["deduplicated"] -= summary["deduplicated"]
-        for index in summary["attempts"]:
+            self.counters[counter] -= summary.get(counter, 0)
+        if "deduplicated" in self.counters:
+            self.counters["deduplicated"] -= summary.get("deduplicated", 0)
+        for index in summary.get("attempts") or ():
             self.attempts.pop(index, None)
 
     @property
@@ -390,20 +443,27 @@ def determinism_checks(sizes: dict[str, int], count: int) -> dict[str, list[int]
 SHOWN = 300
 
 
-def verify_determinism(job: SampleJob, split: str, indices, tally: SplitTally) -> None:
-    """Make ``indices`` of ``split`` again and compare them with what the shards' markers
-    kept; raises GenerationError naming the index and both values when they differ."""
-    for index in indices:
-        first = tally.checks.get(str(index))
-        if first is None:  # made by an invocation that kept other samples
-            continue
-        again = job.remake(split, index)
+def verify_determinism(job: SampleJob, split: str, indices, tally: SplitTally,
+                       remaker: Remaker | None = None) -> None:
+    """Make ``indices`` of ``split`` again — in a fresh Python process with another hash seed
+    (``remaker``, driver/remake.py; None: in this one) — and compare them with what the
+    shards' markers kept; raises GenerationError naming the index and both values when they
+    differ."""
+    # those made by an invocation that kept other samples are not compared
+    indices = [i for i in indices if str(i) in tally.checks]
+    made = remaker.remake(job, split, indices) if remaker is not None \
+        else ((i, job.remake(split, i)) for i in indices)
+    for index, again in made:
+        first = tally.checks[str(index)]
         if again is not None and again != first:
+            where = "" if remaker is None or remaker.here else \
+                " (in a fresh Python process: hash() of a string, set order and id() differ " \
+                "there)"
             raise GenerationError(
                 split, index, derive_seed(job.options.root_seed, split, index),
                 f"the generator is not deterministic: made again from the same seed it gave "
                 f"{_clip(again)!r}, the first time {_clip(first)!r}; take all randomness from "
-                "the seed (verify_determinism: 0 turns this check off)")
+                f"the seed{where} (verify_determinism: 0 turns this check off)")
 
 
 def _clip(text: str) -> str:
@@ -420,38 +480,75 @@ def auto_shard_size(spec: RunSpec, workers: int) -> int:
 
 
 def merge_split(state: RunState, split: str, shards: list[Shard], formats,
-                tally: SplitTally) -> dict:
+                tally: SplitTally, remake: bool = True) -> dict:
     """Concatenate a split's shard files into its final files, write its statistics.
 
-    Each shard's part must hold its shard's samples: a part that does not is unmarked (the
-    next run makes it again) and the run stops with ShardDamaged. ``total_time`` is the
-    split's working time (``SplitTally.working_time``).
+    Each file read is checked against its shard's marker as it is read: its blake2b hash
+    (a changed one: ShardsChanged naming every changed shard of the split, to be made again;
+    with ``remake`` false, ShardDamaged), and a part must hold its shard's samples (one that
+    does not is unmarked, for the next run to make again, and the run stops with
+    ShardDamaged). A final file takes its name only once every part in it has passed. The
+    merged marker records the final files' sizes and hashes, taken as they were written.
+    ``total_time`` is the split's working time (``SplitTally.working_time``).
     """
     save_dir = state.save_dir
     num_samples = sum(s.size for s in shards)
     rows = [s.size for s in shards]
+    recorded = [state.recorded_digests(s) for s in shards]
+
+    def changed(shard: Shard, what: str):
+        if not remake:
+            _set_aside(state, [shard], f"merging split {split!r}: {what} again")
+        # every changed shard of the split, so that one round makes them all again
+        found = [(s, damage) for s in shards
+                 for damage in [state.check_shard(s, verify=True)[1]] if damage]
+        raise ShardsChanged(found if any(s == shard for s, _ in found)
+                            else [(shard, what), *found])
+
+    calc = MemoryEfficientStatisticsCalculator()
+    for shard, digests in zip(shards, recorded):  # in index order: categories in order of sight
+        path = state.stats_file(shard)
+        try:
+            blob = path.read_bytes()
+        except OSError as exc:
+            _set_aside(state, [shard], f"merging split {split!r}: the statistics of shard "
+                                       f"{shard.key} are unreadable ({exc})")
+        want = digests.get(state.name(path))
+        if want is not None and _hash(blob) != want:
+            changed(shard, f"{path} does not hash to what its marker says (blake2b)")
+        try:
+            calc.merge(MemoryEfficientStatisticsCalculator.from_state(json.loads(blob)))
+        except (ValueError, KeyError, TypeError) as exc:
+            _set_aside(state, [shard], f"merging split {split!r}: the statistics of shard "
+                                       f"{shard.key} are unreadable ({exc})")
+    records: dict[str, tuple[int, str]] = {}
     for name in formats:
         fmt = get_format(name)
         parts = [state.shard_file(s, fmt.shard_ext) for s in shards]
         try:
-            fmt.merge(parts, save_dir, split, num_samples, rows)
+            records.update(fmt.merge_checked(
+                parts, save_dir, split, num_samples, rows,
+                [digests.get(state.name(p)) for digests, p in zip(recorded, parts)]))
+        except PartChanged as exc:
+            part = [s for s, p in zip(shards, parts) if str(p) == str(exc.path)]
+            if not part:
+                _set_aside(state, shards, f"merging split {split!r}: {exc}")
+            changed(part[0], str(exc))
         except DamagedPart as exc:
             _set_aside(state, [s for s, p in zip(shards, parts) if str(p) == str(exc.path)]
                        or shards, f"merging split {split!r}: {exc}")
-    calc = MemoryEfficientStatisticsCalculator()
-    for shard in shards:  # in index order, so categories appear in order of first sight
-        try:
-            part = json.loads(state.stats_file(shard).read_text())
-            calc.merge(MemoryEfficientStatisticsCalculator.from_state(part))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            _set_aside(state, [shard], f"merging split {split!r}: the statistics of shard "
-                                       f"{shard.key} are unreadable ({exc})")
     stats = calc.get_overall_statistics(tally.working_time, num_samples)
     stats.update(tally.counters)
     write_stats(save_dir / f"{split}_stats.yaml", stats)
-    state.mark_merged(split, final_files(split, formats, num_samples))
+    state.mark_merged(split, final_files(split, formats, num_samples), records)
     state.discard_shard_files(split)
     return stats
+
+
+def _hash(blob: bytes) -> str:
+    h = digest()
+    h.update(blob)
+    return h.hexdigest()
 
 
 def _set_aside(state: RunState, shards: list[Shard], what: str):

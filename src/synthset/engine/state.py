@@ -8,12 +8,14 @@ Layout (under ``save_dir/.synthset``):
     stats/<split>/<n>.json       a shard's statistics partial
     completions/<split>/<n>      written last: the shard is done (its counters, and the size,
                                  row count and blake2b hash of each of its files)
-    merged/<split>               the split's final files are complete (their names and sizes)
+    merged/<split>               the split's final files are complete (their names, sizes and
+                                 blake2b hashes)
 
 A marker is written only after the files it vouches for are on disk (fsynced, with their
 folders), and a shard's file names depend only on the shard, so a rerun overwrites whatever a
-killed one left. A resume checks every finished shard's files against its marker and makes a
-damaged shard again. The manifest refuses a resume whose configuration differs (a key
+killed one left. A resume checks every finished shard's files against its marker — size and
+rows before it makes anything, the hash of what the merge reads as the merge reads it — and
+makes a damaged shard again. The manifest refuses a resume whose configuration differs (a key
 newer than the manifest, at its declared default, is no difference: ``RunState.open``);
 ``read_manifest`` is the one reader of it, for the engine, the readers of ``io`` and
 ``synthset status`` alike. The lock (``RunLock``) gives the folder one owner at a time; it is
@@ -155,6 +157,71 @@ class RunLock:
             return {}
         return owner if isinstance(owner, dict) else {}
 
+    @staticmethod
+    def holders(fd: int) -> list[int]:
+        """The other processes that hold the open file ``fd`` is — the lock's ``flock`` goes with
+        every descriptor a fork copies — found through ``/proc`` (Linux; the processes this user
+        may look at): each descriptor of theirs on the same file, with a ``flock`` on it when
+        ``fdinfo`` says. Empty where that cannot be seen. (``/proc/locks`` names the process that
+        took the lock, which is the dead driver.)"""
+        try:
+            mine = os.fstat(fd)
+            pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+        except OSError:
+            return []
+        found = []
+        for pid in pids:
+            if pid == os.getpid():
+                continue
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for name in fds:
+                try:
+                    st = os.stat(f"/proc/{pid}/fd/{name}")
+                except OSError:
+                    continue
+                if (st.st_dev, st.st_ino) != (mine.st_dev, mine.st_ino):
+                    continue
+                try:
+                    with open(f"/proc/{pid}/fdinfo/{name}") as f:
+                        info = f.read()
+                except OSError:
+                    info = None
+                if info is None or "FLOCK" in info:  # unreadable: the file is open, count it
+                    found.append(pid)
+                    break
+        return found
+
+    @staticmethod
+    def _command(pid: int) -> str:
+        """A process's command line, shortened (``?`` when it cannot be read)."""
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                text = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            return "?"
+        return (text[:77] + "...") if len(text) > 80 else (text or "?")
+
+    def _outlived(self, owner: dict, pids: list[int]) -> RunFolderBusy:
+        """The run that took the lock is gone, but processes it started (its forked workers,
+        or anything it started that inherited the lock) still hold it: name them."""
+        if pids:
+            who = ", ".join(f"{pid} ({self._command(pid)})" for pid in pids[:5])
+            more = f" and {len(pids) - 5} more" if len(pids) > 5 else ""
+            held = (f"process{'es' if len(pids) > 1 else ''} {who}{more}, which outlived the "
+                    "run that took it")
+            end = f"wait for {'them' if len(pids) > 1 else 'it'} to exit or end " \
+                  f"{'them' if len(pids) > 1 else 'it'} (kill {' '.join(map(str, pids))})"
+        else:
+            held = "a process that outlived the run that took it (a worker of that run, or a " \
+                   "process it started)"
+            end = "wait for it to exit or end it"
+        return RunFolderBusy(f"{self.save_dir} is still locked by {held} "
+                             f"({_describe_owner(owner)}, no longer running): {end}, then run "
+                             "the same command again")
+
     def _took_over(self, blob: bytes) -> None:
         if blob.strip():
             print(f"synthset: taking over the lock of {self.save_dir}: its owner "
@@ -182,13 +249,12 @@ class RunLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 owner = self._parse(os.pread(fd, 65536, 0))
-                os.close(fd)
-                if owner.get("host") == socket.gethostname() and \
-                        not _pid_alive(owner.get("pid")):  # forked workers keep its flock
-                    raise RunFolderBusy(
-                        f"{self.save_dir} is still locked by the workers of a run that was "
-                        f"killed ({_describe_owner(owner)}): wait for them to exit, then run "
-                        "the same command again") from None
+                try:
+                    if owner.get("host") == socket.gethostname() and \
+                            not _pid_alive(owner.get("pid")):  # forked workers keep its flock
+                        raise self._outlived(owner, self.holders(fd)) from None
+                finally:
+                    os.close(fd)
                 raise self._busy(owner) from None
             # The previous owner unlinks the file when it is done: make sure the file locked
             # is still the one the folder names, else try again on the new one.
@@ -201,8 +267,14 @@ class RunLock:
             os.close(fd)
         self._took_over(os.pread(fd, 65536, 0))
         record = json.dumps(self._record()).encode() + b"\n"
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, record, 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, record, 0)
+        except OSError as exc:  # a full disk: name the file, as every other write does
+            with contextlib.suppress(OSError):
+                self.path.unlink()  # still ours (flock held): no empty lock left behind
+            os.close(fd)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from None
         self.fd, self.held = fd, True
         hold_run_folder(self.save_dir)
         return self
@@ -534,9 +606,12 @@ class RunState:
         return json.loads(self.completion_file(shard).read_text())
 
     def check_shard(self, shard: Shard, count_rows: Callable | None = None,
-                    verify: bool = False) -> tuple[dict | None, str | None]:
+                    verify: bool | Callable[[str], bool] = False
+                    ) -> tuple[dict | None, str | None]:
         """``(summary, None)`` for a finished shard whose files match its marker (size, and
-        row count through ``count_rows(path)`` when given; the hash too with ``verify``);
+        row count through ``count_rows(path)`` when given; the hash too with ``verify``:
+        ``True`` for every file, or a function of a file's name in the marker saying which —
+        the others' hashes are left to whoever reads them next, the merge);
         ``(None, what is wrong)`` for a damaged one; ``(None, None)`` for one not finished."""
         try:
             text = self.completion_file(shard).read_bytes()
@@ -552,7 +627,7 @@ class RunState:
         for name, size, rows, digest in checks:
             path = self.root / name
             try:
-                if verify:
+                if verify is True or (verify and verify(name)):
                     found, found_digest = file_digest(path)
                 else:
                     found, found_digest = _size(path), digest
@@ -571,6 +646,15 @@ class RunState:
                 return None, f"{path} does not hash to what its marker says (blake2b)"
         return summary, None
 
+    def recorded_digests(self, shard: Shard) -> dict[str, str]:
+        """The blake2b hash its marker records for each of a shard's files, by name in the
+        state folder; empty for a shard without a readable marker (nothing to check against)."""
+        try:
+            files = json.loads(self.completion_file(shard).read_bytes())["files"]
+            return {str(name): str(rec["blake2b"]) for name, rec in files.items()}
+        except Exception:
+            return {}
+
     def unmark(self, shard: Shard) -> None:
         """Forget that a shard was finished (it is made again)."""
         self.completion_file(shard).unlink(missing_ok=True)
@@ -584,29 +668,45 @@ class RunState:
     def is_merged(self, split: str) -> bool:
         return self.merged_file(split).exists()
 
-    def merged_damage(self, split: str) -> str | None:
+    def merged_damage(self, split: str, verify: bool = False) -> str | None:
         """What is wrong with a merged split's final files (missing, or another size than
-        when they were written), or None."""
+        when they were written; with ``verify``, another blake2b hash, when the marker
+        records one), or None."""
         try:
-            files = json.loads(self.merged_file(split).read_text())["files"]
+            marker = json.loads(self.merged_file(split).read_text())
+            files = marker["files"]
+            digests = marker.get("blake2b") or {}
         except Exception:
             return f"its merged marker {self.merged_file(split)} is unreadable"
         for name, size in (files.items() if isinstance(files, dict) else
                            ((name, None) for name in files)):
+            path = self.save_dir / name
+            want = digests.get(name) if verify and isinstance(digests, dict) else None
             try:
-                found = _size(self.save_dir / name)
+                found, found_digest = file_digest(path) if want else (_size(path), None)
             except FileNotFoundError:
-                return f"{self.save_dir / name} is missing"
+                return f"{path} is missing"
+            except OSError as exc:
+                return f"{path} is unreadable ({type(exc).__name__}: {exc})"
             if size is not None and found != size:
-                return f"{self.save_dir / name} has {found} bytes, it had {size} when written"
+                return f"{path} has {found} bytes, it had {size} when written"
+            if want and found_digest != want:
+                return f"{path} does not hash to what it did when written (blake2b)"
         return None
 
-    def mark_merged(self, split: str, files: list[str]) -> None:
-        """Write the split's merged marker, with the size of each of its final files."""
+    def mark_merged(self, split: str, files: list[str],
+                    records: dict[str, tuple[int, str]] | None = None) -> None:
+        """Write the split's merged marker: the size and blake2b hash of each of its final
+        files — from ``records`` (name -> size and hash, taken as the merge wrote them), else
+        read back."""
         path = self.merged_file(split)
         make_dirs(path.parent)
-        sizes = {name: _size(self.save_dir / name) for name in files}
-        atomic_write_text(path, json.dumps({"files": sizes}) + "\n")
+        records = records or {}
+        found = {name: records.get(name) or file_digest(self.save_dir / name)
+                 for name in files}
+        atomic_write_text(path, json.dumps({
+            "files": {name: size for name, (size, _) in found.items()},
+            "blake2b": {name: digest for name, (_, digest) in found.items()}}) + "\n")
 
     def discard_shard_files(self, split: str) -> None:
         rmtree(self.root / "shards" / split)

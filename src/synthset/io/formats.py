@@ -9,6 +9,11 @@ Every format has the same small interface, used by the engine's workers and merg
     final_names(split, n)         the split's files, relative to the run folder
     merge(parts, save_dir, split, n, rows)   the parts, in index order, into the final files;
                                   each part must hold its ``rows[i]`` samples (DamagedPart)
+    merge_checked(parts, save_dir, split, n, rows, digests)   the same, each part also hashing
+                                  to ``digests[i]``, its marker's blake2b (PartChanged); returns
+                                  each final file's size and blake2b, for the merged marker. A
+                                  StreamFormat hashes as it copies (one read, one write); the
+                                  others hash the parts before and the final files after
     read(save_dir, split)         the split read back, in index order
 
 Every file is written through ``core.fs`` (a temporary name, renamed when complete; local or
@@ -18,8 +23,8 @@ classes as "module:Class" so that checking a format's name imports none of them.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
@@ -46,6 +51,39 @@ class DamagedPart(SynthsetError):
     def __init__(self, path, detail: str):
         self.path = path
         super().__init__(f"{path} {detail}")
+
+
+class PartChanged(DamagedPart):
+    """A shard's part file does not hash to what its completion marker recorded: it changed
+    since it was written (the shard is made again)."""
+
+    def __init__(self, path):
+        super().__init__(path, "does not hash to what its marker says (blake2b)")
+
+
+def digest():
+    """The hash of the run folder's records: blake2b, 128 bits (as ``engine.state``'s
+    ``file_digest``, which markers are written with)."""
+    return hashlib.blake2b(digest_size=16)
+
+
+class HashingWriter:
+    """A binary file being written that also takes the size and hash of what goes through it
+    (the final files' records, without reading them back)."""
+
+    def __init__(self, file):
+        self.file = file
+        self.hash = digest()
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.hash.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def record(self) -> tuple[int, str]:
+        """``(size, blake2b hex)`` of what was written."""
+        return self.size, self.hash.hexdigest()
 
 
 def rows_differ(path, found: int, expected: int) -> DamagedPart:
@@ -100,6 +138,25 @@ class Format(ABC):
     def merge(self, parts: list, save_dir, split: str, num_samples: int,
               rows: list[int] | None = None) -> list[str]: ...
 
+    def merge_checked(self, parts: list, save_dir, split: str, num_samples: int,
+                      rows: list[int] | None, digests: list[str | None]
+                      ) -> dict[str, tuple[int, str]]:
+        """``merge``, each part whose ``digests[i]`` is given first checked against it
+        (PartChanged), before anything is written; returns ``{name: (size, blake2b)}`` of the
+        final files, read back. For a format that cannot hash what its merge reads (Parquet:
+        pyarrow reads the parts)."""
+        for part, want in zip(parts, digests):
+            if want is None:
+                continue
+            try:
+                found = file_record(part)[1]
+            except OSError as exc:
+                raise unreadable(part, exc) from None
+            if found != want:
+                raise PartChanged(part)
+        names = self.merge(parts, save_dir, split, num_samples, rows)
+        return {name: file_record(as_path(save_dir) / name) for name in names}
+
     @abstractmethod
     def read(self, save_dir, split: str) -> Iterator: ...
 
@@ -131,23 +188,51 @@ class StreamFormat(Format):
 
     def merge(self, parts: list, save_dir, split: str, num_samples: int,
               rows: list[int] | None = None) -> list[str]:
+        return list(self.merge_checked(parts, save_dir, split, num_samples, rows,
+                                       [None] * len(parts)))
+
+    def merge_checked(self, parts: list, save_dir, split: str, num_samples: int,
+                      rows: list[int] | None, digests: list[str | None]
+                      ) -> dict[str, tuple[int, str]]:
+        """Copy the parts, in order, between the header and the footer. A part whose
+        ``digests[i]`` (its marker's blake2b) is given is hashed as it is copied, and its
+        rows counted (newlines; a pickle's items after the copy): a part that changed raises
+        PartChanged, one of another row count DamagedPart, before the final file takes its
+        name. Returns ``{name: (size, blake2b)}`` of the final file, hashed as written."""
         names = self.final_names(split)
-        with atomic_open(as_path(save_dir) / names[0], "wb") as out:
+        with atomic_open(as_path(save_dir) / names[0], "wb") as f:
+            out = HashingWriter(f)
             out.write(self.header)
             for i, part in enumerate(parts):
+                want = digests[i]
+                seen = digest() if want is not None else None
+                count = 0
                 with as_path(part).open("rb") as src:
-                    if self.lines:  # count the rows as they are copied
-                        count = 0
-                        while block := src.read(_BUFFER):
+                    while block := src.read(_BUFFER):
+                        if self.lines:  # count the rows as they are copied
                             count += block.count(b"\n")
-                            out.write(block)
-                    else:
-                        count = counted_rows(self, part) if rows is not None else None
-                        shutil.copyfileobj(src, out, _BUFFER)
-                if rows is not None and count != rows[i]:
-                    raise rows_differ(part, count, rows[i])
+                        if seen is not None:
+                            seen.update(block)
+                        out.write(block)
+                if seen is not None and seen.hexdigest() != want:
+                    raise PartChanged(part)
+                if rows is not None:
+                    if not self.lines:
+                        count = counted_rows(self, part)
+                    if count != rows[i]:
+                        raise rows_differ(part, count, rows[i])
             out.write(self.footer)
-        return names
+        return {names[0]: out.record()}
+
+
+def file_record(path) -> tuple[int, str]:
+    """``(size, blake2b hex)`` of a file, read in 16 MiB blocks."""
+    h, size = digest(), 0
+    with as_path(path).open("rb") as f:
+        while block := f.read(_BUFFER):
+            size += len(block)
+            h.update(block)
+    return size, h.hexdigest()
 
 
 def counted_rows(fmt: Format, part) -> int:

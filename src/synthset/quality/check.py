@@ -1,6 +1,8 @@
 """``synthset check RUN``: re-verify every sample, count duplicates and overlap, report.
 
-Steps (each resumable; state under ``RUN/.synthset/check/``):
+Steps (each resumable; state under ``OUT/.synthset/check/``, where ``OUT`` — where the check
+writes, ``--output-dir`` — is the run folder itself unless it is given; a run folder that is
+not writable needs it):
 
 1. **Plan.** Which verifier: a built-in task's own (from the manifest's ``task``), the user's
    ``check`` (``UserTask``), or none (format and determinism checks only). Each split's
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -78,6 +81,8 @@ class Options:
     verbose: bool = False
     keys_per_partition: int | None = None
     range_size: int | None = None
+    # where the check's report and state go (None: the run folder, which must be writable)
+    output_dir: str | None = None
 
     def validate(self) -> None:
         # the run's own checks of the two
@@ -267,11 +272,35 @@ def check_run(save_dir, **options) -> dict:
         if not path.is_file():
             raise ConfigError(f"{path} not found: synthset check reads each split's "
                               "{split}_data.jsonl (written when the run has save_json: true)")
-    with RunLock(folder):
-        return _check(run, opts)
+    out = output_folder(folder, opts.output_dir)
+    # The folder the check writes is locked: the run folder itself by default (no run changes
+    # its data meanwhile); with --output-dir elsewhere, that folder, and the run is only read.
+    with RunLock(out):
+        return _check(run, opts, out)
 
 
-def _check(run, opts: Options) -> dict:
+def output_folder(folder: Path, output_dir) -> Path:
+    """Where the check writes its report and its state: ``output_dir`` (made when missing),
+    else the run folder — refused in one line naming --output-dir when it is not writable."""
+    if output_dir is not None:
+        out = Path(output_dir)
+        try:
+            make_dirs(out)
+        except FileExistsError:
+            raise ConfigError(f"--output-dir {out} is a file, not a folder") from None
+        return out
+    unwritable = [p for p in (folder, folder / ".synthset", folder / ".synthset" / STATE,
+                              folder / "quality")
+                  if p.is_dir() and not os.access(p, os.W_OK)]
+    if unwritable:
+        raise ConfigError(f"{unwritable[0]} is not writable (a read-only run folder?): synthset "
+                          "check writes its report (quality.json, quality/) and its state "
+                          "(.synthset/check/) beside the run; give --output-dir DIR to write "
+                          "them in DIR instead")
+    return folder
+
+
+def _check(run, opts: Options, out: Path) -> dict:
     import numpy as np
 
     from synthset.quality.keys import merge_counts  # numpy: keeps --help cheap
@@ -300,7 +329,7 @@ def _check(run, opts: Options) -> dict:
     identity = {"synthset": __version__, "data": data, "plan": plan.task_plan.key(),
                 "bits": bits, "range_size": range_size, "determinism": chosen,
                 "root_seed": config.get("root_seed"), "on_error": replaced}
-    state = CheckState(folder)
+    state = CheckState(out)
     state.open(identity)
     job = RangeJob(str(folder), str(state.root), plan.task_plan, bits,
                    config.get("root_seed"), replaced or "raise", chosen)
@@ -325,7 +354,7 @@ def _check(run, opts: Options) -> dict:
     split_number = {s: i for i, s in enumerate(splits)}
     ordered = sorted(ranges, key=lambda r: (split_number[r.split], r.number))
     timing["verify"] = time.perf_counter() - started - sum(timing.values())
-    agg = _Aggregate(run)
+    agg = _Aggregate(run, state.root)
     offsets = np.zeros((len(ordered), (1 << bits) + 1), dtype=np.int64)
     files = []
     for i, r in enumerate(ordered):
@@ -355,7 +384,12 @@ def _check(run, opts: Options) -> dict:
     report["ranges"] = {"total": len(ranges), "made": len(todo), "size": range_size}
     report["partitions_made"] = len(parts)
     report["timing"] = {k: round(v, 3) for k, v in timing.items()}  # seconds of each step
-    _write_report(folder, report, opts)
+    report["output_dir"] = str(out)
+    here = out.resolve() == folder.resolve()
+    if not here:
+        report["notes"].append(f"the run folder is only read: the report is in {out}, and the "
+                               "dataset card (README.md) is not updated")
+    _write_report(out, report, opts, card=here)
     report["timing"]["report"] = round(time.perf_counter() - started - sum(timing.values()), 3)
     return report
 
@@ -373,7 +407,7 @@ class _Aggregate:
     """Merges the ranges' results, split by split, in bounded memory: counters, histograms,
     the first LISTED failures (all of them stream to a temporary file when there are more)."""
 
-    def __init__(self, run):
+    def __init__(self, run, state: Path):
         self.splits = {s: {"failing": 0, "by_class": {}, "lengths": {}, "statistics": {},
                            "stats_ok": True, "samples": 0} for s in run.splits}
         self.listed: list = []
@@ -382,7 +416,7 @@ class _Aggregate:
         self.root_seed = run.root_seed
         folder = self.folder = run.path
         self.spill = None  # all failures, once there are more than LISTED
-        self.spill_path = folder / ".synthset" / STATE / "failures.jsonl"
+        self.spill_path = state / "failures.jsonl"
         self.determinism = {"checked": 0, "differ": 0}
 
     def add(self, result: dict) -> None:
@@ -561,7 +595,9 @@ def _cross_checked(computed: dict, stats_yaml: dict) -> dict:
     return kept
 
 
-def _write_report(folder: Path, report: dict, opts: Options) -> None:
+def _write_report(folder: Path, report: dict, opts: Options, card: bool = True) -> None:
+    """The report's files in ``folder`` (where the check writes); the run's card with ``card``
+    (``folder`` is then the run folder)."""
     if report["failures_file"]:
         src = folder / ".synthset" / STATE / "failures.jsonl"
         with atomic_open(folder / FAILURES_FILE, "wb") as out, open(src, "rb") as f:
@@ -577,5 +613,5 @@ def _write_report(folder: Path, report: dict, opts: Options) -> None:
             report["notes"].append("figures skipped: matplotlib is not installed "
                                    "(pip install matplotlib)")
     atomic_write_text(folder / REPORT, json.dumps(report, indent=1, default=str) + "\n")
-    if opts.card:
+    if opts.card and card:
         report["card"] = write_card(folder) is not None

@@ -117,6 +117,10 @@ def _write_running(save_dir, item) -> None:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         os.pwrite(fd, blob.ljust(_RECORD_SIZE - 1) + b"\n", 0)
+    except OSError as exc:  # a full disk: say which file, as every other write does
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        raise
     finally:
         os.close(fd)
 
