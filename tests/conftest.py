@@ -90,3 +90,18 @@ def stopped_run(save_dir, stop_at=("train", 55), **kwargs):
 @pytest.fixture
 def golden():
     return GOLDEN
+
+
+def plant_code(run: Path, generator: bool = False) -> None:
+    """Make ``run`` look downloaded from a stranger: a ``chk.py`` inside it that leaves
+    ``chk.py.ran`` behind when imported, named by the manifest as the run's verifier (and,
+    with ``generator``, as its generator)."""
+    import json
+
+    (run / "chk.py").write_text("open(__file__ + '.ran', 'w').close()\n"
+                                "def check(problem, answer):\n    return True\n")
+    manifest = json.loads((run / ".synthset" / "manifest.json").read_text())
+    manifest["task"] = {"check": "chk:check"}
+    if generator:
+        manifest["generator"] = "chk:check"
+    (run / ".synthset" / "manifest.json").write_text(json.dumps(manifest))

@@ -288,7 +288,7 @@ def test_reward_of_a_run_with_a_user_check_and_a_time_limit(tmp_path):
     from synthset.export import export_hf
     from synthset.rewards import reward_function
 
-    (tmp_path / "usergen.py").write_text(
+    (tmp_path / "rewardgen.py").write_text(
         "import random\n"
         "def gen(seed):\n"
         "    r = random.Random(seed)\n"
@@ -301,8 +301,8 @@ def test_reward_of_a_run_with_a_user_check_and_a_time_limit(tmp_path):
         "    return sum(map(int, problem)) == int(answer)\n")
     cfg = {"dataset": {"save_dir": str(tmp_path / "run"), "num_train_samples": 20,
                        "num_test_samples": 5, "batch_size": 10, "n_jobs": 1, "root_seed": 1,
-                       "verbose": False, "instance_generator": "usergen:gen",
-                       "check": "usergen:check"}}
+                       "verbose": False, "instance_generator": "rewardgen:gen",
+                       "check": "rewardgen:check"}}
     (tmp_path / "data.yaml").write_text(yaml.safe_dump(cfg))
     assert main(["generate", str(tmp_path / "data.yaml")]) == 0
     export_hf(tmp_path / "run", tmp_path / "hf", prompts=True)

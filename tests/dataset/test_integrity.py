@@ -13,6 +13,7 @@ from synthset.driver.run import ShardDamaged
 from tests import gens
 from tests.conftest import make_run, read_outputs, stopped_run
 
+
 def _shard(folder, name):
     return folder / ".synthset" / "shards" / "train" / name
 
@@ -124,17 +125,24 @@ def test_final_files_that_changed_size_make_their_split_again(tmp_path, golden, 
     assert read_outputs(tmp_path) == read_outputs(golden / "integer_sum")
 
 
-def test_a_parquet_part_damaged_inside_is_made_again_by_the_merge(tmp_path, capsys):
-    """Same size and a readable footer pass the resume's size and row checks; the merge checks
-    the part's hash before pyarrow reads it, names it, makes it again and merges again."""
+def _parquet_part_damaged_inside(tmp_path):
+    """(reference run, stopped run, its resume, its first Parquet part damaged at the same
+    size in its first data page, not the footer)."""
     ref = tmp_path / "ref"
     make_run(ref, gens.integer_sum, formats=["parquet"])
     run = tmp_path / "run"
     resume = stopped_run(run, formats=["parquet"])
     part = _shard(run, "00000.parquet")
     data = bytearray(part.read_bytes())
-    data[8:200] = b"\xff" * 192  # the first data page, not the footer
+    data[8:200] = b"\xff" * 192
     part.write_bytes(bytes(data))
+    return ref, run, resume, part
+
+
+def test_a_parquet_part_damaged_inside_is_made_again_by_the_merge(tmp_path, capsys):
+    """Same size and a readable footer pass the resume's size and row checks; the merge checks
+    the part's hash before pyarrow reads it, names it, makes it again and merges again."""
+    ref, run, resume, part = _parquet_part_damaged_inside(tmp_path)
     resume()
     assert f"shard train/00000 is damaged ({part} does not hash to what its marker says " \
            "(blake2b)): making it again" in capsys.readouterr().err
@@ -146,14 +154,7 @@ def test_a_parquet_part_its_marker_vouches_for_stops_the_merge_then_is_made_agai
     """A damaged part whose marker records its damaged bytes (as if the marker lied) passes
     every check of its record; the merge cannot read it, names it, and the next run makes
     it again."""
-    ref = tmp_path / "ref"
-    make_run(ref, gens.integer_sum, formats=["parquet"])
-    run = tmp_path / "run"
-    resume = stopped_run(run, formats=["parquet"])
-    part = _shard(run, "00000.parquet")
-    data = bytearray(part.read_bytes())
-    data[8:200] = b"\xff" * 192  # the first data page, not the footer
-    part.write_bytes(bytes(data))
+    ref, run, resume, part = _parquet_part_damaged_inside(tmp_path)
     marker = json.loads(_marker(run).read_text())
     from synthset.engine.state import file_digest
 

@@ -13,6 +13,7 @@ from synthset import derive_seed
 from synthset.cli.main import main
 from synthset.dataset import DatasetPipeline
 from synthset.quality import check_run
+from tests.conftest import plant_code
 
 BLOCK = {"num_train_samples": 300, "num_test_samples": 60, "batch_size": 100, "n_jobs": 1,
          "root_seed": 42, "verbose": False}
@@ -169,12 +170,7 @@ def test_user_code_is_imported_only_with_trust(tmp_path, monkeypatch, capsys):
                check="tests.quality.gens:sum_check")
     # A module placed inside a downloaded run folder, named by its manifest: never run
     # without --trust-code.
-    (run / "chk.py").write_text("open(__file__ + '.ran', 'w').close()\n"
-                                "def check(problem, answer):\n    return True\n")
-    manifest = json.loads((run / ".synthset" / "manifest.json").read_text())
-    manifest["task"] = {"check": "chk:check"}
-    manifest["generator"] = "chk:check"
-    (run / ".synthset" / "manifest.json").write_text(json.dumps(manifest))
+    plant_code(run, generator=True)
     monkeypatch.chdir(run)
     report = check_run(run)
     assert report["verifier"].startswith("no verifier") and report["ok"]

@@ -12,6 +12,7 @@ from synthset.engine.state import RunFolderError
 from synthset.quality import check_run
 from synthset.runs import RunFolder, UntrustedCode
 from synthset.tasks.registry import REGISTRY, get_task
+from tests.conftest import plant_code
 
 BLOCK = {"num_train_samples": 20, "num_test_samples": 5, "batch_size": 20, "n_jobs": 1,
          "executor": "serial",
@@ -115,11 +116,7 @@ def planted_code(tmp_path, monkeypatch):
     downloaded folder): importing it would leave a file behind."""
     run = _run(tmp_path / "run", instance_generator="tests.gens:integer_sum",
                check="tests.quality.gens:sum_check")
-    (run / "chk.py").write_text("open(__file__ + '.ran', 'w').close()\n"
-                                "def check(problem, answer):\n    return True\n")
-    manifest = json.loads((run / ".synthset" / "manifest.json").read_text())
-    manifest["task"] = {"check": "chk:check"}
-    (run / ".synthset" / "manifest.json").write_text(json.dumps(manifest))
+    plant_code(run)
     monkeypatch.chdir(run)
     return run
 

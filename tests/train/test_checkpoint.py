@@ -4,6 +4,7 @@ leave no folder behind; the older key spellings read with a note."""
 
 import csv
 import json
+import sys
 
 import pytest
 
@@ -87,6 +88,7 @@ def check(problem, answer):
 def test_a_users_run_with_a_verifier_needs_trust_code(tmp_path, monkeypatch, capsys):
     (tmp_path / "usergen.py").write_text(USER_GEN)
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "usergen", raising=False)  # another test's usergen
     cfg = task_config(tmp_path / "data.yaml", tmp_path / "run", "x", 60, 10)
     text = cfg.read_text().replace("task: x", "instance_generator: usergen:gen\n  check: "
                                                 "usergen:check")

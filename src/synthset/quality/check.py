@@ -414,7 +414,7 @@ class _Aggregate:
         self.total_failures = 0
         self.run = run
         self.root_seed = run.root_seed
-        folder = self.folder = run.path
+        self.folder = run.path
         self.spill = None  # all failures, once there are more than LISTED
         self.spill_path = state / "failures.jsonl"
         self.determinism = {"checked": 0, "differ": 0}
