@@ -105,3 +105,15 @@ def plant_code(run: Path, generator: bool = False) -> None:
     if generator:
         manifest["generator"] = "chk:check"
     (run / ".synthset" / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.fixture
+def python_sigint():
+    """Python's own SIGINT handler, as in a fresh `synthset` process: an earlier test may have
+    imported Sage, whose cysignals installs its own (with one, a generator's KeyboardInterrupt
+    cannot be told from a Ctrl-C, and a SIGINT may not raise where the test expects it)."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)

@@ -193,18 +193,6 @@ def test_values_a_text_line_cannot_hold_are_sample_errors(tmp_path, kind):
     assert stats["train"]["skipped"] == stats["train"]["errors"] > 0
 
 
-@pytest.fixture
-def python_sigint():
-    """Python's own SIGINT handler, as in a fresh `synthset` process: an earlier test may have
-    imported Sage, whose cysignals installs its own (with one, a generator's KeyboardInterrupt
-    cannot be told from a Ctrl-C and stops the run as before)."""
-    import signal
-
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, before)
-
-
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_a_keyboard_interrupt_the_generator_raises_is_a_sample_error(tmp_path, n_jobs,
                                                                      python_sigint):

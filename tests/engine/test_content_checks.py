@@ -36,7 +36,7 @@ def test_a_text_shard_edited_at_the_same_size_is_made_again(tmp_path, golden, ca
            "(blake2b)): making it again" in capsys.readouterr().err
 
 
-def test_a_shard_made_again_by_the_merge_counts_once(tmp_path, capsys):
+def test_a_shard_made_again_by_the_merge_counts_once(tmp_path, capsys, python_sigint):
     """The skipped samples of a shard found changed are taken back before it is made again."""
     from synthset.core.seeding import derive_seed
 
