@@ -63,6 +63,30 @@ def test_a_folder_calt_wrote_is_read_from_its_files(run):
     assert RunFolder(run).splits == ["test", "train"]
 
 
+@pytest.mark.parametrize("edit, message", [
+    ({"sizes": {"../../etc": 3}}, "split name '../../etc' is not accepted"),
+    ({"sizes": {"train": -5}}, "Number of samples must be a positive integer, got -5"),
+    ({"sizes": {"train": 10 ** 20}}, "more than the 1,000,000 one run can track"),
+    ({"shard_size": 0}, "shard_size must be a positive integer, got 0"),
+    ({"shard_size": "10"}, "shard_size must be a positive integer, got '10'"),
+])
+def test_a_crafted_manifest_is_refused_by_every_reader(run, capsys, edit, message):
+    """Values read from a folder are checked against what synthset writes: a split name that
+    climbs out of the folder, a count or shard size no run has."""
+    path = run / ".synthset" / "manifest.json"
+    data = json.loads(path.read_text())
+    if "sizes" in edit:
+        data["config"]["sizes"] = edit["sizes"]
+    else:
+        data["shard_size"] = edit["shard_size"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(RunFolderError, match="holds values synthset does not write"):
+        RunFolder(run)
+    assert main(["status", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
 def test_resume_false_starts_over_from_a_corrupt_manifest(run, golden):
     from tests.conftest import read_outputs
 

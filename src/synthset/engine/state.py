@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from synthset.core.errors import ResumeError, SynthsetError
+from synthset.core.errors import ConfigError, ResumeError, SynthsetError
 from synthset.core.fs import (
     OUTPUT_DIRS,
     STATE_DIR,
@@ -56,7 +56,7 @@ from synthset.core.fs import (
     remove_stale_tmp,
     rmtree,
 )
-from synthset.engine.plan import Shard, fingerprint
+from synthset.engine.plan import Shard, check_shard_count, check_split_names, fingerprint
 
 MANIFEST = f"{STATE_DIR}/manifest.json"
 LOCK_NAME = "lock"
@@ -100,6 +100,14 @@ def read_manifest(save_dir, missing_ok: bool = False) -> dict | None:
     if missing:
         raise RunFolderError(f"{path} has no {', '.join(missing)}: it was not written by "
                              f"synthset or was edited; {start_over}")
+    # What readers act on is checked against what synthset writes (split names become file
+    # names; counts and the shard size size loops and plans).
+    try:
+        check_split_names(manifest["config"]["sizes"])
+        check_shard_count(manifest["config"]["sizes"], manifest["shard_size"])
+    except ConfigError as exc:
+        raise RunFolderError(f"{path} holds values synthset does not write ({exc}); "
+                             f"{start_over}") from None
     return manifest
 
 
