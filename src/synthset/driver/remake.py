@@ -244,6 +244,8 @@ def _write(stream, message) -> None:
 
 
 def _read(stream):
+    # Pickles here travel only over the pipes between the driver and the child it started
+    # (the driver's own job, by reference); nothing is ever read from a file or a folder.
     head = stream.read(_HEADER.size)
     if len(head) < _HEADER.size:
         return None
