@@ -5,10 +5,10 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 # The test run installs the ray, hf, sage and rl extras too: executors, loaders, the Sage backend
 # and the GRPO example are tested for real (passagemath, with
-# `sage.all`: ~3 min here, ~3.6 GB).
+# `sage.all`: ~3 min here, ~2.6 GB).
 TEST_EXTRAS ?= test,ray,hf,sage,rl
 
-.PHONY: demo test bench clean peers
+.PHONY: demo test bench clean peers reference
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(VENV)/.core
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest -q
+
+# docs/reference/ is written from the code (tests/test_reference.py says when it is stale).
+reference: $(VENV)/.core
+	$(BIN)/python scripts/make_reference.py
 
 bench: $(VENV)/.test peers
 	$(BIN)/python bench/bench_engine.py --write

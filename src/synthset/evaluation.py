@@ -5,7 +5,8 @@ per sample of the split, from any model or server — or from a local checkpoint
 synthset decodes (``--model``, extra ``train``). Each answer is judged by the run's own task
 through the task contract (``score_answer``: the built-in task's verifier, the ``check:`` the
 run's data.yaml names, or normalised string equality), and the results are written to
-``eval.json`` (success rate, per-bucket rates, every failure with its index) and ``eval.png``.
+``eval.json`` (success rate, per-bucket rates, every failure with its index) and ``eval.png``
+(skipped, with a note, where matplotlib is not installed).
 
 A predictions file is read without running anything in it; every problem in it (a line that
 is not JSON, a missing or repeated index, an index outside the split, an answer that is not a
@@ -18,6 +19,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from synthset.core.compose import note
 from synthset.core.deps import require
 from synthset.core.errors import ConfigError
 from synthset.core.fs import atomic_write_text
@@ -108,7 +110,10 @@ def evaluate_run(run, split: str = "test", predictions=None, model=None,
     folder = Path(out) if out is not None else Path(str(run))
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "eval.json", json.dumps(report, indent=1) + "\n")
-    plot(report, folder / "eval.png")
+    try:
+        plot(report, folder / "eval.png")
+    except ImportError:  # as `synthset check`'s figures: the scores are written, the plot is extra
+        note("eval.png skipped: matplotlib is not installed (pip install matplotlib)")
     return report
 
 

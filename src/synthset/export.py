@@ -1,20 +1,29 @@
 """Exports: a run folder (or a task, generated on the fly) to a nanoGPT data folder or to a
 Hugging Face ``datasets`` folder.
 
-    synthset export nanogpt SOURCE --name NAME [--out data] [--tokenizer char|task|PATH]
+    synthset export nanogpt SOURCE --name NAME [--output-dir data] [--tokenizer char|task|PATH]
                                    [--val-fraction 0.1 | --val-split test]
-    synthset export hf SOURCE OUT
+    synthset export hf SOURCE OUT [--prompts]
 
 Memory stays bounded: samples are read, encoded and appended in chunks; the character set of
-a char-level export is collected in a first streaming pass.
+a char-level export is collected in a first streaming pass. On a terminal, a bar per split on
+stderr shows the samples done.
+
+The folder an export writes is new or empty, or holds this very export already (the same
+source fingerprint and options, recorded in meta.json or ``.synthset-export.json``): then there
+is nothing to do, so a command can be run twice. Anything else is refused unless
+``overwrite``, which first removes the files an export writes (never other files).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from importlib import metadata
 from itertools import islice
 from pathlib import Path
 
@@ -22,23 +31,35 @@ import numpy as np
 
 from synthset.core.deps import require
 from synthset.core.errors import ConfigError
+from synthset.core.fs import atomic_write_text, is_tmp_name
+from synthset.core.identity import callable_identity
 from synthset.core.nested import text_field, to_strings
+from synthset.engine.progress import bar
 from synthset.io import parquet
 from synthset.io.nanogpt import SplitWriter, token_dtype, write_meta
 from synthset.io.parquet import split_glob
-from synthset.runs import RunFolder
-from synthset.runs.card import export_card
+from synthset.runs import RunFolder, card
 from synthset.tasks.spec import TaskSpec
 from synthset.tasks.tokenize import load_tokenizer, render
 
 CHUNK = 20_000
 DEFAULT_TEMPLATE = "{problem} # {answer}\n"
-# The characters task ids are spelled with in meta.pkl (nanoGPT's tools read one character per
-# id): id i is the i-th of the 94 printable ASCII characters ! .. ~, then the CJK Unified
-# Ideographs block (U+4E00..U+9FFF), then Hangul syllables (U+AC00..U+D7A3): single code points
-# that no normaliser splits or joins. 32,258 ids at most.
-TASK_ALPHABET = "".join(map(chr, [*range(33, 127), *range(0x4E00, 0xA000),
-                                  *range(0xAC00, 0xD7A4)]))
+# How meta.pkl spells task ids for nanoGPT's tools, which read one character per id. The token
+# that starts a sample (START_TOKEN) is "\n": the start nanoGPT's sample.py and ReaLLM-Forge's
+# sampling use by default, so their default prompt begins a sample. Every other id, in id
+# order, is the next character of TASK_ALPHABET: the CJK Unified Ideographs (U+4E00..U+9FFF),
+# then the Hangul syllables (U+AC00..U+D7A3). Each is a letter of Python names, never a digit,
+# space, quote, bracket or '=', so any string of them typed as `--start=...` stays a string in
+# nanoGPT's configurator (its literal_eval fails on a name) and one word to a shell; each is a
+# single code point NFC keeps as it is. 32,164 ids besides the start token.
+START_TOKEN = "<bos>"
+TASK_ALPHABET = "".join(map(chr, [*range(0x4E00, 0xA000), *range(0xAC00, 0xD7A4)]))
+HF_PARTS = ".parts"  # an hf export's parts before the merge (a killed one's: taken over)
+HF_RECORD = ".synthset-export.json"  # an hf export's identity, splits and files, written last
+# Every file a nanoGPT export may write, meta.json (written last) first: what --overwrite
+# removes before writing.
+NANOGPT_FILES = ("meta.json", "meta.pkl", "train.bin", "val.bin", "train.mask.bin",
+                 "val.mask.bin", "train.starts.bin", "val.starts.bin")
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -48,6 +69,9 @@ class Source:
 
     def __init__(self, source: str, count: int | None = None, seed: int = 0,
                  task_config: dict | None = None, backend: str = "sympy"):
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)
+                                  or count < 1):
+            raise ConfigError(f"--count must be a positive integer, got {count}")
         self.name = str(source)
         path = Path(str(source))
         if path.is_dir():
@@ -70,8 +94,8 @@ class Source:
             self.splits = ["train"]
             self.sizes = {"train": count}
             self.seed = seed
-            self.fingerprint = (f"task:{source}:{self.spec.config}:seed={seed}:"
-                                f"count={count}")
+            self.fingerprint = (f"task:{source}:{self.spec.config}:backend="
+                                f"{self.spec.backend or 'sympy'}:seed={seed}:count={count}")
 
     def contract_task(self):
         """The task that turns this source's records into examples (prompt and answer text):
@@ -259,16 +283,25 @@ class TaskEncoder(Encoder):
         return ids, starts, mask
 
     def meta(self) -> dict:
-        """nanoGPT's ``stoi``/``itos`` map every id to ONE character (``TASK_ALPHABET``), so
-        its character-level encode/decode round-trip; the readable names are kept under
-        ``token_names`` (and in meta.json) for synthset's inspector and decoders."""
-        names = self.task.vocab.itos
-        if len(names) > len(TASK_ALPHABET):
-            raise ConfigError(f"the task's {len(names)} token ids exceed the {len(TASK_ALPHABET)}"
-                              " single characters of meta.pkl's alphabet")
-        chars = TASK_ALPHABET[:len(names)]
+        """nanoGPT's ``stoi``/``itos`` map every id to ONE character (``task_spelling``), so
+        its character-level encode/decode round-trip and its default start ("\\n") is the
+        start of a sample; the readable names are kept under ``token_names`` (and in
+        meta.json) for synthset's inspector and decoders."""
+        names = list(self.task.vocab.itos)
+        chars = task_spelling(names)
         return {"stoi": {c: i for i, c in enumerate(chars)}, "itos": dict(enumerate(chars)),
-                "token_names": list(names)}
+                "token_names": names}
+
+
+def task_spelling(names: list[str]) -> list[str]:
+    """The one character meta.pkl spells each task id with: "\\n" for START_TOKEN, the next
+    letter of TASK_ALPHABET for every other id (the rule above TASK_ALPHABET)."""
+    letters = len(names) - (START_TOKEN in names)
+    if letters > len(TASK_ALPHABET):
+        raise ConfigError(f"the task's {len(names)} token ids exceed the {len(TASK_ALPHABET)}"
+                          " single characters of meta.pkl's alphabet")
+    alphabet = iter(TASK_ALPHABET)
+    return ["\n" if name == START_TOKEN else next(alphabet) for name in names]
 
 
 class HFEncoder(Encoder):
@@ -277,6 +310,8 @@ class HFEncoder(Encoder):
     def __init__(self, path, task=None, template=DEFAULT_TEMPLATE):
         self.tok = load_tokenizer(path)
         self.name = str(path)
+        # What the export's identity records: the tokenizer's content, not only its path.
+        self.digest = hashlib.sha256(self.tok.to_str().encode()).hexdigest()[:16]
         self.task, self.template = task, template
         self.vocab_size = self.tok.get_vocab_size()
 
@@ -298,6 +333,78 @@ class HFEncoder(Encoder):
         return {"stoi": vocab, "itos": {i: t for t, i in vocab.items()}}
 
 
+# -- the folder an export writes, and what it shows on a terminal ----------------------------
+def _version() -> str:
+    """synthset's version: part of an export's identity (a newer synthset may write other
+    bytes from the same source and options)."""
+    try:
+        return metadata.version("synthset")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
+def _record(path: Path) -> dict | None:
+    """What an earlier export wrote last in its folder (meta.json, ``HF_RECORD``), or None."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _claim(folder: Path, identity: dict, record: dict | None, files: list[Path], other: str,
+           overwrite: bool) -> bool:
+    """Whether ``folder`` holds this very export already: its ``record`` has ``identity`` and
+    every file it lists is there. Then there is nothing to do, unless ``overwrite`` (with a
+    file missing, the export is written again). Else a new or empty folder is taken, any other
+    only with ``overwrite`` (``other``: what the refusal asks for instead of this folder), and
+    ``files`` are removed first: what an export writes there, its record first, so that no
+    file of an earlier export stays beside the new ones and an export cut short is never taken
+    for a finished one."""
+    same = record is not None and record.get("identity") == identity
+    if same and not overwrite and all((folder / n).exists() for n in record.get("files", [])):
+        return True
+    entries = sorted(p.name for p in folder.iterdir()
+                     if p.name != HF_PARTS and not is_tmp_name(p.name)) \
+        if folder.is_dir() else []
+    if entries and not (overwrite or same):
+        if record is None:
+            what = f"is not empty ({', '.join(entries[:3])}{', ...' if len(entries) > 3 else ''})"
+        else:
+            old = record.get("identity") or {}
+            what = "holds another export (different " + \
+                ", ".join(key for key in identity if old.get(key) != identity[key]) + ")"
+        raise ConfigError(f"{folder} {what}; give another {other}, or --overwrite to write "
+                          "this export there")
+    for path in files:
+        path.unlink(missing_ok=True)
+    return False
+
+
+def _counted(blocks, desc: str, total: int):
+    """``blocks`` as they come, each counted once taken on a bar ``desc`` (of ``total``
+    samples) that a terminal shows (``engine.progress``, the style of a run's bars); the bar
+    closed at the end, or when the reader stops."""
+    shown = bar(total, f"{desc:>10}")
+    try:
+        for block in blocks:
+            yield block
+            if shown is not None:
+                shown.update(len(block))
+    finally:
+        if shown is not None:
+            shown.close()
+
+
+def _chunks(iterable, size: int):
+    it = iter(iterable)
+    while True:
+        block = list(islice(it, size))
+        if not block:
+            return
+        yield block
+
+
 # -- nanoGPT ---------------------------------------------------------------------------------
 def plain_name(name: str, what: str = "--name") -> str:
     """A data folder's name: one path component, so it cannot point outside its parent."""
@@ -315,12 +422,10 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
                    overwrite: bool = False,
                    chunk: int = CHUNK) -> dict:
     """Write ``out/name/{train,val}.bin``, ``meta.pkl``, ``meta.json`` (and sidecars);
-    returns meta.json's contents. An existing export is replaced only with ``overwrite``."""
+    returns meta.json's contents, with ``unchanged`` True when the folder held this very export
+    already (nothing is written). Any other non-empty folder is written only with
+    ``overwrite``."""
     folder = Path(out) / plain_name(name)
-    if not overwrite and any((folder / f).exists() for f in ("train.bin", "val.bin", "meta.pkl")):
-        raise ConfigError(f"{folder} holds an export already; give another --name, or "
-                          "--overwrite to replace it")
-
     src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
                                                            backend)
     if val_fraction is not None and val_split is not None:
@@ -334,8 +439,28 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         val_fraction = 0.1 if val_fraction is None else val_fraction
         if not 0.0 < val_fraction < 1.0:
             raise ConfigError(f"--val-fraction must be in (0, 1), got {val_fraction}")
+        n = src.size("train")
+        n_val = max(1, math.ceil(n * val_fraction))
+        if n_val >= n:
+            raise ConfigError(f"--val-fraction {val_fraction} leaves no training sample of {n}")
+        sizes = {"train": n - n_val, "val": n_val}
+    else:
+        sizes = {"train": src.size("train"), "val": src.size(val_split)}
     if "{problem}" not in template or "{answer}" not in template:
         raise ConfigError("the template must contain {problem} and {answer}")
+    enc = None  # char: fitted below, in a pass over the samples, once the folder is taken
+    if tokenizer == "task":
+        enc = TaskEncoder(src.task)
+    elif tokenizer != "char":
+        enc = HFEncoder(tokenizer, src.task, template)
+    # What makes the bytes: the same identity in meta.json is the same export.
+    identity = {"source": src.fingerprint, "tokenizer": tokenizer,
+                "tokenizer_digest": getattr(enc, "digest", None), "val_fraction": val_fraction,
+                "val_split": val_split, "template": template, "synthset_version": _version()}
+    record = _record(folder / "meta.json")
+    if _claim(folder, identity, record, [folder / f for f in NANOGPT_FILES], "--name",
+              overwrite):
+        return {**record, "unchanged": True}
     started = time.perf_counter()
 
     raw = tokenizer == "task" and src.folder is not None  # C-speed path over JSONL lines
@@ -345,27 +470,19 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         read = src.lines if raw else src.samples
         if val_split is not None:
             return [("train", read("train")), ("val", read(val_split))]
-        n = src.size("train")
-        n_val = max(1, math.ceil(n * val_fraction))
-        if n_val >= n:
-            raise ConfigError(f"--val-fraction {val_fraction} leaves no training sample of {n}")
         it = read("train")
-        return [("train", islice(it, n - n_val)), ("val", it)]
+        return [("train", islice(it, sizes["train"])), ("val", it)]
 
-    if tokenizer == "char":
-        enc = CharEncoder.fit((c for _, s in parts() for c in _chunks(s, chunk)), src.task,
-                              template)
-    elif tokenizer == "task":
-        enc = TaskEncoder(src.task)
-    else:
-        enc = HFEncoder(tokenizer, src.task, template)
+    if enc is None:
+        enc = CharEncoder.fit(_counted((c for _, s in parts() for c in _chunks(s, chunk)),
+                                       "vocabulary", sum(sizes.values())), src.task, template)
     dtype = token_dtype(enc.vocab_size)
     folder.mkdir(parents=True, exist_ok=True)
-    stats = {}
+    stats, files = {}, []
     for split, samples in parts():
         writer = None
         try:
-            for samples_chunk in _chunks(samples, chunk):
+            for samples_chunk in _counted(_chunks(samples, chunk), split, sizes[split]):
                 ids, starts, mask = (enc.encode_lines if raw else enc.encode)(samples_chunk)
                 if writer is None:
                     writer = SplitWriter(folder, split, dtype, with_mask=mask is not None)
@@ -379,6 +496,7 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         writer.close()
         stats[split] = {"samples": writer.samples, "tokens": writer.tokens,
                         "mask": "mask" in writer.paths}
+        files += [p.name for p in writer.paths.values()]
     meta_json = {
         "vocab_size": enc.vocab_size, "dtype": dtype.name, "tokenizer": enc.name,
         "source": src.name, "source_fingerprint": src.fingerprint,
@@ -392,54 +510,48 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
                         else {"task": src.name, "count": src.sizes["train"], "seed": src.seed,
                               "task_config": src.spec.config,
                               "backend": src.spec.backend or "sympy"}),
+        "identity": identity, "files": [*files, "meta.pkl"],
     }
     meta_pkl = {"vocab_size": enc.vocab_size, **enc.meta(), "dtype": dtype.name,
                 "tokenizer": enc.name}
     if "token_names" in meta_pkl:
         meta_json["token_names"] = meta_pkl["token_names"]
-    write_meta(folder, meta_pkl, meta_json)
-    return meta_json
-
-
-def _chunks(iterable, size: int):
-    it = iter(iterable)
-    while True:
-        block = list(islice(it, size))
-        if not block:
-            return
-        yield block
+    write_meta(folder, meta_pkl, meta_json)  # meta.json last: the export is complete
+    return {**meta_json, "unchanged": False}
 
 
 # -- Hugging Face ----------------------------------------------------------------------------
 def export_hf(source, out, count: int | None = None, seed: int = 0,
               task_config: dict | None = None, backend: str = "sympy",
-              prompts: bool = False, overwrite: bool = False) -> list[str]:
+              prompts: bool = False, overwrite: bool = False) -> dict:
     """Write ``out/data/{split}-00000-of-000NN.parquet`` for every split (explicit schema,
-    split names kept), loadable by ``datasets.load_dataset("parquet", data_dir=out)``.
+    split names kept) and the dataset card ``out/README.md``, whose ``configs`` make
+    ``datasets.load_dataset(out)`` load them: the run's card, or for a task the card of the run
+    these rows are split train of. Returns what ``out/.synthset-export.json`` records (the
+    export's ``identity``, ``splits`` and their sample counts, ``files``), with ``unchanged``
+    True when the folder held this very export already (nothing is written). Any other
+    non-empty folder is written only with ``overwrite``.
 
     With ``prompts``, the columns are what a prompting or RL trainer reads: ``prompt`` and
     ``answer`` (the task contract's text), ``example`` (the sample's record as JSON, what
-    ``synthset.rewards`` scores against) and ``index``. A folder that holds an export already
-    (``data/*.parquet``) is replaced only with ``overwrite`` (its old Parquet files removed
-    first, so no split of the earlier export stays beside the new ones)."""
+    ``synthset.rewards`` scores against) and ``index``."""
     src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
                                                            backend)
     out = Path(out)
+    identity = {"source": src.fingerprint, "prompts": prompts, "synthset_version": _version()}
+    record = _record(out / HF_RECORD)
     old = sorted((out / parquet.DATA_DIR).glob("*.parquet"))
-    if old and not overwrite:
-        raise ConfigError(f"{out} holds an export already ({len(old)} Parquet file(s) under "
-                          f"{out / parquet.DATA_DIR}); give another folder, or --overwrite to "
-                          "replace it")
-    for path in old:
-        path.unlink()
-    tmp = out / ".parts"
+    if _claim(out, identity, record, [out / HF_RECORD, *old], "OUT folder", overwrite):
+        return {**record, "unchanged": True}
+    tmp = out / HF_PARTS
     tmp.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, splits = [], {}
     try:
         for split in src.splits:
             parts, total = [], 0
             samples = src.examples(split) if prompts else src.samples(split)
-            for k, block in enumerate(_chunks(samples, CHUNK)):
+            for k, block in enumerate(_counted(_chunks(samples, CHUNK), split,
+                                               src.size(split))):
                 part = tmp / f"{split}-{k:05d}.parquet"
                 if prompts:
                     parquet.write_rows_part(part, [
@@ -453,13 +565,37 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
                 parts.append(part)
                 total += len(block)
             written += parquet.merge_parts(parts, out, split, total)
+            splits[split] = {"samples": total}
         if src.folder is not None:  # the run's dataset card, its configs on these files
-            export_card(src.folder, out)
+            card.export_card(src.folder, out)
+        else:
+            _task_card(src, out)
     finally:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
-    return written
+    record = {"identity": identity, "source": src.name, "splits": splits, "files": written}
+    atomic_write_text(out / HF_RECORD, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    return {**record, "unchanged": False}
+
+
+def _task_card(src: Source, out: Path) -> None:
+    """The dataset card of a task exported by name: the card ``runs.card`` renders for the run
+    these rows are split train of (root_seed = the seed), with the source's fingerprint. A
+    ``README.md`` synthset did not write is left as it is."""
+    task = src.spec.build()  # as a run builds it (a task that has made samples caches state)
+    manifest = {
+        "fingerprint": src.fingerprint, "task": src.spec.record(),
+        "config": {"sizes": dict(src.sizes), "instance_generator": callable_identity(task),
+                   "statistics_calculator": callable_identity(getattr(task, "statistics",
+                                                                      None)),
+                   "root_seed": src.seed},
+        "versions": {"synthset": _version()}}
+    side = {"license": None, "kind": task.kind, "task_config": task.describe()["config"]}
+    target = out / card.CARD
+    if card.is_ours(target):
+        atomic_write_text(target, card.render(out, manifest, {}, side, layout="parquet",
+                                              source="task export"))
 
 
 def to_hf_dataset(source, split: str = "train", prompts: bool = False, **kwargs):

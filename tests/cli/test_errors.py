@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +119,14 @@ def test_full_disk_exits_3_leaves_nothing_half_written_and_resumes(tmp_path):
     with _tmpfs(tmp_path / "disk", "192k") as disk:
         config = _config(tmp_path / "full.yaml", disk / "run", train=20_000,
                          formats=["parquet"])
+        # Clearly too small: refused after the first shard, from its bytes per sample.
+        done = _generate(config)
+        assert done.returncode == 2, done.stderr
+        assert re.fullmatch(r"synthset generate: error: \S+/run needs about [\d.]+ [kM]B more "
+                            r"for [\d,]+ samples \([\d.]+ k?B each from the first shard\); the "
+                            r"disk has [\d.]+ k?B free\n", done.stderr), done.stderr
+        # Enough by the estimate, short while the final files are merged: a full disk.
+        subprocess.run(["mount", "-o", "remount,size=3500k", str(disk)], check=True)
         done = _generate(config)
         assert done.returncode == 3, done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

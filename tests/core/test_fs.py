@@ -2,7 +2,8 @@
 
 import pytest
 
-from synthset.core.fs import AtomicFile, atomic_open
+from synthset.core.errors import ConfigError
+from synthset.core.fs import AtomicFile, atomic_open, make_folder
 
 
 def test_atomic_file_appears_on_commit_only(tmp_path):
@@ -47,3 +48,16 @@ def test_remote_paths_write_through_the_same_helper():
     assert fs.cat_file("/synthset-fs-test/a.txt") == b"remote\n"
     assert fs.ls("/synthset-fs-test", detail=False) == ["/synthset-fs-test/a.txt"]
     fs.rm("/synthset-fs-test", recursive=True)
+
+
+def test_a_folder_asked_for_where_a_file_is_names_the_file(tmp_path):
+    make_folder(tmp_path / "a" / "b", "save_dir")  # parents made
+    make_folder(tmp_path / "a" / "b", "save_dir")  # and an existing folder is fine
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ConfigError) as info:
+        make_folder(tmp_path / "afile", "--output-dir")
+    assert str(info.value) == f"--output-dir {tmp_path / 'afile'} is a file, not a folder"
+    with pytest.raises(ConfigError) as info:
+        make_folder(tmp_path / "afile" / "run", "save_dir")
+    assert str(info.value) == f"save_dir {tmp_path / 'afile' / 'run'} cannot be made: " \
+                              f"{tmp_path / 'afile'} is a file, not a folder"

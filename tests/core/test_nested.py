@@ -102,3 +102,55 @@ def test_parquet_columns_refuse_list_separators_at_an_edge():
     for problem in (["a", "| b"], ["a |", "b"], "x | y", [["a"], "||"]):
         with pytest.raises(FormatError, match="its Parquet column could not be split back"):
             encode(problem, "c")
+
+
+UNORDERED = ("prints its items in the order of their hashes, which for strings changes from one "
+             "Python process to the next, so the dataset's bytes could change from run to run: "
+             "return a sorted list instead")
+
+
+@pytest.mark.parametrize("value, what", [
+    ([{"a", "b"}], "set"), (frozenset({1}), "frozenset"), ([["x", {"a"}]], "set"),
+    ([("a", {"k": [{"b"}]})], "tuple holding a set"),
+])
+def test_a_set_is_refused_bare_or_inside_an_item(value, what):
+    with pytest.raises(FormatError) as info:
+        to_strings(value)
+    assert str(info.value) == f"a {what} {UNORDERED}"
+
+
+def test_a_dict_prints_in_the_order_its_items_were_put_in():
+    # the same in every process: kept
+    assert to_strings([{"b": 1, "a": 2}, ("t", 1)]) == ["{'b': 1, 'a': 2}", "('t', 1)"]
+
+
+def a_set_in_a_list(seed):
+    return [{"a", "b"}], 1
+
+
+def sometimes_a_set_in_a_list(seed):
+    return ([{"a", "b"}], 1) if seed % 3 == 0 else (["a", "b"], 1)
+
+
+def test_a_set_inside_a_problem_is_a_sample_error(tmp_path, capsys):
+    import yaml
+
+    from synthset.cli.main import main
+    from synthset.core.seeding import derive_seed
+
+    config = tmp_path / "data.yaml"
+    config.write_text(yaml.safe_dump({"dataset": {
+        "save_dir": str(tmp_path / "raise"), "num_train_samples": 30, "num_test_samples": 10,
+        "batch_size": 10, "n_jobs": 1, "root_seed": 42, "verbose": False,
+        "instance_generator": "tests.core.test_nested:a_set_in_a_list"}}))
+    assert main(["generate", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"synthset generate: error: sample 0 of split 'train' (seed "
+                          f"{derive_seed(42, 'train', 0)}) failed: FormatError: a set "
+                          f"{UNORDERED}")
+    assert err.count("\n") == 1 and not (tmp_path / "raise" / "train_raw.txt").exists()
+    assert main(["generate", str(config), f"save_dir={tmp_path / 'skip'}", "on_error=skip",
+                 "instance_generator=tests.core.test_nested:sometimes_a_set_in_a_list"]) == 0
+    stats = yaml.safe_load((tmp_path / "skip" / "train_stats.yaml").read_text())
+    assert stats["errors"] == stats["skipped"] > 0
+    assert (tmp_path / "skip" / "train_raw.txt").read_text() == "a | b # 1\n" * 30

@@ -105,10 +105,54 @@ def test_a_reasoning_task_run_is_decontaminated_by_its_own_keys(tmp_path):
     assert report["overlap"][0]["rate"] == 0
 
 
-def test_too_few_distinct_problems_is_one_clear_error(tmp_path):
-    with pytest.raises(GenerationError, match="too few distinct problems") as info:
+def test_too_few_distinct_problems_is_refused_before_the_later_split_with_the_counts(
+        tmp_path):
+    """test's 20 samples draw every one of the 3 problems: train is never started."""
+    with pytest.raises(ConfigError) as info:
         make_run(tmp_path, gens.tiny_domain, sizes={"train": 20, "test": 20}, dedup="splits")
-    assert "split 'train'" in str(info.value)
+    assert str(info.value) == (
+        "dedup: splits: the generator tests.gens:tiny_domain makes 3 distinct problems (3 "
+        "among 20 test samples); test's 20 samples would hold about 3 of them, too many for "
+        "the 20 samples of train to find new ones; make fewer test samples or choose a harder "
+        "level")
+    assert not (tmp_path / ".synthset" / "completions" / "train").exists()
+
+
+GF17 = {"task": "gf17_addition", "task_config": {"level": 1}, "num_train_samples": 2000,
+        "num_test_samples": 1000, "batch_size": 500, "n_jobs": 1, "root_seed": 42,
+        "verbose": False}
+
+
+@pytest.mark.parametrize("mode, message", [
+    ("splits", "dedup: splits: level 1 of gf17_addition makes about 285 distinct problems "
+               "(277 among 1,000 test samples); test's 1,000 samples would hold about 276 of "
+               "them, too many for the 2,000 samples of train to find new ones; make fewer "
+               "test samples or choose a harder level"),
+    ("all", "dedup: all needs 3,000 distinct problems (test 1,000, train 2,000) but level 1 "
+            "of gf17_addition makes about 285 distinct problems (277 among 1,000 test "
+            "samples); make fewer samples or choose a harder level"),
+])
+def test_a_built_in_task_with_too_few_problems_is_refused_in_one_line(tmp_path, capsys, mode,
+                                                                       message):
+    """Two numbers of GF(17): 289 problems. The estimate comes from test's own samples, before
+    train (or a dedup: all round) is made."""
+    from synthset.cli.main import main
+
+    config = tmp_path / "data.yaml"
+    config.write_text(yaml.safe_dump({"dataset": {**GF17, "save_dir": str(tmp_path / "run"),
+                                                  "dedup": mode}}))
+    assert main(["generate", str(config)]) == 2
+    assert capsys.readouterr().err == f"synthset generate: error: {message}\n"
+    assert not (tmp_path / "run" / ".synthset" / "dedup" / "test.overrides.json").exists()
+
+
+def test_a_domain_large_enough_for_the_splits_is_not_refused(tmp_path):
+    """700 test samples leave about 25 of the 289 problems: each train sample finds one of them
+    within its 101 seeds."""
+    DatasetPipeline.from_config({**GF17, "num_test_samples": 700, "dedup": "splits",
+                                 "save_dir": str(tmp_path)}).run()
+    test = {str(r["problem"]) for r in _rows(tmp_path, "test")}
+    assert not test & {str(r["problem"]) for r in _rows(tmp_path, "train")}
 
 
 @pytest.mark.parametrize("value", ["maybe", "inner", 1])
@@ -270,9 +314,14 @@ def test_all_resumes_from_its_overrides(tmp_path):
     assert read_outputs(tmp_path / "run") == read_outputs(tmp_path / "ref")
 
 
-def test_all_with_too_few_problems_is_one_clear_error(tmp_path):
-    with pytest.raises(GenerationError, match="too few distinct problems"):
+def test_all_with_too_few_problems_is_one_clear_error_with_the_counts(tmp_path):
+    """Four test samples cannot tell how many problems the generator makes: the run fails
+    when a sample runs out of seeds, naming what the splits need and what they hold."""
+    with pytest.raises(GenerationError) as info:
         make_run(tmp_path, gens.tiny_domain, sizes={"train": 2, "test": 4}, dedup="all")
+    assert str(info.value).endswith(
+        "the task makes too few distinct problems for these split sizes; make fewer samples or "
+        "a harder level; dedup: all needs 6 distinct problems (test 4, train 2)")
 
 
 def test_repeats_are_found_the_same_in_memory_and_through_partition_files(tmp_path):

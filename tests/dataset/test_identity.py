@@ -106,3 +106,19 @@ def test_the_quick_start_run_by_python_then_by_synthset_generate_is_one_run(tmp_
 
 def _final_files(folder):
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("name", ["depo1", "brevo1", "mano10", "lano_cfg3f", "capo", "poly_gcd"])
+def test_a_tasks_identity_does_not_change_as_it_makes_samples(name):
+    """A task's identity is its state: a cache kept on it while it samples would change it
+    (an export's or a card's identity would then depend on what ran before)."""
+    import random
+
+    from synthset.core.identity import callable_identity
+    from synthset.tasks.registry import get_task
+
+    task = get_task(name)
+    before = callable_identity(task)
+    for i in range(5):
+        task.generate_example(random.Random(i))
+    assert callable_identity(task) == before

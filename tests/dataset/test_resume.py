@@ -226,3 +226,49 @@ def test_declaring_an_option_leaves_run_folders_resumable(tmp_path, monkeypatch,
     assert read_outputs(tmp_path) == read_outputs(golden / "integer_sum")
     assert (tmp_path / ".synthset" / "manifest.json").read_text() == manifest  # fingerprint too
     make_run(tmp_path, stops_once, verify_determinism=0, foo=None)  # given, the same
+
+
+# -- what a run says when it starts or has nothing to do --------------------------------------
+def test_a_finished_run_run_again_says_so_in_one_line(tmp_path, capsys):
+    from synthset.cli.main import main
+    from tests.conftest import task_config
+
+    config = task_config(tmp_path / "data.yaml", tmp_path / "run", "integer_sum", 60, 17,
+                         verbose=True)
+    assert main(["generate", str(config)]) == 0
+    assert "samples/s" in capsys.readouterr().err  # the first time, its summary table
+    before = {p.name: p.stat().st_mtime_ns for p in _finals(tmp_path / "run")}
+    assert main(["generate", str(config)]) == 0
+    assert capsys.readouterr() == ("", f"synthset: {tmp_path / 'run'} is complete (train 60, "
+                                       "test 17); nothing to do\n")
+    assert {p.name: p.stat().st_mtime_ns for p in _finals(tmp_path / "run")} == before
+
+
+def test_a_disk_clearly_too_small_stops_the_run_after_its_first_shard(tmp_path, capsys,
+                                                                       monkeypatch):
+    """The first shard's bytes per sample times the samples left, against the free space of
+    the save_dir's disk: refused in one line; the shard made stays and a resume goes on."""
+    import shutil
+    from types import SimpleNamespace
+
+    from synthset.cli.main import main
+    from synthset.engine.progress import size_text
+    from tests.conftest import task_config
+
+    ref = task_config(tmp_path / "ref.yaml", tmp_path / "ref", "integer_sum", 60, 17)
+    assert main(["generate", str(ref)]) == 0
+    config = task_config(tmp_path / "data.yaml", tmp_path / "run", "integer_sum", 60, 17)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: SimpleNamespace(free=1_200))
+    assert main(["generate", str(config)]) == 2
+    # shards of 50: train [0, 50) first (the largest), then 27 samples left
+    marker = tmp_path / "run" / ".synthset" / "completions" / "train" / "00000"
+    each = sum(f["size"] for f in json.loads(marker.read_text())["files"].values()) / 50
+    assert capsys.readouterr().err == (
+        f"synthset generate: error: {tmp_path / 'run'} needs about {size_text(each * 27)} more "
+        f"for 27 samples ({size_text(each)} each from the first shard); the disk has 1.2 kB "
+        "free\n")
+    assert len(list(marker.parent.iterdir())) == 1  # the finished shard stays, alone
+
+    monkeypatch.undo()  # space freed: the same command goes on from that shard
+    assert main(["generate", str(config)]) == 0
+    assert read_outputs(tmp_path / "run") == read_outputs(tmp_path / "ref")

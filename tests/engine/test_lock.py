@@ -75,8 +75,11 @@ def test_a_second_run_on_a_busy_folder_exits_2_naming_the_owner(held_run, capsys
     assert "is in use by another synthset run" in _one_line(capsys)
     assert (run / ".synthset" / "manifest.json").read_bytes() == manifest
 
+    # status names the owner where it would otherwise say to run the command again
     assert main(["status", str(run)]) == 0
-    assert f"in use by a run: pid {proc.pid}" in capsys.readouterr().out
+    assert capsys.readouterr().out.splitlines()[-1] == \
+        f"the run is not complete: pid {proc.pid} on host {owner['host']} is generating it; " \
+        f"started {owner['started']}"
 
     hold.unlink()  # the first run finishes, alone, with the bytes of a run never disturbed
     _, err = proc.communicate(timeout=120)

@@ -1,6 +1,7 @@
 """`synthset eval RUN`: answers judged by the run's own task; bad predictions named by line."""
 
 import json
+import sys
 
 import pytest
 
@@ -36,6 +37,21 @@ def test_predictions_are_scored_with_buckets_and_every_failure(run, tmp_path, ca
     assert sum(report["bucket_sizes"]["answer_terms"].values()) == 30
     assert (run / "eval.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "success 0.900" in capsys.readouterr().out
+
+
+def test_without_matplotlib_the_scores_are_written_and_the_figure_skipped(
+        run, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    with open(tmp_path / "pred.jsonl", "w") as f:
+        for i, answer in enumerate(_answers(run)):
+            f.write(json.dumps({"index": i, "answer": answer}) + "\n")
+    assert main(["eval", str(run), "--predictions", str(tmp_path / "pred.jsonl")]) == 0
+    assert json.loads((run / "eval.json").read_text())["success_rate"] == 1.0
+    assert not (run / "eval.png").exists()
+    out = capsys.readouterr()
+    assert "success 1.000" in out.out
+    assert out.err == ("synthset: note: eval.png skipped: matplotlib is not installed "
+                       "(pip install matplotlib)\n")
 
 
 def test_bad_predictions_are_named_line_by_line(run, tmp_path, capsys):

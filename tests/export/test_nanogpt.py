@@ -100,26 +100,6 @@ def test_task_vocabulary_and_mask_sidecar(tmp_path):
     assert json.loads((tmp_path / "d" / "meta.json").read_text())["token_names"] == names
 
 
-def test_nanogpt_sample_py_encode_decode_round_trips_a_task_export(tmp_path):
-    """nanoGPT's sample.py, as written there: meta.pkl's stoi/itos, one character per id."""
-    export_nanogpt("depo1", "d", out=tmp_path, tokenizer="task", count=40,
-                   task_config={"N": 12})
-    with open(tmp_path / "d" / "meta.pkl", "rb") as f:
-        meta = pickle.load(f)
-    stoi, itos = meta["stoi"], meta["itos"]
-    encode = lambda s: [stoi[c] for c in s]  # noqa: E731  (nanoGPT's own lines)
-    decode = lambda l: "".join([itos[i] for i in l])  # noqa: E731
-    assert len(stoi) == len(itos) == meta["vocab_size"]
-    assert all(len(c) == 1 for c in stoi)
-    for split in ("train", "val"):
-        ids = np.memmap(tmp_path / "d" / f"{split}.bin", dtype=np.uint16, mode="r").tolist()
-        text = decode(ids)
-        assert len(text) == len(ids) and encode(text) == ids
-    # A prompt that starts a sample, typed as sample.py's --start: the <bos> character.
-    bos = itos[meta["token_names"].index("<bos>")]
-    assert encode(bos) == [meta["token_names"].index("<bos>")]
-
-
 @pytest.mark.parametrize("name, tokenizer", [("depo1", "task"), ("integer_sum", "char")])
 def test_export_by_name_has_the_rows_of_a_run_with_that_root_seed(tmp_path, name, tokenizer):
     config = {"N": 12} if name == "depo1" else {}
@@ -166,7 +146,7 @@ def test_local_hf_tokenizer_export(run, tmp_path):
 
 def test_hf_export_and_dataset(run, tmp_path):
     datasets = pytest.importorskip("datasets")
-    files = export_hf(run, tmp_path / "hf")
+    files = export_hf(run, tmp_path / "hf")["files"]
     assert sorted(files) == ["data/test-00000-of-00001.parquet",
                              "data/train-00000-of-00001.parquet"]
     ds = datasets.load_dataset("parquet", data_dir=str(tmp_path / "hf"))
@@ -290,7 +270,9 @@ def test_an_hf_export_is_replaced_only_with_overwrite(tmp_path, capsys):
     out = tmp_path / "hf"
     assert main(["export", "hf", str(tmp_path / "a"), str(out)]) == 0
     assert main(["export", "hf", str(tmp_path / "b"), str(out)]) == 2
-    assert "holds an export already (2 Parquet file(s)" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"synthset export: error: {out} holds another export " \
+        "(different source); give another OUT folder, or --overwrite to write this export " \
+        "there\n"
     assert main(["export", "hf", str(tmp_path / "b"), str(out), "--overwrite"]) == 0
     # the first export's test split does not stay beside the second's train split
     assert sorted(p.name for p in (out / "data").glob("*.parquet")) == \
@@ -311,7 +293,9 @@ def test_an_existing_export_is_replaced_only_with_overwrite(tmp_path, capsys):
     assert main(argv) == 0
     before = (tmp_path / "m" / "train.bin").read_bytes()
     assert main([*argv, "--seed", "1"]) == 2
-    assert "holds an export already" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"synthset export: error: {tmp_path / 'm'} holds another " \
+        "export (different source); give another --name, or --overwrite to write this " \
+        "export there\n"
     assert (tmp_path / "m" / "train.bin").read_bytes() == before
     assert main([*argv, "--seed", "1", "--overwrite"]) == 0
     assert (tmp_path / "m" / "train.bin").read_bytes() != before

@@ -173,7 +173,7 @@ def test_user_code_is_imported_only_with_trust(tmp_path, monkeypatch, capsys):
     plant_code(run, generator=True)
     monkeypatch.chdir(run)
     report = check_run(run)
-    assert report["verifier"].startswith("no verifier") and report["ok"]
+    assert report["verifier"] == "no verifier: format and duplicate checks only" and report["ok"]
     assert report["determinism"]["checked"] == 0
     assert any("check 'chk:check' is not imported: code a run folder names runs only with "
                "--trust-code" in n for n in report["notes"])
@@ -199,6 +199,23 @@ def test_a_nondeterministic_generator_is_reported(tmp_path):
     assert report["determinism"]["checked"] == 4 and report["determinism"]["differ"] == 4
     assert report["problems"][0].startswith("nondeterministic: 4 samples")
     assert {f["class"] for f in report["failures"]} == {"nondeterministic"}
+
+
+def test_a_generator_returning_a_set_is_reported_as_generate_reports_it(tmp_path, monkeypatch):
+    """`synthset check` makes a sample again as `synthset generate` makes it: a set is no
+    (problem, answer) pair (unpacked, its order changes from one process to the next)."""
+    from synthset import GenerationError
+
+    run = _run(tmp_path / "run", instance_generator="tests.quality.gens:a_set_when_asked")
+    monkeypatch.setenv("SYNTHSET_TEST_A_SET", "1")
+    cause = ("the generator must return a (problem, answer) pair, a tuple or a list of two, "
+             "got a set, whose order changes from one Python process to the next")
+    with pytest.raises(GenerationError) as info:
+        _run(tmp_path / "again", instance_generator="tests.quality.gens:a_set_when_asked")
+    assert info.value.cause == cause
+    report = check_run(run, determinism=4, trust_code=True)
+    assert report["determinism"] == {"checked": 4, "differ": 4}
+    assert {f["message"] for f in report["failures"]} == {f"made again from its seed, {cause}"}
 
 
 def test_a_token_task_with_a_wrong_answer(tmp_path):
@@ -324,3 +341,15 @@ def test_output_dir_on_a_writable_run_leaves_the_run_untouched(planted, tmp_path
     report = json.loads((tmp_path / "elsewhere" / "quality.json").read_text())
     assert report["splits"]["train"]["failing"] == 1
     assert _snapshot(planted) == before
+
+
+def test_determinism_n_makes_exactly_n_samples_again(tmp_path, capsys):
+    """8 shared between 200 train and 10 test samples: 7 and 1 (rounding each share gave 9)."""
+    run = _run(tmp_path / "run", task="integer_sum", num_train_samples=200,
+               num_test_samples=10)
+    assert main(["check", str(run), "-q", "--n-jobs", "1", "--determinism", "8",
+                 "--no-figures"]) == 0
+    assert "determinism: 8 samples made again from their seeds: all identical" in \
+        capsys.readouterr().out.splitlines()
+    assert json.loads((run / "quality.json").read_text())["determinism"] == \
+        {"checked": 8, "differ": 0}

@@ -125,7 +125,9 @@ def test_check_writes_its_summary_and_export_hf_copies_the_card(tmp_path, capsys
     assert main(["export", "hf", str(run), str(out)]) == 0
     assert _front(out)["configs"][0]["data_files"][0] == {
         "split": "train", "path": f"data/train-{D5}-of-{D5}.parquet"}
-    assert _section(out) == section
+    assert _section(out) == section.replace(
+        "Details: `quality.json`.", "Details: `quality.json` in the run folder it was "
+                                    "exported from.")
     assert (out / "quality" / "duplicates.png").is_file()
     loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
     assert len(loaded["train"]) == 120
@@ -141,3 +143,67 @@ def test_license_is_checked_and_not_fingerprinted(tmp_path):
     run = _run(tmp_path / "run", task="integer_sum", license="mit")
     _run(tmp_path / "run", task="integer_sum", license="apache-2.0")  # resumed, not refused
     assert _front(run)["license"] == "apache-2.0"
+
+
+def _lines_with(folder, *starts) -> list[str]:
+    """The card's lines that begin with one of ``starts``, in order."""
+    text = (Path(folder) / "README.md").read_text()
+    return [line for line in text.splitlines() if line.startswith(starts)]
+
+
+STARTS = ("No license", "| run fingerprint", "| source fingerprint", "What determines",
+          "Not checked", "Details")
+
+
+def test_each_card_says_what_is_true_of_its_folder(tmp_path):
+    """A run folder, an export of it and an export of a task by name: an export has no
+    manifest, no data.yaml of its own, no quality.json and nothing `synthset check` reads."""
+    run = _run(tmp_path / "run", task="integer_sum")
+    fingerprint = json.loads((run / ".synthset" / "manifest.json").read_text())["fingerprint"]
+    assert _lines_with(run, *STARTS) == [
+        "No license was set for this dataset (`license:` in its data.yaml).",
+        f"| run fingerprint | `{fingerprint}` |",
+        "What determines the bytes (`.synthset/manifest.json` holds it too):",
+        "Not checked yet: `synthset check` on this folder re-verifies every sample, counts "
+        "duplicates and overlap between splits and writes its summary here."]
+    assert main(["export", "hf", str(run), str(tmp_path / "run-hf")]) == 0
+    assert _lines_with(tmp_path / "run-hf", *STARTS) == [
+        "No license was set for this dataset (`license:` in the data.yaml of the run it was "
+        "exported from).",
+        f"| run fingerprint | `{fingerprint}` |",
+        "What determines the bytes (the `.synthset/manifest.json` of the run it was exported "
+        "from holds it too):",
+        "Not checked before this export: `synthset check` on the run folder it was exported "
+        "from re-verifies every sample, counts duplicates and overlap between splits and writes "
+        "its summary in that folder's card; exporting again brings it here."]
+    assert main(["export", "hf", "task=integer_sum", str(tmp_path / "task-hf"), "--count", "120",
+                 "--seed", "42"]) == 0
+    assert _lines_with(tmp_path / "task-hf", *STARTS) == [
+        "No license was set for this dataset.",
+        "| source fingerprint | `task:integer_sum:{}:backend=sympy:seed=42:count=120` |",
+        "What determines the bytes:",
+        "Not checked: `synthset check` reads a run folder, not an export. A run of this "
+        "configuration (`synthset generate`) makes these samples as its split `train`; check "
+        "that run to verify them."]
+    # as it says: check refuses an export, and the run's split train is the task export's
+    assert main(["check", str(tmp_path / "task-hf"), "-q"]) == 2
+    train = sorted((tmp_path / "task-hf" / "data").glob("train-*.parquet"))
+    same = sorted((tmp_path / "run-hf" / "data").glob("train-*.parquet"))
+    assert [f.read_bytes() for f in train] == [f.read_bytes() for f in same]
+    # a run checked before its export: its summary, and where the details are
+    assert main(["check", str(run), "-q", "--n-jobs", "1", "--no-figures"]) == 0
+    assert main(["export", "hf", str(run), str(tmp_path / "run-hf"), "--overwrite"]) == 0
+    assert _lines_with(tmp_path / "run-hf", "Not checked", "Details") == [
+        "Details: `quality.json` in the run folder it was exported from."]
+    assert _lines_with(run, "Details") == ["Details: `quality.json`."]
+
+
+def test_a_check_rewrites_only_the_cards_summary(tmp_path):
+    """The task's resolved configuration keeps its order when `synthset check` rewrites the
+    card (it was sorted in the rewrite, so the card's bytes changed)."""
+    run = _run(tmp_path / "run", task="integer_sum")
+    before = (run / "README.md").read_text()
+    assert main(["check", str(run), "-q", "--n-jobs", "1", "--no-figures"]) == 0
+    after = (run / "README.md").read_text()
+    assert after.split(CHECK_BEGIN)[0] == before.split(CHECK_BEGIN)[0]
+    assert "    count: 5\n    bound: 1000\n" in after

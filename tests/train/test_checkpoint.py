@@ -14,6 +14,7 @@ pytest.importorskip("transformers")
 from synthset.cli.main import main  # noqa: E402
 from synthset.runs import RunFolder  # noqa: E402
 from tests.conftest import task_config  # noqa: E402
+from tests.train.conftest import checkpoint  # noqa: E402
 
 TINY = ["model.n_layer=1", "model.n_embd=32", "model.n_head=2", "device=cpu", "threads=1"]
 CURVES = ["curves", "+preset=cpu_demo", "train.steps=4", "eval.every=2", "eval.examples=4",
@@ -36,7 +37,7 @@ def test_generate_train_on_the_run_then_eval_its_checkpoint(gf17_run, tmp_path, 
     assert main(["train", f"data={gf17_run}", "train.steps=3", "train.batch_size=8",
                  "eval.examples=6", *TINY, f"output_dir={tmp_path / 'out'}"]) == 0
     out = capsys.readouterr().out
-    ckpt = next((tmp_path / "out").iterdir())
+    ckpt = checkpoint(tmp_path / "out")
     assert _last_line(out) == f"checkpoint: {ckpt}"
     assert "(gf17_addition)" in out and "score:" in out
     for name in ("config.json", "model.safetensors", "vocab.json", "task.json", "train.json",
@@ -56,11 +57,26 @@ def test_generate_train_on_the_run_then_eval_its_checkpoint(gf17_run, tmp_path, 
     assert len(report["failures"]) == 40 - round(report["success_rate"] * 40)
 
 
+def test_latest_points_at_the_newest_finished_checkpoint(gf17_run, tmp_path, capsys):
+    out = tmp_path / "out"
+    train = ["train", f"data={gf17_run}", "train.steps=1", "train.batch_size=4",
+             "eval.examples=4", *TINY, f"output_dir={out}"]
+    assert main(train) == 0
+    first = checkpoint(out)
+    assert main(train) == 0
+    second = checkpoint(out)
+    assert second != first and sorted(p.name for p in out.iterdir()) == sorted(
+        [first.name, second.name, "latest"])
+    assert _last_line(capsys.readouterr().out) == f"checkpoint: {second}"
+    assert main(["eval", str(gf17_run), "--model", str(out / "latest")]) == 0
+    assert json.loads((gf17_run / "eval.json").read_text())["source"] == str(out / "latest")
+
+
 def test_a_checkpoint_of_another_vocabulary_is_refused_in_one_line(gf17_run, tmp_path,
                                                                    capsys):
     assert main(["train", "task=mano", "train.steps=1", "train.batch_size=2", "eval.examples=2",
                  *TINY, f"output_dir={tmp_path / 'out'}"]) == 0
-    ckpt = next((tmp_path / "out").iterdir())
+    ckpt = checkpoint(tmp_path / "out")
     capsys.readouterr()
     assert main(["eval", str(gf17_run), "--model", str(ckpt)]) == 2
     err = capsys.readouterr().err
@@ -102,7 +118,7 @@ def test_a_users_run_with_a_verifier_needs_trust_code(tmp_path, monkeypatch, cap
     assert "--trust-code" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
     assert main([*common, "trust_code=true"]) == 0
-    ckpt = next((tmp_path / "out").iterdir())
+    ckpt = checkpoint(tmp_path / "out")
     assert json.loads((ckpt / "task.json").read_text())["spec"] is None  # a user's generator
     assert json.loads((ckpt / "summary.json").read_text())["metric"]["score"] >= 0.0
 
@@ -188,7 +204,7 @@ def test_old_spellings_are_read_with_a_note(tmp_path, capsys):
                      ("eval.num_examples", "eval.examples"), ("dataset", "task"),
                      ("dataset.K", "task.K"), ("dataset.N", "task.N")):
         assert f"synthset: note: {old} is now written {new}" in err
-    rows = list(csv.DictReader(open(next((tmp_path / "c").iterdir()) / "curves.csv")))
+    rows = list(csv.DictReader(open(checkpoint(tmp_path / "c") / "curves.csv")))
     assert [(r["step"], r["hop"]) for r in rows] == [("2", "1"), ("2", "3"), ("4", "1"),
                                                     ("4", "3")]
 
@@ -198,7 +214,7 @@ def test_old_spellings_are_read_with_a_note(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "synthset: note: task.config.max_length is now written task.max_length" in \
         captured.err
-    ckpt = next((tmp_path / "t").iterdir())
+    ckpt = checkpoint(tmp_path / "t")
     assert json.loads((ckpt / "task.json").read_text())["spec"]["config"] == {
         "level": 3, "max_length": 3}
 
@@ -230,9 +246,9 @@ def test_both_commands_compose_the_same_keys():
 
 def test_curves_evaluate_a_checkpoint_without_training(tmp_path, capsys):
     assert main([*CURVES, "eval.resample_each_eval=false", f"output_dir={tmp_path / 'a'}"]) == 0
-    trained = next((tmp_path / "a").iterdir())
+    trained = checkpoint(tmp_path / "a")
     capsys.readouterr()
-    assert main(["curves", f"model={trained}", "eval.resample_each_eval=false",
+    assert main(["curves", f"model={tmp_path / 'a' / 'latest'}", "eval.resample_each_eval=false",
                  "eval.examples=4", "eval.hops=[1,2,3,4]", "device=cpu",
                  f"output_dir={tmp_path / 'b'}"]) == 0
     out = capsys.readouterr().out

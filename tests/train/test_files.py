@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch")
 from synthset.cli.main import main  # noqa: E402
 from synthset.export import export_nanogpt  # noqa: E402
 from synthset.train.files import evaluate_folder, load_folder, train_on_folder  # noqa: E402
+from tests.train.conftest import checkpoint  # noqa: E402
 
 TINY = {"type": "gpt2", "n_layer": 1, "n_embd": 32, "n_head": 2}
 
@@ -59,7 +60,7 @@ def test_train_cli_on_a_folder_and_its_errors(tmp_path, capsys):
                  "eval.examples=2", "model.n_layer=1", "model.n_embd=32", "device=cpu",
                  f"output_dir={tmp_path / 'o'}"]) == 0
     out = capsys.readouterr().out
-    ckpt = next((tmp_path / "o").iterdir())
+    ckpt = checkpoint(tmp_path / "o")
     assert "score:" in out and out.strip().splitlines()[-1] == f"checkpoint: {ckpt}"
     assert json.loads((ckpt / "vocab.json").read_text())["kind"] == "nanogpt"  # char ids
     assert main(["train", f"data={tmp_path / 'nowhere'}", "device=cpu"]) == 2

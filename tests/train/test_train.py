@@ -2,6 +2,7 @@
 recurrent-model options, clear config errors, answers that end before the stop token."""
 
 import csv
+import sys
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from synthset.core.errors import ConfigError  # noqa: E402
 from synthset.train import evaluate as E  # noqa: E402
 from synthset.train.loop import train  # noqa: E402
 from synthset.train.models import LoopedLM, ModelConfig, build_model  # noqa: E402
+from tests.train.conftest import checkpoint  # noqa: E402
 
 TINY = {"type": "gpt2", "n_layer": 2, "n_embd": 32, "n_head": 2}
 
@@ -118,7 +120,7 @@ def test_curves_write_csv_and_png(tmp_path, capsys):
     assert main(["curves", "+preset=cpu_demo", "train.steps=6", "eval.every=3",
                  "eval.examples=4", "train.batch_size=4", "model.n_layer=1",
                  "model.n_embd=32", f"output_dir={tmp_path}", "device=cpu"]) == 0
-    run = next(tmp_path.iterdir())
+    run = checkpoint(tmp_path)
     rows = list(csv.DictReader(open(run / "curves.csv")))
     assert list(rows[0]) == ["step", "examples_seen", "hop", "accuracy"]
     assert {r["hop"] for r in rows} == {"1", "2", "3", "4"} and {r["step"] for r in rows} == {
@@ -138,12 +140,12 @@ def test_curves_follow_a_k_curriculum_beside_a_baseline(tmp_path, capsys):
               "eval.examples=4", "train.batch_size=4", "model.n_layer=1",
               "model.n_embd=32", "device=cpu"]
     assert main([*common, f"output_dir={first}"]) == 0
-    before = next(first.iterdir()) / "curves.csv"
+    before = checkpoint(first) / "curves.csv"
     assert main([*common, "train.curriculum=K:step:1,3:8", f"baseline={before}",
                  f"output_dir={second}"]) == 0
     out = capsys.readouterr().out
     assert " K 1" in out and " K 3" in out  # the log names the field and its value
-    run = next(second.iterdir())
+    run = checkpoint(second)
     assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [r["hop"] for r in read_curves(run / "curves.csv")] == [1, 2, 3, 4] * 2
     assert read_curves(before)[0] == {"step": 2, "examples_seen": 8, "hop": 1,
@@ -167,6 +169,16 @@ def test_curve_config_errors(tmp_path, capsys, override, message):
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()  # checked before any folder is made
+
+
+def test_wandb_logging_without_wandb_names_its_own_pip_command(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "wandb", None)  # as if it were not installed
+    assert main(["curves", "+preset=cpu_demo", "logging.wandb.enabled=true", "device=cpu",
+                 f"output_dir={tmp_path / 'o'}"]) == 2
+    assert capsys.readouterr().err == (
+        "synthset curves: error: logging.wandb.enabled=true needs the package 'wandb', which "
+        "is not installed: pip install wandb\n")
+    assert not (tmp_path / "o").exists()
 
 
 def test_from_pretrained_loads_a_local_checkpoint(tmp_path):

@@ -16,6 +16,7 @@ from synthset.core.errors import ConfigError  # noqa: E402
 from synthset.train import evaluate as E  # noqa: E402
 from synthset.train.loop import held_out_keys, rows_of, train  # noqa: E402
 from synthset.train.models import ModelConfig, build_model  # noqa: E402
+from tests.train.conftest import checkpoint  # noqa: E402
 
 TINY = {"type": "gpt2", "n_layer": 2, "n_embd": 32, "n_head": 2}
 
@@ -101,7 +102,7 @@ def test_train_writes_a_curve_with_a_preset(tmp_path, capsys):
                  "eval.examples=5", "eval.every=2", "model.n_layer=1", "model.n_embd=32",
                  "threads=1", f"output_dir={tmp_path}", "device=cpu"]) == 0
     out = capsys.readouterr().out
-    run = next(tmp_path.iterdir())
+    run = checkpoint(tmp_path)
     assert "gf17_addition:" in out and out.strip().splitlines()[-1] == f"checkpoint: {run}"
     assert "loss" in out and " max_length 2" in out  # the preset's curriculum starts at 2
     rows = list(csv.DictReader(open(run / "curve.csv")))

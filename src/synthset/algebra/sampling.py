@@ -18,7 +18,7 @@ import math
 import random as _random
 from fractions import Fraction
 
-from synthset.algebra.backends import get_backend
+from synthset.algebra.backends import backend_class, get_backend
 from synthset.algebra.backends.base import Ring
 from synthset.algebra.fields import Field, parse_field, parse_order, parse_symbols
 from synthset.core.errors import ConfigError, bad_choice
@@ -351,7 +351,7 @@ class PolynomialSampler:
                  strictly_conditioned: bool = True, nonzero_instance: bool = True,
                  nonzero_coeff: bool = False, max_attempts: int = 1000, *,
                  backend: str | None = None, rng=None, ring=None) -> None:
-        self.backend = get_backend(backend or self.backend_name)
+        self._backend = backend_class(backend or self.backend_name)  # made at the first draw
         if ring is not None:
             ring = as_ring(ring)
             self.symbols, self.field, self.order = ring.symbols, ring.field, ring.order
@@ -385,8 +385,17 @@ class PolynomialSampler:
                     f"term_sampling='fixed' asks for {self.max_num_terms} terms but there are "
                     f"only {available} monomials of degree <= {self.max_degree} in {n} "
                     "variable(s): lower max_num_terms or raise max_degree")
-        if self.field.kind == "RR" and not self.backend.supports_rr:
-            raise ConfigError(f"field RR is not available on backend {self.backend.name!r}")
+        if self.field.kind == "RR" and not self._backend.supports_rr:
+            raise ConfigError(f"field RR is not available on backend {self._backend.name!r}")
+
+    @property
+    def backend(self):
+        """The backend adapter, made (its library imported) when the sampler first needs it:
+        a problem's settings are checked, and ``synthset tasks`` lists it, where its library
+        is not installed."""
+        if isinstance(self._backend, type):
+            self._backend = self._backend.shared()
+        return self._backend
 
     @property
     def _non_zero_coeff(self) -> bool:
@@ -404,13 +413,13 @@ class PolynomialSampler:
         state = dict(self.__dict__)
         state["_ring"] = None  # rebuilt on first use in the worker
         state["_tools"] = None
-        state["backend"] = self.backend.name
+        state["backend"] = state.pop("_backend").name  # the state pickles as it always has
         if state["rng"] is _random:
             state["rng"] = None
         return state
 
     def __setstate__(self, state):
-        state["backend"] = get_backend(state["backend"])
+        state["_backend"] = backend_class(state.pop("backend"))
         state["rng"] = state["rng"] if state["rng"] is not None else _random
         self.__dict__.update(state)
 

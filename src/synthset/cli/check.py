@@ -7,8 +7,6 @@ and every overlap rate is at most ``--max-overlap``, 1 otherwise (2: bad usage, 
 
 from __future__ import annotations
 
-import sys
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -43,7 +41,8 @@ def add_parser(sub) -> None:
                         "writable; elsewhere, the run folder is only read and its dataset card "
                         "is not updated)")
     p.add_argument("--no-figures", action="store_true", help="do not draw quality/*.png")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bars (they are drawn only on a terminal)")
 
 
 def run_check(args) -> int:
@@ -56,7 +55,7 @@ def run_check(args) -> int:
                        max_duplicates=args.max_duplicates, determinism=args.determinism,
                        trust_code=args.trust_code, figures=not args.no_figures,
                        output_dir=args.output_dir,
-                       verbose=not args.quiet and sys.stderr.isatty())
+                       verbose=not args.quiet)
     print(table(report))
     written = ["quality.json", *report["figures"]]
     if report.get("failures_file"):

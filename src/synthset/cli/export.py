@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -100,25 +101,42 @@ def _old_out(value):
 
 
 def run_export(args) -> str:
+    """The export, and its one-line summary (or that the folder holds it already)."""
     from synthset.export import export_hf, export_nanogpt  # numpy: keeps --help cheap
 
     source, task = _source(args)
     common = dict(count=args.count, seed=args.seed, **task)
+    started = time.perf_counter()
     if args.kind == "nanogpt":
         output_dir = args.output_dir or _old_out(args.old_out) or "data"
+        folder = Path(output_dir) / args.name
         meta = export_nanogpt(source, args.name, out=output_dir, tokenizer=args.tokenizer,
                               val_fraction=args.val_fraction, val_split=args.val_split,
                               template=_unescape(args.template),
                               overwrite=args.overwrite, **common)
-        folder = Path(output_dir) / args.name
-        sp = meta["splits"]
-        return (f"wrote {folder}: vocab {meta['vocab_size']} ({meta['dtype']}, tokenizer "
-                f"{meta['tokenizer']}); train {sp['train']['samples']:,} samples / "
-                f"{sp['train']['tokens']:,} tokens, val {sp['val']['samples']:,} samples / "
-                f"{sp['val']['tokens']:,} tokens in {meta['seconds']:.2f} s")
-    files = export_hf(source, args.out, prompts=args.prompts, overwrite=args.overwrite,
-                      **common)
-    return f"wrote {len(files)} Parquet file(s) under {Path(args.out) / 'data'}"
+        what = f"vocab {meta['vocab_size']} ({meta['dtype']}, tokenizer {meta['tokenizer']})"
+    else:
+        folder = Path(args.out)
+        meta = export_hf(source, folder, prompts=args.prompts, overwrite=args.overwrite,
+                         **common)
+        n = len(meta["files"])
+        what = f"{n} Parquet file{'s' if n != 1 else ''} under {folder / 'data'}, README.md"
+    if meta["unchanged"]:
+        same = "run" if Path(source).is_dir() else "task, count and seed"
+        return f"{folder} is already this export (same {same}, same options); nothing to do"
+    splits = ", ".join(f"{split} {st['samples']:,} samples"
+                       + (f" ({_amount(st['tokens'])} tokens)" if "tokens" in st else "")
+                       for split, st in meta["splits"].items())
+    return f"wrote {folder}: {splits}; {what} in {time.perf_counter() - started:.2f} s"
+
+
+def _amount(n: int) -> str:
+    """A count at a glance: 9,876 / 502.6K / 3.2M / 1.5B."""
+    if n < 10_000:
+        return f"{n:,}"
+    size, unit = next((s, u) for s, u in ((10 ** 9, "B"), (10 ** 6, "M"), (10 ** 3, "K"))
+                      if n >= s)
+    return f"{n / size:.1f}{unit}"
 
 
 def run_data(args) -> str:

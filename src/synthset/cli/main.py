@@ -14,8 +14,53 @@ import sys
 from synthset import __version__
 from synthset.cli.check import add_parser as add_check
 from synthset.cli.export import add_parsers
-from synthset.core.errors import GenerationError, SynthsetError
+from synthset.core.errors import GenerationError, SynthsetError, closest
 from synthset.tasks.spec import note
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser (every subcommand's, the ones cli/export.py and cli/check.py add
+    too): an option it does not know is its own error — its usage, and the closest option it
+    has — not the top-level usage, and found before a missing required option is reported."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._subparsers is None:  # a command's last word: every argument is its own
+            self._check_options(args or [])
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras and self._subparsers is None:
+            extras = self._late_items(namespace, extras)
+            if extras:
+                self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+    def _late_items(self, namespace, extras: list[str]) -> list[str]:
+        """``key=value`` items written after an option (``--count 100 task.N=12``): argparse
+        reads a list of positionals in one run, so it leaves these over; they join the list."""
+        items = next((a for a in self._actions if a.nargs == "*" and not a.option_strings),
+                     None)
+        if items is None or not all("=" in x and not x.startswith("-") for x in extras):
+            return extras
+        setattr(namespace, items.dest, [*(getattr(namespace, items.dest) or []), *extras])
+        return []
+
+    def _check_options(self, args: list[str]) -> None:
+        known = {s: a for a in self._actions for s in a.option_strings}
+        for at, arg in enumerate(args):
+            if arg == "--":
+                return
+            flag = arg.partition("=")[0]
+            if not flag.startswith("--") or any(k.startswith(flag) for k in known):
+                continue  # a value, or an option argparse reads (its prefixes too)
+            shown = {k.lstrip("-"): k for k, a in known.items()
+                     if k.startswith("--") and a.help != argparse.SUPPRESS and k != "--help"}
+            hint = closest(flag.lstrip("-"), shown)
+            if hint:
+                self.error(f"unrecognized option {flag} (did you mean {shown[hint]}?)")
+            if any(a.metavar == "key=value" for a in self._actions):  # a command of overrides
+                value = arg.partition("=")[2] or (args[at + 1] if at + 1 < len(args) else "")
+                self.error(f"unrecognized option {flag} (this command's settings are "
+                           f"key=value overrides: {flag[2:].replace('-', '_')}={value or '...'})")
+            self.error(f"unrecognized option {flag}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Turn seeds into training data: deterministic, parallel, resumable.",
     )
     parser.add_argument("--version", action="version", version=f"synthset {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
 
     gen = sub.add_parser(
         "generate", help="generate a dataset from a CALT-style data.yaml",

@@ -1,11 +1,14 @@
 """``synthset status SAVE_DIR [--verify]``: which shards of which split are done.
 
-``--verify`` also checks every finished shard's files against its completion marker (size,
-row count and blake2b hash) and every merged split's final files against its merged marker
-(present, same size, same blake2b hash), and names each damaged one; the command then exits
-with status 1. A damaged shard or split is set aside (its marker removed, unless a run is
-using the folder), so the next run makes it again. Without ``--verify`` nothing is read but
-the markers.
+Every merged split's final files are looked up (present, and the size its merged marker
+records: a stat, no reading), and a missing or truncated one is named; the command then exits
+with status 1, and the next run makes that split again. ``--verify`` also checks every
+finished shard's files against its completion marker (size, row count and blake2b hash) and
+the final files' blake2b hashes, and sets each damaged shard or split aside (its marker
+removed, unless a run is using the folder), so the next run makes it again.
+
+A run folder another live process holds (its ``RunLock``) is reported as that process's:
+its pid, host, what it is doing and since when.
 """
 
 from __future__ import annotations
@@ -33,9 +36,6 @@ def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
     lines = [f"run folder {save_dir}  (fingerprint {run.fingerprint}, "
              f"shard size {run.shard_size})"]
     owner = RunLock(save_dir).owner()
-    if owner:
-        lines.append(f"in use by a run: pid {owner.get('pid', '?')} on host "
-                     f"{owner.get('host', '?')}, started {owner.get('started', '?')}")
     crash = previous_crash(save_dir)  # a serial run killed by its generator
     if crash:
         lines.append(f"the last run's {crash}")
@@ -44,10 +44,10 @@ def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
     for split, count in sizes.items():
         mine = [s for s in shards if s.split == split]
         merged = state.is_merged(split)
-        broken = state.merged_damage(split, verify=True) if verify and merged else None
+        broken = state.merged_damage(split, verify=verify) if merged else None
         if broken:
             damaged.append(f"split {split}: {broken}")
-            if not owner:  # its final files are made again by the next run
+            if verify and not owner:  # its final files are made again by the next run
                 state.unmark_split(split)
         if verify and not merged:
             done = []
@@ -73,13 +73,19 @@ def status_report(save_dir: str, verify: bool = False) -> tuple[str, int]:
         if missing and done:
             lines.append(f"  {'':<12} shards to do: {_ranges(missing)}")
     lines.extend(f"damaged: {what}" for what in damaged)
-    if damaged:
+    if damaged and not owner:
         lines.append(f"{len(damaged)} damaged: run the same command again to make "
                      f"{'them' if len(damaged) > 1 else 'it'} again")
-    elif verify:
+    elif verify and not damaged:
         lines.append("verified: every finished shard and final file matches its record")
-    lines.append("the run is complete" if complete and not damaged else
-                 "the run is not complete: run the same command again to resume it")
+    if owner:
+        who = (f"pid {owner.get('pid', '?')} on host {owner.get('host', '?')} is "
+               f"{owner.get('doing', 'using it')}; started {owner.get('started', '?')}")
+        lines.append(f"the run is complete; {who}" if complete and not damaged else
+                     f"the run is not complete: {who}")
+    else:
+        lines.append("the run is complete" if complete and not damaged else
+                     "the run is not complete: run the same command again to resume it")
     return "\n".join(lines), len(damaged)
 
 

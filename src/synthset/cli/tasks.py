@@ -1,10 +1,13 @@
-"""``synthset tasks``: every built-in task, grouped, with its parameters, defaults and levels."""
+"""``synthset tasks``: every built-in task, grouped, with its parameters, defaults and levels.
+
+Needs no algebra backend: an algebra problem is listed where SymPy is not installed.
+"""
 
 from __future__ import annotations
 
 import textwrap
 
-from synthset.tasks.registry import REGISTRY, get_task
+from synthset.tasks.registry import REGISTRY, describe
 
 GROUPS = (("algebra", "Computer algebra (data.yaml: task: NAME, backend: sympy | flint | "
                       "sagemath)"),
@@ -13,14 +16,14 @@ GROUPS = (("algebra", "Computer algebra (data.yaml: task: NAME, backend: sympy |
 
 def list_tasks(verbose: bool = False) -> str:
     lines = ["Built-in tasks. Use the same name everywhere: data.yaml `task: NAME` (with "
-             "`task_config: {level: 1..10, FIELD: value}`), `synthset inspect dataset=NAME`, "
+             "`task_config: {level: 1..10, FIELD: value}`), `synthset inspect task=NAME`, "
              "`synthset train task=NAME`, `synthset export nanogpt NAME`."]
     for kind, title in GROUPS:
         lines += ["", title + ":"]
         for name, spec in REGISTRY.items():
             if spec.kind != kind:
                 continue
-            d = get_task(name).describe()
+            d = describe(name)
             where = f"  [{', '.join(d['backends'])}]" if d["backends"] else ""
             lines.append(f"  {name:<22} {d['summary']}{where}")
             if spec.preset:

@@ -131,7 +131,7 @@ def _new_spelling(key: str, renamed: dict[str, str], task_groups, found: dict) -
 
 
 def note(text: str) -> None:
-    """A one-line note on stderr (an old spelling still read); the words of TaskSpec's."""
+    """A one-line note on stderr: an old spelling still read, an optional file skipped."""
     print(f"synthset: note: {text}", file=sys.stderr)
 
 

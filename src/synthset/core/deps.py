@@ -6,6 +6,12 @@ import importlib
 from types import ModuleType
 
 
+# Extras that hold torch: pip would pull a multi-GB CUDA build for an unpinned torch, so its
+# CPU build is installed first, pinned (the version the project is tested with).
+TORCH_FIRST = "pip install torch==2.13.0 && "
+WITH_TORCH = ("train", "rl")
+
+
 class MissingDependency(ImportError):
     """An optional package is not installed; the message carries the install command."""
 
@@ -17,5 +23,6 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     except ImportError as exc:
         raise MissingDependency(
             f"{purpose} needs the optional package {module.split('.')[0]!r}, which is not "
-            f"installed: pip install 'synthset[{extra}]'"
+            f"installed: {TORCH_FIRST if extra in WITH_TORCH else ''}"
+            f"pip install 'synthset[{extra}]'"
         ) from exc

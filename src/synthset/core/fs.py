@@ -213,6 +213,24 @@ def make_dirs(path) -> None:
     path.mkdir(parents=True, exist_ok=True)
 
 
+def make_folder(path, what: str) -> None:
+    """``make_dirs`` for a folder a user named as ``what`` (``save_dir``, ``--output-dir``):
+    one that is a file, or lies below a file, is refused in one line naming that file."""
+    try:
+        make_dirs(path)
+    except (FileExistsError, NotADirectoryError):
+        path = as_path(path)
+        if not isinstance(path, Path):
+            raise
+        file = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+        if file is None:
+            raise
+        if file == path:
+            raise ConfigError(f"{what} {path} is a file, not a folder") from None
+        raise ConfigError(f"{what} {path} cannot be made: {file} is a file, not a folder") \
+            from None
+
+
 def is_real_dir(path) -> bool:
     """A folder, not a link to one (remote: a folder)."""
     if isinstance(path, RemotePath):

@@ -51,6 +51,20 @@ def _installed_roots() -> tuple[str, ...]:
 MAX_HELPER_MODULES = 200
 
 
+def own_modules() -> list:
+    """The imported modules that are the user's own code (a ``.py`` file outside the standard
+    library, the installed packages and synthset), ``__main__`` aside: what an executor on
+    another machine ships by value rather than importing by name there."""
+    roots = _installed_roots()
+    found = []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if name != "__main__" and path and path.endswith(".py") \
+                and not str(Path(path).resolve()).startswith(roots):
+            found.append(module)
+    return found
+
+
 def helper_files(fn) -> list[str]:
     """The source files, besides its own module's, of the code that makes ``fn``'s samples:
     the modules its module uses (modules it imported, or the modules of the functions and

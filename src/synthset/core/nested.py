@@ -45,12 +45,41 @@ _ADDRESS = re.compile(r"^<.* at 0x[0-9A-Fa-f]+>$", re.S)
 
 
 def _checked_str(obj) -> str:
+    """``str(obj)``, refusing what would print differently in another run: a memory address,
+    or a set (its order follows its items' hashes, and a string's hash changes from one Python
+    process to the next), bare or inside a tuple, list or dict."""
+    found = _unordered(obj)
+    if found is not None:
+        what = type(found).__name__ if found is obj else \
+            f"{type(obj).__name__} holding a {type(found).__name__}"
+        raise FormatError(f"a {what} prints its items in the order of their hashes, which for "
+                          "strings changes from one Python process to the next, so the "
+                          "dataset's bytes could change from run to run: return a sorted list "
+                          "instead")
     text = str(obj)
     if text.startswith("<") and _ADDRESS.match(text):
         raise FormatError(f"a {type(obj).__name__} prints as {text!r}, a memory address that "
                           "changes from run to run: return strings, numbers or objects with a "
                           "__str__ of their own")
     return text
+
+
+def _unordered(obj, seen: set | None = None):
+    """The first set or frozenset ``obj`` is or holds (through tuples, lists and dicts, each
+    looked into once: ``seen`` holds their ids), else None."""
+    if isinstance(obj, (set, frozenset)):
+        return obj
+    if not isinstance(obj, (tuple, list, dict)):
+        return None
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return None
+    seen.add(id(obj))
+    for item in (*obj, *obj.values()) if isinstance(obj, dict) else obj:
+        found = _unordered(item, seen)
+        if found is not None:
+            return found
+    return None
 
 
 def _is_sympy_poly_element(tp: type) -> bool:

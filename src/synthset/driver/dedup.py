@@ -21,16 +21,26 @@ sample). The last split in claim order writes no keys.
 shards are in, the driver moves each sample whose key a lower index holds to its next
 replacement attempt and makes its shard again, in rounds, until no key repeats
 (``driver.run.settle_duplicates``; the overrides are kept in ``SPLIT.overrides.json``).
+
+A task that makes too few distinct problems for the splits is refused early (``DomainProbe``):
+the first split in claim order avoids nothing, so its keys are plain draws from the task; from
+how often they repeat, the number of distinct problems the task makes is estimated (Chao1),
+and when those draws have seen nearly all of it (under a tenth of the draws seen only once)
+and the splits need more than it holds, the run stops with the numbers.
 """
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from hashlib import blake2b
 from pathlib import Path
 
 from synthset.core.fs import atomic_open
+from synthset.core.errors import ConfigError, GenerationError
 from synthset.core.nested import INNER_SEP, text_field
+from synthset.core.seeding import MAX_REPLACEMENTS
 from synthset.core.task import PairTask, Task
 from synthset.engine.plan import KEYS_PER_PARTITION, claim_order, partition_bits
 from synthset.tasks.user import RowFormat
@@ -147,6 +157,11 @@ def fold(previous: Path | None, key_files: list[Path], out: Path) -> int:
     return int(keys.size)
 
 
+def distinct_count(path: Path) -> int:
+    """How many distinct keys a seen file holds."""
+    return os.path.getsize(path) // KEY_BYTES
+
+
 def seen_damage(path: Path) -> str | None:
     """What is wrong with a seen file a later split needs (None: usable)."""
     try:
@@ -246,3 +261,126 @@ def sample_keyer(generator):
 def _row_key(row: dict) -> bytes:
     rows = RowFormat()
     return bytes.fromhex(rows.dedup_key(rows.example_of(row)))
+
+
+class DomainProbe:
+    """How many distinct problems the task makes, estimated from the keys of the first split
+    in claim order as its shards come in (see the module docstring); ``judge`` refuses the
+    run when the splits need more than that.
+
+    Args:
+        sizes: the run's splits and sample counts.
+        mode: ``splits`` or ``all``.
+        maker: how messages name the task (``level 1 of gf17_addition``).
+    """
+
+    # Keys looked at, at most (a Counter of them: ~10 MB).
+    LIMIT = 100_000
+    # The estimate is trusted when fewer than this fraction of the draws were seen only once
+    # (Good-Turing: the draws have seen all but about that much of the task's problems), out
+    # of at least MIN_DRAWS draws (four equal draws say little).
+    UNSEEN = 0.1
+    MIN_DRAWS = 20
+
+    def __init__(self, sizes: dict[str, int], mode: str, maker: str):
+        self.sizes, self.mode, self.maker = sizes, mode, maker
+        self.split = claim_order(sizes)[0]
+        self.counts: Counter = Counter()
+        self.draws = 0
+        self.next_look = 1_000  # judged at 1,000 draws, 2,000, 4,000, ... and at the split's end
+        self.done = len(sizes) < 2 and mode == "splits"  # nothing to avoid
+
+    def add(self, key_file: Path, last: bool) -> None:
+        """Count the keys of one finished shard of the probed split (``last``: its last one);
+        raises ConfigError when the splits need more distinct problems than the task makes."""
+        if self.done:
+            return
+        data = Path(key_file).read_bytes()[:(self.LIMIT - self.draws) * KEY_BYTES]
+        self.counts.update(data[i:i + KEY_BYTES] for i in range(0, len(data), KEY_BYTES))
+        self.draws += len(data) // KEY_BYTES
+        if last or self.draws >= min(self.next_look, self.LIMIT):
+            self.next_look *= 2
+            self.done = last or self.draws >= self.LIMIT or self.covered
+            problem = self.shortage()
+            if problem:
+                raise ConfigError(problem)
+
+    @property
+    def seen(self) -> tuple[int, int, int]:
+        """Distinct keys, keys seen once, keys seen twice."""
+        repeats = Counter(self.counts.values())
+        return len(self.counts), repeats[1], repeats[2]
+
+    @property
+    def covered(self) -> bool:
+        return self.draws >= self.MIN_DRAWS and self.seen[1] < self.UNSEEN * self.draws
+
+    @property
+    def estimate(self) -> int:
+        """The bias-corrected Chao1 estimate of the distinct problems the task makes."""
+        distinct, once, twice = self.seen
+        return distinct + round(once * (once - 1) / (2 * (twice + 1)))
+
+    def about(self) -> str:
+        """``289`` (every draw was seen at least twice) or ``about 291``, and what it rests on."""
+        distinct, once, _ = self.seen
+        count = f"{self.estimate:,}" if once == 0 else f"about {self.estimate:,}"
+        return f"{count} distinct problem{'s' if self.estimate != 1 else ''} ({distinct:,} " \
+               f"among {self.draws:,} {self.split} samples)"
+
+    def shortage(self) -> str | None:
+        """Why the splits cannot get the distinct problems they need (None: they can, or the
+        draws so far cannot tell)."""
+        if not self.covered:
+            return None
+        domain = self.estimate
+        order = claim_order(self.sizes)
+        if self.mode == "all":
+            needed = sum(self.sizes.values())
+            if needed <= domain:
+                return None
+            split_list = ", ".join(f"{s} {self.sizes[s]:,}" for s in order)
+            return (f"dedup: all needs {needed:,} distinct problems ({split_list}) but "
+                    f"{self.maker} makes {self.about()}; make fewer samples or choose a "
+                    "harder level")
+        # splits: the earlier splits take about this share of the problems (as if all their
+        # samples were plain draws: fewer than they do take, so this errs towards running);
+        # each sample of the last split tries its seed and MAX_REPLACEMENTS more for a new one
+        earlier, last = order[:-1], order[-1]
+        drawn = sum(self.sizes[s] for s in earlier)
+        taken = 1 - math.exp(-drawn / domain)
+        if self.sizes[last] * taken ** (MAX_REPLACEMENTS + 1) < 1:
+            return None
+        named = " and ".join(f"{s}'s {self.sizes[s]:,}" for s in earlier)
+        return (f"dedup: splits: {self.maker} makes {self.about()}; {named} samples would "
+                f"hold about {taken * domain:,.0f} of them, too many for the "
+                f"{self.sizes[last]:,} samples of {last} to find new ones; make fewer "
+                f"{' or '.join(earlier)} samples or choose a harder level")
+
+
+def exhausted(exc: GenerationError) -> bool:
+    """Whether a sample failed because every replacement seed gave a problem already taken."""
+    return exc.cause.startswith(f"{MAX_REPLACEMENTS} replacement seeds all gave problems "
+                                "already taken")
+
+
+def shortfall(sizes: dict[str, int], mode: str, state_root: Path, split: str,
+              probe: DomainProbe | None) -> str:
+    """The counts behind an ``exhausted`` failure in ``split``: what the splits need, what
+    the splits before it hold (their seen file), and the task's estimated problems when the
+    probe could tell."""
+    order = claim_order(sizes)
+    if mode == "all":
+        needed = sum(sizes.values())
+        parts = [f"dedup: all needs {needed:,} distinct problems ("
+                 + ", ".join(f"{s} {sizes[s]:,}" for s in order) + ")"]
+    else:
+        parts = [f"{split} needs {sizes[split]:,} samples"]
+    earlier = order[:order.index(split)]
+    if earlier:
+        held = distinct_count(seen_file(state_root, earlier[-1]))
+        parts.append(f"{' and '.join(earlier)} hold{'s' if len(earlier) == 1 else ''} "
+                     f"{held:,} distinct problems")
+    if probe is not None and probe.covered:
+        parts.append(f"{probe.maker} makes {probe.about()}")
+    return "; ".join(parts)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from hashlib import sha256
 
-from synthset.core.errors import GenerationError
+from synthset.core.errors import FormatError, GenerationError
 from synthset.core.fs import atomic_open, atomic_write_text
 from synthset.core.nested import to_strings
 from synthset.core.seeding import MAX_REPLACEMENTS, replacement_seed
@@ -176,7 +176,7 @@ class SampleJob:
                             sample_stats = calc(out) if calc is not None else None
                             encoded = [encode(out) for encode in row_encoders]
                         else:  # a (problem, answer) pair
-                            problem, answer = out
+                            problem, answer = pair_of(out)
                             sample_stats = calc(problem, answer) if calc is not None else None
                             problem = to_strings(problem)
                             answer = to_strings(answer)
@@ -288,7 +288,7 @@ class SampleJob:
             encoded, sample_stats = [f.encode_row(out) for f in formats], \
                 calc(out) if calc else None
         else:
-            problem, answer = out
+            problem, answer = pair_of(out)
             sample_stats = calc(problem, answer) if calc is not None else None
             out = problem, answer = to_strings(problem), to_strings(answer)
             encoded = [f.encode(problem, answer) for f in formats]
@@ -309,8 +309,10 @@ class SampleJob:
         if isinstance(exc, SampleTimeout):  # its message says how, when not by the timer
             how = f"; {exc}" if str(exc) else ""
             return f"timed out after {self.options.timeout} s (timeout{how})"
-        if isinstance(exc, (TypeError, ValueError)) and "unpack" in str(exc):
-            return f"the generator must return a (problem, answer) pair ({exc})"
+        if isinstance(exc, NotAPair):  # the generator's mistake, not a line of synthset's
+            return str(exc)
+        if isinstance(exc, FormatError):  # what it returned cannot be written: no code line
+            return f"FormatError: {exc}"
         return _describe(exc)
 
 
@@ -381,6 +383,29 @@ def shown(item) -> str:
 
 class Duplicate(Exception):
     """A whole sample whose dedup key an earlier split holds (``dedup: splits``)."""
+
+
+class NotAPair(Exception):
+    """A generator returned something other than a (problem, answer) pair."""
+
+
+def pair_of(out) -> tuple:
+    """The ``(problem, answer)`` a generator returned: a tuple or a list of two. Anything else
+    is a sample error: a set above all, whose two items come out in an order that changes from
+    one Python process to the next (unpacked, it made samples that ``synthset check`` finds
+    made again differently); a dict, a string or None too."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return out
+    if out is None:
+        got = "None"
+    elif isinstance(out, (tuple, list)):
+        got = f"a {type(out).__name__} of {len(out)} items"
+    elif isinstance(out, (set, frozenset)):
+        got = f"a {type(out).__name__}, whose order changes from one Python process to the next"
+    else:
+        got = f"a {type(out).__name__}"
+    raise NotAPair(f"the generator must return a (problem, answer) pair, a tuple or a list of "
+                   f"two, got {got}")
 
 
 def _describe(exc: BaseException) -> str:

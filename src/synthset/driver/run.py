@@ -3,6 +3,11 @@
 Both CALT faces (``DatasetGenerator.run`` and ``DatasetPipeline.run``) and the CLI end here.
 Formats come from the table in ``io/formats.py``: nothing below knows one format from another.
 ``resume: false`` first removes every file the previous run wrote (``previous_files``).
+
+What a run says goes to stderr: on a terminal, a bar per split and per ``dedup: all`` round,
+and once the disk estimate (``SpaceCheck``, which also stops a run its disk clearly cannot
+hold); with ``verbose``, the summary table at the end, or one line when the run was already
+complete and nothing was made.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import bisect
 import json
 import os
 import pickle
+import shutil
 import socket
 import sys
 import time
@@ -20,7 +26,7 @@ from pathlib import Path
 
 from synthset import __version__
 from synthset.core.errors import ConfigError, GenerationError, SynthsetError
-from synthset.core.fs import as_path, atomic_write_text, make_dirs
+from synthset.core.fs import as_path, atomic_write_text, make_dirs, make_folder
 from synthset.core.identity import callable_identity, callable_name, code_hashes
 from synthset.core.seeding import derive_seed
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
@@ -39,11 +45,13 @@ from synthset.engine.plan import (
     check_split_names,
     split_shards,
 )
+from synthset.engine.progress import bar, note, on_terminal, size_text
 from synthset.engine.runner import ShardTask, make_again, run_shards, sort_out
 from synthset.engine.state import RunLock, RunState, flush_markers
 from synthset.io.formats import FORMATS, DamagedPart, PartChanged, digest, get_format
 from synthset.io.stats_yaml import read_stats, write_stats
 from synthset.runs.card import CARD, is_ours, write_card
+from synthset.tasks.spec import TaskSpec
 
 # More workers than this many per core only compete for the cores (and each holds a shard).
 WORKERS_PER_CORE = 4
@@ -120,8 +128,8 @@ def execute(spec: RunSpec) -> dict[str, dict]:
     if opts.dedup != "off" and not isinstance(save_dir, Path):
         raise ConfigError(f"dedup: {opts.dedup} needs a local save_dir (its workers read the "
                           f"earlier splits' keys from it), got {opts.save_dir!r}")
-    save_dir.mkdir(parents=True, exist_ok=True)
-    with RunLock(save_dir):
+    make_folder(save_dir, "save_dir")
+    with RunLock(save_dir, "generating it"):
         return _execute(spec, save_dir, workers)
 
 
@@ -162,6 +170,13 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                 state.unmark_split(split)
             todo_splits.append(split)
 
+    if not todo_splits:  # every split merged, its files as they were written
+        if opts.verbose:
+            print(f"synthset: {opts.save_dir} is complete ({_counts(spec.sizes)}); nothing to "
+                  "do", file=sys.stderr)
+        write_card(save_dir, results, license=opts.license, generator=spec.generator)
+        return {split: results[split] for split in spec.sizes}
+
     shards = {split: split_shards(split, spec.sizes[split], shard_size) for split in todo_splits}
     # Largest shards first, so the short remainder shards fill the gaps at the end.
     pending = sorted((s for split in todo_splits for s in shards[split]), key=lambda s: -s.size)
@@ -189,15 +204,18 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
         if opts.dedup == "off" else [[s] for s in dedup.claim_order(spec.sizes)
                                       if s in todo_splits]
     executor = get_executor(opts.executor, worker_count(opts.n_jobs, len(todo)), opts.address)
-    bars = None
+    bars = probe = None
     remaker = Remaker()  # the determinism re-check, in a fresh process (driver/remake.py)
     try:
         if executor.needs_pickle and todo:
             ensure_picklable(job, executor)
         if checks and todo:
             remaker.start(job)  # its start-up overlaps the shards' work
-        bars = _Progress(spec.sizes, todo_splits) if opts.verbose else None
+        bars = _Progress(spec.sizes, todo_splits) if opts.verbose and on_terminal() else None
         tallies = {split: SplitTally() for split in todo_splits}
+        space = SpaceCheck(save_dir, job.attempt, sum(s.size for s in todo), opts.verbose)
+        if opts.dedup != "off" and dedup.claim_order(spec.sizes)[0] in todo_splits:
+            probe = dedup.DomainProbe(spec.sizes, opts.dedup, _maker(spec))
         for tally in tallies.values() if opts.dedup == "all" else ():
             tally.by_shard = {}
         for phase in phases:
@@ -209,6 +227,10 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                 tally.add(summary, shard)
                 if bars:
                     bars.update(shard.split, summary["samples"])
+                space.first_shard(state, shard, summary)
+                if probe is not None and shard.split == probe.split:
+                    probe.add(state.shard_file(shard, "keys"),
+                              last=tally.shards == len(shards[shard.split]))
                 if tally.shards == len(shards[shard.split]):
                     split = shard.split
                     if opts.dedup == "all":
@@ -231,6 +253,13 @@ def _execute(spec: RunSpec, save_dir, workers: int) -> dict[str, dict]:
                     results[shard.split] = merge_split(state, shard.split, shards[shard.split],
                                                        opts.formats, tally, remake=False)
         failed = False
+    except GenerationError as exc:
+        failed = True
+        if opts.dedup == "off" or not dedup.exhausted(exc):
+            raise
+        counts = dedup.shortfall(spec.sizes, opts.dedup, state.root, exc.split, probe)
+        raise GenerationError(exc.split, exc.index, exc.seed, f"{exc.cause}; {counts}") \
+            from None
     except BaseException:
         failed = True  # its own error says what to do: a lost marker adds nothing to it
         raise
@@ -267,6 +296,62 @@ def read_overrides(state: RunState, splits) -> dict[str, dict[int, int]]:
     return found
 
 
+def _counts(sizes: dict[str, int]) -> str:
+    return ", ".join(f"{split} {n:,}" for split, n in sizes.items())
+
+
+def _maker(spec: RunSpec) -> str:
+    """What made the samples, as messages name it: ``level 1 of gf17_addition``, ``depo
+    (N=12)``, or a user's generator by its ``module:function``."""
+    if not (spec.task or {}).get("name"):  # a user's generator (its task may name a check)
+        return f"the generator {callable_name(spec.generator)}"
+    task = TaskSpec.from_record(spec.task)
+    fields = ", ".join(f"{k}={v}" for k, v in task.fields)
+    name = f"level {task.level} of {task.name}" if task.level else task.name
+    return f"{name} ({fields})" if fields else name
+
+
+class NotEnoughSpace(SynthsetError):
+    """The run's folder is on a disk with clearly too little free space for the rest of it."""
+
+
+class SpaceCheck:
+    """The disk estimate made once, when the first shard this invocation makes is in: its
+    files' bytes per sample times the samples still to make. Clearly more than the free space
+    of the save_dir's disk stops the run before it writes more (the shard made stays: a
+    resume goes on from it); on a terminal the estimate is shown once. Fsspec folders are not
+    estimated."""
+
+    def __init__(self, save_dir, attempt: str, todo: int, verbose: bool):
+        self.save_dir, self.attempt, self.todo, self.verbose = save_dir, attempt, todo, verbose
+        self.done = not isinstance(save_dir, Path)
+
+    def first_shard(self, state: RunState, shard: Shard, summary: dict) -> None:
+        if self.done or summary.get("attempt") != self.attempt or not shard.size:
+            return
+        self.done = True
+        left = self.todo - shard.size
+        if left <= 0:
+            return
+        size = 0
+        for name in summary["files"]:
+            try:
+                size += os.path.getsize(state.root / name)
+            except OSError:
+                return  # not there to measure (made again meanwhile): no estimate
+        each = size / shard.size
+        needed = each * left
+        free = shutil.disk_usage(self.save_dir).free
+        if needed > free:
+            raise NotEnoughSpace(
+                f"{self.save_dir} needs about {size_text(needed)} more for {left:,} samples "
+                f"({size_text(each)} each from the first shard); the disk has "
+                f"{size_text(free)} free")
+        if self.verbose:
+            note(f"about {size_text(needed)} for {left:,} samples ({size_text(each)} each "
+                 f"from the first shard); the disk has {size_text(free)} free")
+
+
 # Rounds of settling one split's inner duplicates before giving up (each round moves every
 # sample still sharing a key with a lower index to its next replacement seed).
 MAX_ROUNDS = 1_000
@@ -283,7 +368,7 @@ def settle_duplicates(state: RunState, split: str, shards: list[Shard], job: Sam
     files = [state.shard_file(s, "keys") for s in shards]
     starts = [s.start for s in shards]
     mine = job.overrides.setdefault(split, {})
-    for _ in range(MAX_ROUNDS):
+    for number in range(1, MAX_ROUNDS + 1):
         try:
             again = dedup.later_duplicates(files, state.root / "dedup" / f".{split}.parts")
         except (OSError, ValueError) as exc:
@@ -301,12 +386,23 @@ def settle_duplicates(state: RunState, split: str, shards: list[Shard], job: Sam
         for shard in redo:
             tally.remove(shard)
             state.unmark(shard)
-        for shard, summary in executor.map_unordered(ShardTask(job, str(state.save_dir)),
-                                                     redo):
-            tally.add(summary, shard)
+        # each round its own bar: the split's own bar stays at 100% meanwhile
+        shown = bar(sum(s.size for s in redo),
+                    f"dedup round {number} ({split}): {len(again):,} replacement"
+                    + ("s" if len(again) > 1 else ""))
+        try:
+            for shard, summary in executor.map_unordered(ShardTask(job, str(state.save_dir)),
+                                                         redo):
+                tally.add(summary, shard)
+                if shown:
+                    shown.update(shard.size)
+        finally:
+            if shown:
+                shown.close()
         flush_markers()
     raise GenerationError(split, again[0], derive_seed(job.options.root_seed, split, again[0]),
-                          f"its samples still share keys after {MAX_ROUNDS} rounds of "
+                          f"{len(again):,} of its {sum(s.size for s in shards):,} samples still "
+                          f"share a problem with a lower index after {MAX_ROUNDS} rounds of "
                           "dedup: all; the task makes too few distinct problems")
 
 
@@ -427,16 +523,24 @@ class SplitTally:
 
 
 def determinism_checks(sizes: dict[str, int], count: int) -> dict[str, list[int]]:
-    """About ``count`` indices to make again: each split gets a share in proportion to its
-    size (at least one), spread evenly over the split."""
-    if count <= 0:
+    """Exactly ``count`` indices to make again (every index when the run has fewer): shared
+    between the splits in proportion to their sizes (largest remainders), each split that
+    has samples getting at least one while ``count`` allows; spread evenly over each split."""
+    count = min(max(count, 0), sum(sizes.values()))
+    if count == 0:
         return {}
     total = sum(sizes.values())
-    checks = {}
-    for split, n in sizes.items():
-        k = min(n, max(1, round(count * n / total)))
-        checks[split] = sorted({(2 * j + 1) * n // (2 * k) for j in range(k)})
-    return checks
+    shares = {split: count * n // total for split, n in sizes.items()}
+    left = count - sum(shares.values())
+    by_remainder = sorted(sizes, key=lambda split: -(count * sizes[split] % total))
+    for split in by_remainder[:left]:
+        shares[split] += 1
+    for split in sizes:  # a split left without one takes it from the split with the most
+        richest = max(shares, key=shares.get)
+        if sizes[split] and not shares[split] and shares[richest] > 1:
+            shares[split], shares[richest] = 1, shares[richest] - 1
+    return {split: sorted({(2 * j + 1) * n // (2 * k) for j in range(k)})
+            for split, n in sizes.items() for k in [shares[split]]}
 
 
 # How much of a sample a determinism error shows.
@@ -583,24 +687,18 @@ def ensure_picklable(job: SampleJob, executor) -> None:
 
 
 class _Progress:
-    """One tqdm bar per split: samples done, samples/s, ETA."""
+    """One bar per split on a terminal (engine/progress.py): samples done, samples/s, ETA."""
 
     def __init__(self, sizes: dict[str, int], splits: list[str]):
-        from tqdm.auto import tqdm
-
-        self.bars = {
-            split: tqdm(total=sizes[split], desc=f"{split:>10}", unit=" samples",
-                        position=i, leave=True, file=sys.stderr, mininterval=0.5,
-                        dynamic_ncols=True)
-            for i, split in enumerate(splits)
-        }
+        self.bars = {split: bar(sizes[split], f"{split:>10}", position=i)
+                     for i, split in enumerate(splits)}
 
     def update(self, split: str, n: int) -> None:
         self.bars[split].update(n)
 
     def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
+        for shown in self.bars.values():
+            shown.close()
 
 
 def summary_table(results: dict[str, dict], save_dir: Path) -> str:

@@ -82,7 +82,9 @@ def read_manifest(save_dir, missing_ok: bool = False) -> dict | None:
     start_over = f"delete {folder / STATE_DIR} (or run with resume=false) to make the run again"
     try:
         text = path.read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        if folder.exists() and not folder.is_dir():
+            raise RunFolderError(f"{folder} is a file, not a run folder") from None
         if not folder.is_dir():
             raise RunFolderError(f"{folder} does not exist: give the save_dir of a run") \
                 from None
@@ -131,8 +133,9 @@ def _pid_alive(pid) -> bool:
 
 
 class RunLock:
-    """One owner at a time for a run folder: ``.synthset/lock``, holding the owner's pid, host
-    and start time.
+    """One owner at a time for a run folder: ``.synthset/lock``, holding the owner's pid, host,
+    start time and what it is doing (``doing``: "generating it", "checking it"; what
+    ``synthset status`` says of the owner).
 
     On a local file system the owner holds an exclusive ``flock`` on the file for as long as it
     runs, so the kernel releases it when the process dies however it dies: a lock file whose
@@ -141,16 +144,17 @@ class RunLock:
     host cannot be checked, and the message says to delete it if that run is over.
     """
 
-    def __init__(self, save_dir):
+    def __init__(self, save_dir, doing: str = "using it"):
         self.save_dir = as_path(save_dir)
         self.path = self.save_dir / LOCK
+        self.doing = doing
         self.fd: int | None = None
         self.held = False
 
-    @staticmethod
-    def _record() -> dict:
+    def _record(self) -> dict:
         return {"pid": os.getpid(), "host": socket.gethostname(),
-                "started": time.strftime("%Y-%m-%d %H:%M:%S %z"), "started_at": time.time()}
+                "started": time.strftime("%Y-%m-%d %H:%M:%S %z"), "started_at": time.time(),
+                "doing": self.doing}
 
     def _busy(self, owner: dict, hint: str = "") -> RunFolderBusy:
         return RunFolderBusy(f"{self.save_dir} is in use by another synthset run "

@@ -17,6 +17,10 @@ not writable needs it):
 4. **Report**: ``quality.json``, the figures under ``quality/``, the dataset card's check
    section (``README.md``), a short table and one line per problem class.
 
+On a terminal (and without ``-q``) steps 1 to 3 each draw a bar on stderr: ``reading`` (the
+JSONL files, by bytes), ``verifying`` (samples; its label counts the samples the determinism
+re-check makes again alongside) and ``duplicates`` (partitions).
+
 The check's state is thrown away when anything it depends on changes: a data file (size or
 modification time), the verifier, the partition count, the determinism sample or synthset's
 version. The run is read through ``runs.RunFolder``; user code it names (``check``, the
@@ -28,14 +32,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from synthset import __version__
 from synthset.core.errors import ConfigError
-from synthset.core.fs import atomic_open, atomic_write_text, make_dirs, open_for_write, rmtree
+from synthset.core.fs import (atomic_open, atomic_write_text, make_dirs, make_folder,
+                              open_for_write, rmtree)
 from synthset.core.identity import callable_identity
 from synthset.core.seeding import derive_seed
 from synthset.driver.options import check_option
@@ -43,6 +47,7 @@ from synthset.driver.run import determinism_checks
 from synthset.engine.executors import get_executor
 from synthset.engine.executors.base import worker_count
 from synthset.engine.plan import KEYS_PER_PARTITION, partition_bits
+from synthset.engine.progress import bar
 from synthset.engine.state import RunLock
 from synthset.io.stats_yaml import read_stats
 from synthset.quality.report import pct, write_figures
@@ -109,9 +114,10 @@ def jsonl_path(folder: Path, split: str) -> Path:
     return folder / f"{split}_data.jsonl"
 
 
-def scan(path: Path, range_size: int) -> tuple[int, list[int], int]:
+def scan(path: Path, range_size: int, shown=None) -> tuple[int, list[int], int]:
     """``(lines, offsets, size)``: the file's line count, the byte offset of lines 0,
-    range_size, 2 * range_size, ..., and its size. A last line without its newline counts."""
+    range_size, 2 * range_size, ..., and its size. A last line without its newline counts.
+    ``shown``: a progress bar counting the bytes read."""
     import numpy as np
 
     offsets, count, pos, boundary, last = [0], 0, 0, range_size, b"\n"
@@ -124,6 +130,8 @@ def scan(path: Path, range_size: int) -> tuple[int, list[int], int]:
             count += int(newlines.size)
             pos += len(block)
             last = block[-1:]
+            if shown:
+                shown.update(len(block))
     if pos and last != b"\n":
         count += 1
     return count, offsets, pos
@@ -180,8 +188,8 @@ def plan_task(run, trust: bool) -> Plan:
     name = (generator or run.code("generator") or "generator").rpartition(":")[2]
     plan = TaskPlan("user", name, check=check, generator=generator,
                     search=tuple(run.search_path()))
-    verifier = f"the user's check {check}" if check else \
-        "no verifier: format, determinism and duplicate checks only"
+    checks = "format, determinism and duplicate" if generator else "format and duplicate"
+    verifier = f"the user's check {check}" if check else f"no verifier: {checks} checks only"
     return Plan(plan, verifier, notes, None, generator is not None)
 
 
@@ -275,7 +283,7 @@ def check_run(save_dir, **options) -> dict:
     out = output_folder(folder, opts.output_dir)
     # The folder the check writes is locked: the run folder itself by default (no run changes
     # its data meanwhile); with --output-dir elsewhere, that folder, and the run is only read.
-    with RunLock(out):
+    with RunLock(out, "checking it"):
         return _check(run, opts, out)
 
 
@@ -284,10 +292,7 @@ def output_folder(folder: Path, output_dir) -> Path:
     else the run folder — refused in one line naming --output-dir when it is not writable."""
     if output_dir is not None:
         out = Path(output_dir)
-        try:
-            make_dirs(out)
-        except FileExistsError:
-            raise ConfigError(f"--output-dir {out} is a file, not a folder") from None
+        make_folder(out, "--output-dir")
         return out
     unwritable = [p for p in (folder, folder / ".synthset", folder / ".synthset" / STATE,
                               folder / "quality")
@@ -314,9 +319,17 @@ def _check(run, opts: Options, out: Path) -> dict:
         path = jsonl_path(folder, split)
         stat = path.stat()
         data[path.name] = [stat.st_size, stat.st_mtime_ns]
-        count, offsets, size = scan(path, range_size)
-        counts[split] = count
-        ranges += make_ranges(split, count, offsets, size, range_size)
+    # each stage that reads or works through every sample draws its bar (engine/progress.py)
+    shown = _bar(sum(size for size, _ in data.values()), "  reading", opts.verbose, unit="B")
+    try:
+        for split in splits:
+            path = jsonl_path(folder, split)
+            count, offsets, size = scan(path, range_size, shown)
+            counts[split] = count
+            ranges += make_ranges(split, count, offsets, size, range_size)
+    finally:
+        if shown:
+            shown.close()
     total = sum(counts.values())
     timing = {"plan": time.perf_counter() - started}
     bits = partition_bits(total, opts.keys_per_partition or KEYS_PER_PARTITION)
@@ -335,20 +348,23 @@ def _check(run, opts: Options, out: Path) -> dict:
                    config.get("root_seed"), replaced or "raise", chosen)
     todo = sorted((r for r in ranges if not job.result_file(r).exists()),
                   key=lambda r: (-r.size, r.split, r.number))
-    bar = _bar(total, sum(r.size for r in ranges) - sum(r.size for r in todo), opts.verbose)
+    # the verifier, and the determinism re-check of the chosen samples, range by range
+    again = sum(map(len, chosen.values()))
+    verifying = _bar(total, "verifying" + (f" (+{again} made again)" if again else ""),
+                     opts.verbose, done=sum(r.size for r in ranges) - sum(r.size for r in todo))
     try:
         if todo:
             executor = get_executor(opts.executor, worker_count(opts.n_jobs, len(todo)),
                                     opts.address)
             try:
                 for summary in executor.map_unordered(job, todo):
-                    if bar:
-                        bar.update(summary["samples"])
+                    if verifying:
+                        verifying.update(summary["samples"])
             finally:
                 executor.close()
     finally:
-        if bar:
-            bar.close()
+        if verifying:
+            verifying.close()
 
     # Read every range's result back, in order: aggregate, and collect the key offsets.
     split_number = {s: i for i, s in enumerate(splits)}
@@ -370,11 +386,16 @@ def _check(run, opts: Options, out: Path) -> dict:
         counter = PartitionJob(files, offsets, len(splits), str(state.root))
         executor = get_executor(opts.executor, worker_count(opts.n_jobs, len(parts)),
                                 opts.address)
+        shown = _bar(1 << bits, "duplicates", opts.verbose, unit=" partitions",
+                     done=(1 << bits) - len(parts))
         try:
             for _ in executor.map_unordered(counter, parts):
-                pass
+                if shown:
+                    shown.update(1)
         finally:
             executor.close()
+            if shown:
+                shown.close()
     keys = merge_counts((json.loads(state.partition_file(p).read_text())
                          for p in range(1 << bits)), len(splits))
     timing["count"] = time.perf_counter() - started - sum(timing.values())
@@ -394,13 +415,10 @@ def _check(run, opts: Options, out: Path) -> dict:
     return report
 
 
-def _bar(total: int, done: int, verbose: bool):
-    if not verbose:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, desc="    check", unit=" samples", file=sys.stderr,
-                mininterval=0.5, dynamic_ncols=True)
+def _bar(total: int, desc: str, verbose: bool, unit: str = " samples", done: int = 0):
+    """A stage's bar (on a terminal, unless ``verbose`` is off: ``-q``)."""
+    return bar(total, f"{desc:>10}", unit=unit, initial=done, scale=unit == "B") \
+        if verbose else None
 
 
 class _Aggregate:

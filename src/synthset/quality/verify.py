@@ -33,6 +33,7 @@ from synthset.core.identity import resolve_callable
 from synthset.core.nested import check_strings, json_line, to_strings
 from synthset.core.seeding import MAX_REPLACEMENTS, derive_seed, replacement_seed
 from synthset.core.task import Task, ValidationError
+from synthset.driver.job import NotAPair, pair_of
 from synthset.runs.folder import build_readable, stored_only
 from synthset.tasks.spec import TaskSpec
 from synthset.tasks.user import RowFormat, UserTask
@@ -360,7 +361,7 @@ def remake_matches(generator, root_seed: int, split: str, index: int, line: byte
         try:
             again = encode_line(generator(seed)).encode()
         except Exception as exc:
-            first = first or f"made again from its seed, the generator raised {_describe(exc)}"
+            first = first or f"made again from its seed, {_failed(exc)}"
             continue
         if again == line:
             return True
@@ -372,13 +373,22 @@ def remake_matches(generator, root_seed: int, split: str, index: int, line: byte
 
 
 def encode_line(out) -> str:
-    """A generator's output as its line of ``*_data.jsonl`` (what ``dataset.job`` writes)."""
+    """A generator's output as its line of ``*_data.jsonl`` (what ``driver.job`` writes: a
+    result ``pair_of`` refuses there is refused here, in the same words)."""
     from synthset.io.jsonl import Jsonl  # orjson: keeps --help cheap
 
     if type(out) is dict:
         return Jsonl.encode_row(out)
-    problem, answer = out
+    problem, answer = pair_of(out)
     return json_line(to_strings(problem), to_strings(answer))
+
+
+def _failed(exc: Exception) -> str:
+    """Why a sample could not be made again: a result that is no pair as ``synthset generate``
+    says it, else what the generator raised."""
+    if isinstance(exc, NotAPair):
+        return str(exc)
+    return f"the generator raised {_describe(exc)}"
 
 
 def _lengths(example: dict, row: bool) -> dict:

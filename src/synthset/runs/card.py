@@ -2,8 +2,8 @@
 
 YAML front matter (``license``, ``pretty_name``, ``task_categories``, ``tags``,
 ``size_categories``, and ``configs`` whose ``data_files`` name each split's files: the Parquet
-files ``data/{split}-NNNNN-of-NNNNN.parquet`` when the run wrote them, else ``{split}_data.jsonl``, else
-``{split}_raw.txt``), so that ``datasets.load_dataset(run_folder)`` loads the splits; then
+files ``data/{split}-NNNNN-of-NNNNN.parquet`` when the run wrote them, else
+``{split}_data.jsonl``, else ``{split}_raw.txt``), so that ``datasets.load_dataset(run_folder)`` loads the splits; then
 the generator's name and fingerprint, the configuration that determines the bytes, the root
 seed and the seed rule, synthset's version, per-split statistics and the summary of the last
 ``synthset check`` (``quality.json``) when it is about the files as they are.
@@ -14,6 +14,11 @@ with its summary; ``synthset export hf`` writes it next to the exported Parquet 
 card holds nothing that depends on ``n_jobs``, the batch size, the executor or timing, so it is
 the same bytes for the same run however it was made. A ``README.md`` synthset did not write
 (no ``MARK`` line) is never overwritten.
+
+The card of an export (``source``: ``run export``, ``task export``) says what is true of its
+folder, which has no manifest, no ``quality.json`` and no JSONL for ``synthset check`` to read:
+where the license and the configuration come from, whose fingerprint it shows, and how its
+samples are checked.
 
 ``.synthset/card.json`` keeps what only the run knows (the license, the task's resolved
 configuration) for the rewrites.
@@ -45,6 +50,9 @@ SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
          (100_000_000_000, "10B<n<100B"), (1_000_000_000_000, "100B<n<1T")]
 # Timing lines of a stats YAML: they differ from run to run and stay out of the card.
 TIMING = ("total_time", "samples_per_second", "generation_time")
+# Where a card stands: a run folder, ``synthset export hf RUN OUT`` or ``synthset export hf
+# task=NAME OUT`` (whose fingerprint is the export's source, not a run's).
+SOURCES = ("run", "run export", "task export")
 
 
 def size_category(n: int) -> str:
@@ -79,9 +87,10 @@ def write_card(save_dir, stats: dict | None = None, license: str | None = None,
         return None
     side = _side(folder)
     if generator is not None or license is not None or stats is not None:
-        side = {"license": license, "task_config": _task_config(generator),
-                "kind": getattr(generator, "kind", None)}
-        atomic_write_text(folder / SIDE, json.dumps(side, sort_keys=True, default=str) + "\n")
+        text = json.dumps({"license": license, "task_config": _task_config(generator),
+                           "kind": getattr(generator, "kind", None)}, default=str)
+        atomic_write_text(folder / SIDE, text + "\n")
+        side = json.loads(text)  # as a rewrite reads it back: the same card bytes
     target = as_path(out or folder) / CARD
     if not is_ours(target):
         print(f"synthset: {target} is not synthset's dataset card: left as it is",
@@ -90,7 +99,8 @@ def write_card(save_dir, stats: dict | None = None, license: str | None = None,
     splits = list(manifest["config"]["sizes"])
     if stats is None:
         stats = {s: _read_stats(folder, s) for s in splits}
-    text = render(folder, manifest, stats, side, layout)
+    text = render(folder, manifest, stats, side, layout,
+                  source="run" if out is None else "run export")
     try:
         if target.read_text(encoding="utf-8") == text:
             return target
@@ -173,7 +183,9 @@ def _pretty_name(manifest: dict) -> str:
     return generator.partition("@")[0].rpartition(".")[2] or "generator"
 
 
-def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None = None) -> str:
+def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None = None,
+           source: str = "run") -> str:
+    """The card's text; ``source`` (one of SOURCES) says where it stands."""
     import yaml
 
     config = manifest["config"]
@@ -194,7 +206,10 @@ def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None =
              " Every file is deterministic: the same configuration makes the same bytes, for "
              "any number of workers, batch size and executor.", ""]
     if not side.get("license"):
-        lines += ["No license was set for this dataset (`license:` in its data.yaml).", ""]
+        where = {"run": " (`license:` in its data.yaml)",
+                 "run export": " (`license:` in the data.yaml of the run it was exported from)",
+                 "task export": ""}[source]
+        lines += [f"No license was set for this dataset{where}.", ""]
     lines += ["## Generator", "", "| | |", "| --- | --- |"]
     if task.get("name"):
         backend = f" (backend {task.get('backend') or 'sympy'})" \
@@ -202,7 +217,8 @@ def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None =
         lines.append(f"| task | `{task['name']}`{backend} |")
     lines += [f"| generator | `{gen}` (name@hash of its code) |",
               f"| statistics | `{config.get('statistics_calculator')}` |",
-              f"| run fingerprint | `{manifest['fingerprint']}` |",
+              f"| {'source' if source == 'task export' else 'run'} fingerprint | "
+              f"`{manifest['fingerprint']}` |",
               f"| synthset | {version} |", ""]
     resolved = {k: v for k, v in config.items()}
     if task.get("name"):
@@ -213,8 +229,11 @@ def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None =
             resolved["task"]["resolved"] = side["task_config"]
     if task.get("check"):
         resolved["check"] = task["check"]
-    lines += ["## Configuration", "",
-              "What determines the bytes (`.synthset/manifest.json` holds it too):", "",
+    also = {"run": " (`.synthset/manifest.json` holds it too)",
+            "run export": " (the `.synthset/manifest.json` of the run it was exported from "
+                          "holds it too)",
+            "task export": ""}[source]
+    lines += ["## Configuration", "", f"What determines the bytes{also}:", "",
               "```yaml", yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True,
                                         default_flow_style=False).rstrip(), "```", ""]
     lines += ["## Seeds", "",
@@ -253,7 +272,8 @@ def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None =
     if table:
         lines += ["### Statistics", "", "From each split's `{split}_stats.yaml` (exact sums; "
                   "population standard deviations).", "", *table, ""]
-    lines += ["## Quality check", "", CHECK_BEGIN, *check_section(folder), CHECK_END, ""]
+    lines += ["## Quality check", "", CHECK_BEGIN, *check_section(folder, source), CHECK_END,
+              ""]
     return "\n".join(lines)
 
 
@@ -297,11 +317,25 @@ def current_check(folder) -> dict | None:
     return report if report.get("data") else None
 
 
-def check_section(folder) -> list[str]:
+# The check section of a card whose run has no current check, by SOURCES.
+UNCHECKED = {
+    "run": "Not checked yet: `synthset check` on this folder re-verifies every sample, counts "
+           "duplicates and overlap between splits and writes its summary here.",
+    "run export": "Not checked before this export: `synthset check` on the run folder it was "
+                  "exported from re-verifies every sample, counts duplicates and overlap "
+                  "between splits and writes its summary in that folder's card; exporting "
+                  "again brings it here.",
+    "task export": "Not checked: `synthset check` reads a run folder, not an export. A run of "
+                   "this configuration (`synthset generate`) makes these samples as its split "
+                   "`train`; check that run to verify them.",
+}
+
+
+def check_section(folder, source: str = "run") -> list[str]:
+    """The summary of the last check of the run in ``folder`` (``source``: see SOURCES)."""
     report = current_check(folder)
     if report is None:
-        return ["Not checked yet: `synthset check` on this folder re-verifies every sample, "
-                "counts duplicates and overlap between splits and writes its summary here."]
+        return [UNCHECKED[source]]
     status = "passed" if report["ok"] else "found problems"
     lines = [f"`synthset check` {status} ({report['verifier']}; synthset "
              f"{report.get('synthset', '?')}).", "",
@@ -326,7 +360,8 @@ def check_section(folder) -> list[str]:
     if report.get("figures"):
         lines.append("")
         lines += [f"![{Path(f).stem}]({f})" for f in report["figures"]]
-    lines += ["", "Details: `quality.json`."]
+    where = "" if source == "run" else " in the run folder it was exported from"
+    lines += ["", f"Details: `quality.json`{where}."]
     return lines
 
 

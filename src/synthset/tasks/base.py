@@ -16,6 +16,7 @@ single-process stream.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from abc import abstractmethod
 from collections.abc import Iterator
@@ -227,7 +228,7 @@ def draw_size(task, rng) -> int:
     c = task.config
     if c.qa:
         return c.N
-    population, cum = task.__dict__.setdefault("_law", difficulty_weights(c.N))
+    population, cum = difficulty_weights(c.N)
     return rng.choices(population, cum_weights=cum)[0]
 
 
@@ -245,14 +246,17 @@ def distinct_words(randint, n: int, V: int, min_len: int, max_len: int) -> list[
     return words
 
 
-def difficulty_weights(N: int) -> tuple[list[int], list[float]]:
-    """n in {3..N} with p(n) proportional to 1/(n + sqrt(N)), as cumulative weights."""
-    population = list(range(3, N + 1))
+@functools.lru_cache(maxsize=64)
+def difficulty_weights(N: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """n in {3..N} with p(n) proportional to 1/(n + sqrt(N)), as cumulative weights (kept
+    per N here, not on the task: a task's state is its identity, and must not change as it
+    makes samples)."""
+    population = tuple(range(3, N + 1))
     cum, total = [], 0.0
     for n in population:
         total += 1.0 / (n + math.sqrt(N))
         cum.append(total)
-    return population, cum
+    return population, tuple(cum)
 
 
 def check_labels(example: dict) -> None:

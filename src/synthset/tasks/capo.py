@@ -485,6 +485,11 @@ class CapoTask(TokenTask):
     def decode(self, ids):
         raise TypeError("Capo rows are text; there is no task vocabulary to decode")
 
+    def __getstate__(self):
+        """The population is drawn from the config, so it is left out: a task's state is its
+        identity (unchanged by having sampled), and workers draw it again themselves."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_people", "_hq")}
+
     @property
     def people(self) -> list[dict]:
         people = self.__dict__.get("_people")

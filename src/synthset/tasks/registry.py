@@ -104,6 +104,19 @@ def get_task(name: str, level: int | None = None, backend: str | None = None, **
     reasoning tasks need none and ignore it. Unknown names and fields are ConfigErrors naming
     the closest accepted one.
     """
+    task = _build(name, level, backend, config)
+    if task.kind == "algebra":
+        task.load_backend()
+    return task
+
+
+def describe(name: str) -> dict:
+    """What ``synthset tasks`` shows of ``name`` (summary, fields, levels, backends): read
+    without importing an algebra backend, which only making samples needs."""
+    return _build(name, None, None, {}).describe()
+
+
+def _build(name: str, level, backend, config: dict):
     spec = entry(name)
     cls = task_class(name)
     # Sorted: a task (and so a run's identity, which hashes the task object) never depends on

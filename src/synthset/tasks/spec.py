@@ -19,21 +19,16 @@ Imports only ``core`` and the registry (which imports a task's module only when 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from synthset.core.compose import note
 from synthset.core.errors import ConfigError
 from synthset.core.task import check_level
 from synthset.tasks.registry import get_task
 
 # Keys of a task node that are not fields of the task.
 SPEC_KEYS = ("name", "level", "backend")
-
-
-def note(text: str) -> None:
-    """A one-line note on stderr (an old spelling still read)."""
-    print(f"synthset: note: {text}", file=sys.stderr)
 
 
 def plain_value(key: str, text: str):

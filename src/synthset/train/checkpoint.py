@@ -24,7 +24,10 @@ run stopped half-way leaves the checkpoint of its last evaluation. Loading reads
 safetensors only (``models.load_model``): nothing in the folder is executed.
 
 ``OutputFolder`` makes the timestamped folder once everything has been checked, and removes
-it again when the run fails before it held any weights or curve.
+it again when the run fails before it held any weights or curve. When a run that saved weights
+finishes, ``output_dir/latest`` is made to point at its folder (a relative symbolic link,
+replaced in one step): ``synthset eval RUN --model outputs/train/latest`` and ``synthset curves
+model=outputs/train/latest`` read the newest finished checkpoint without naming its date.
 
 Imports ``core``, ``tasks`` (the spec) and this package's models and evaluation.
 """
@@ -38,12 +41,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthset.core.compose import note
 from synthset.core.errors import ConfigError
 from synthset.tasks.spec import TaskSpec
 from synthset.train.evaluate import is_text_task, vocab_size
 from synthset.train.models import load_model, model_vocab_size, save_model
 
 KEEP = ("model.safetensors", "curve.csv", "curves.csv")  # a folder holding one is kept
+LATEST = "latest"  # output_dir/latest: the newest finished checkpoint folder
 
 
 def save_checkpoint(folder, model, vocab: dict, task: dict, train: dict,
@@ -151,7 +156,8 @@ def _what(vocab: dict) -> str:
 class OutputFolder:
     """``with OutputFolder(output_dir) as path``: a new folder ``output_dir/<date_time>``
     (``_2``, ``_3``... when that name is taken). If the block fails before the folder holds
-    weights or a curve, the folder — and the parents this made — are removed again."""
+    weights or a curve, the folder — and the parents this made — are removed again; if it ends
+    with weights in the folder, ``output_dir/latest`` points at it."""
 
     def __init__(self, output_dir):
         self.parent = Path(str(output_dir))
@@ -174,7 +180,11 @@ class OutputFolder:
         raise ConfigError(f"output_dir {self.parent}: 999 run folders named {stamp}_N exist")
 
     def __exit__(self, kind, exc, tb) -> None:
-        if kind is None or self.path is None:
+        if self.path is None:
+            return
+        if kind is None:
+            if (self.path / "model.safetensors").exists():
+                self._point_latest()
             return
         if any((self.path / name).exists() for name in KEEP):
             return
@@ -184,3 +194,16 @@ class OutputFolder:
                 parent.rmdir()
             except OSError:
                 break
+
+    def _point_latest(self) -> None:
+        """``output_dir/latest`` -> this folder, once it is complete: a new link under a
+        temporary name renamed over the old one, so a reader never finds it missing or
+        half-made. A ``latest`` that is not a link is the user's: left alone, with a note."""
+        latest = self.parent / LATEST
+        if latest.exists() and not latest.is_symlink():
+            note(f"{latest} is not a link: left as it is (the checkpoint is {self.path})")
+            return
+        tmp = self.parent / f"{LATEST}.tmp{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        os.symlink(self.path.name, tmp)  # relative: the output folder can be moved
+        os.replace(tmp, latest)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from synthset.core.deps import require
+from synthset.core.deps import MissingDependency
 from synthset.core.errors import ConfigError
 from synthset.core.fs import atomic_write_text
 from synthset.tasks.spec import TaskSpec
@@ -248,7 +248,11 @@ def plot(rows: list[dict], path: Path, chance: float | None = None,
 def _wandb(cfg, run_dir: Path):
     if not cfg.logging.wandb.enabled:
         return None
-    wandb = require("wandb", "train", "logging.wandb.enabled=true (pip install wandb)")
+    try:  # no extra of synthset's holds wandb: the hint is its own pip command
+        import wandb
+    except ImportError:
+        raise MissingDependency("logging.wandb.enabled=true needs the package 'wandb', which is "
+                                "not installed: pip install wandb") from None
     os.environ.setdefault("WANDB_MODE", str(cfg.logging.wandb.mode))
     return wandb.init(project=str(cfg.logging.wandb.project), dir=str(run_dir),
                       mode=str(cfg.logging.wandb.mode))

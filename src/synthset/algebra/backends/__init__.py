@@ -9,6 +9,12 @@ BACKENDS = ("sympy", "flint", "sagemath")
 
 def get_backend(name: str):
     """The backend adapter called ``name`` (imports its library now, or names the extra)."""
+    return backend_class(name).shared()
+
+
+def backend_class(name: str):
+    """The adapter class called ``name``, without importing its library (what a backend
+    supports is known before it is installed)."""
     if name not in BACKENDS:
         raise bad_choice("backend", name, BACKENDS)
     # A plugin loaded by name: only the backend asked for is imported.
@@ -18,4 +24,4 @@ def get_backend(name: str):
         from synthset.algebra.backends.flint import FlintBackend as cls
     else:
         from synthset.algebra.backends.sagemath import SageBackend as cls
-    return cls.shared()
+    return cls

@@ -88,6 +88,13 @@ class Problem(PairTask):
     def backends(self) -> list[str]:
         return list(self.BACKENDS)
 
+    def load_backend(self) -> None:
+        """Import the backend's library now, or raise the error naming its extra: a problem
+        built to sample fails here, in one line, not at each sample in a worker (made
+        without it, the problem can still be described: ``synthset tasks``)."""
+        if self.BACKENDS:
+            get_backend(self.backend)
+
     def statistics(self, problem, answer) -> dict:
         return {"problem": self._stats(problem), "answer": self._stats(answer)}
 
