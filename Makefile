@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 # The test run installs the ray, hf, sage and rl extras too: executors, loaders, the Sage backend
 # and the GRPO example are tested for real (passagemath, with
-# `sage.all`: ~3 min here, ~2.6 GB).
+# `sage.all`: ~3 min here, ~3.6 GB).
 TEST_EXTRAS ?= test,ray,hf,sage,rl
 
 .PHONY: demo test bench clean peers reference

@@ -135,7 +135,7 @@ def test_sagemath_backend_without_sage_names_the_extra(config, capsys, monkeypat
     assert main(["generate", str(config), "backend=sagemath"]) == 2
     err = capsys.readouterr().err
     assert err == ("synthset generate: error: backend 'sagemath' needs SageMath, which is not "
-                   "installed: pip install 'synthset[sage]' (the passagemath wheels, ~2.6 GB)\n")
+                   "installed: pip install 'synthset[sage]' (the passagemath wheels, ~3.6 GB)\n")
 
 
 def test_status_command(config, tmp_path, capsys):

@@ -1,6 +1,6 @@
 """The SageMath backend (extra ``sage``: the modular passagemath distributions).
 
-Imports from ``sage.all__sagemath_singular`` (passagemath-singular; the extra, ~2.6 GB installed)
+Imports from ``sage.all__sagemath_singular`` (passagemath-singular; the extra, ~3.6 GB installed)
 and falls back to ``sage.all`` where a full Sage is installed. Polynomials are Singular's
 (``MPolynomial_libsingular``), which print GF(p) coefficients in the symmetric range
 (``-3..3`` for GF(7)) — as CALT's Sage backend writes them; ``terms()`` still reports them in
@@ -24,7 +24,7 @@ def load_sage():
         except ImportError as exc:
             raise MissingDependency(
                 "backend 'sagemath' needs SageMath, which is not installed: "
-                "pip install 'synthset[sage]' (the passagemath wheels, ~2.6 GB)") from exc
+                "pip install 'synthset[sage]' (the passagemath wheels, ~3.6 GB)") from exc
     return sage
 
 
