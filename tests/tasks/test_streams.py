@@ -136,6 +136,33 @@ def test_local_tokenizer_keeps_the_mask_aligned(tmp_path):
                                                   for r in rows[:3]]
 
 
+def test_a_byte_level_tokenizer_merging_trained_tokens_keeps_them_trained(tmp_path):
+    """A byte-level BPE merges across the spaces (" 83 12" one token): a merge of trained
+    tokens is trained, one reaching into the prompt is not; every answer token stays covered."""
+    tokenizers = pytest.importorskip("tokenizers")
+    from synthset.tasks.tokenize import render, retokenize
+
+    task = T.get("lano_cfg3f")
+    rows = task.take(0, 40)
+    tok = tokenizers.Tokenizer(tokenizers.models.BPE())
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = tokenizers.decoders.ByteLevel()
+    trainer = tokenizers.trainers.BpeTrainer(
+        vocab_size=400, initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator([render(task, r)[0] for r in rows], trainer)
+    for row in rows[:10]:
+        text, spans = render(task, row)
+        new = retokenize(task, row, tok)
+        offsets = tok.encode(text).offsets
+        for (start, end), m in zip(offsets, new["loss_mask"]):
+            touched = [i for i, (a, b) in enumerate(spans) if a < end and start < b]
+            assert m == (1 if touched and all(row["loss_mask"][i] for i in touched) else 0)
+        trained = [i for i, m in enumerate(row["loss_mask"]) if m]
+        covered = {i for (start, end), m in zip(offsets, new["loss_mask"]) if m
+                   for i, (a, b) in enumerate(spans) if a < end and start < b}
+        assert covered == set(trained)  # every trained original token is still trained
+
+
 def test_scorers_judge_answer_text():
     depo = T.get("depo1", N=10)
     ex = depo.example(0, 0)

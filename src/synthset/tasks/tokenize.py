@@ -1,12 +1,13 @@
 """Task rows through a Hugging Face tokenizer read from local files (never downloaded).
 
 The row is rendered as text — its token names joined by spaces — and encoded; a new token is
-trained on (``loss_mask = 1``) when its characters fall inside a trained original token, so the
-mask stays aligned to the new tokens.
+trained on (``loss_mask = 1``) when every original token its characters overlap is trained, so
+the mask stays aligned to the new tokens.
 """
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
 from synthset.core.deps import require
@@ -38,14 +39,19 @@ def render(task, row: dict) -> tuple[str, list[tuple[int, int]]]:
 
 
 def retokenize(task, row: dict, tokenizer) -> dict:
-    """``{"input_ids", "loss_mask", "labels", "tokens"}`` under ``tokenizer``."""
+    """``{"input_ids", "loss_mask", "labels", "tokens"}`` under ``tokenizer``. A new token is
+    trained when every original token its characters overlap is trained (the spaces between
+    them belong to none): a merge of trained tokens (``" 83 12"`` in a byte-level BPE) stays
+    trained, one reaching into the prompt does not, and whitespace alone is not."""
     text, spans = render(task, row)
     enc = tokenizer.encode(text)
-    trained = [s for s, m in zip(spans, row["loss_mask"]) if m]
+    starts = [a for a, _ in spans]
     mask = []
     for start, end in enc.offsets:
-        inside = any(a <= start and end <= b for a, b in trained) and end > start
-        mask.append(1 if inside else 0)
+        first = max(bisect.bisect_right(starts, start) - 1, 0)
+        last = bisect.bisect_left(starts, end)  # the tokens starting before `end`
+        touched = [i for i in range(first, last) if spans[i][0] < end and start < spans[i][1]]
+        mask.append(1 if touched and all(row["loss_mask"][i] for i in touched) else 0)
     ids = list(enc.ids)
     return {"input_ids": ids, "loss_mask": mask,
             "labels": [t if m else -100 for t, m in zip(ids, mask)], "tokens": list(enc.tokens)}
