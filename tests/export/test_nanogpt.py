@@ -193,7 +193,15 @@ def test_data_new_and_prepare(tmp_path, capsys):
     itos = data.meta["itos"]
     x, _ = data.get_batch("train", 1, 20)
     assert "".join(itos[int(t)] for t in x[0]) == text[:20]
-    assert main(["data", "new", "tiny", "--root", str(root)]) == 2  # never overwrites
+    capsys.readouterr()
+    assert main(["data", "new", "tiny", "--root", str(root)]) == 0  # the template: unchanged
+    assert capsys.readouterr().out.endswith("prepare.py is already synthset's prepare.py; "
+                                            "nothing to do\n")
+    script = root / "tiny" / "prepare.py"
+    script.write_text(script.read_text() + "# mine\n")
+    assert main(["data", "new", "tiny", "--root", str(root)]) == 2  # an edit: never overwritten
+    assert capsys.readouterr().err.endswith("prepare.py exists already and was edited; not "
+                                            "overwriting it\n")
 
 
 def test_task_run_folder_with_task_vocabulary_uses_the_rows_ids(tmp_path):

@@ -145,11 +145,14 @@ def run_data(args) -> str:
     folder = Path(args.root) / plain_name(args.name, "the data folder name")
     script = folder / "prepare.py"
     if args.action == "new":
+        template = resources.files("synthset.templates").joinpath("prepare.py") \
+            .read_text(encoding="utf-8")
         if script.exists():
-            raise ConfigError(f"{script} exists already; not overwriting it")
+            if script.read_text(encoding="utf-8", errors="replace") == template:
+                return f"{script} is already synthset's prepare.py; nothing to do"
+            raise ConfigError(f"{script} exists already and was edited; not overwriting it")
         folder.mkdir(parents=True, exist_ok=True)
-        script.write_text(resources.files("synthset.templates").joinpath("prepare.py")
-                          .read_text(encoding="utf-8"))
+        script.write_text(template, encoding="utf-8")
         return (f"made {folder}/: put your text in {folder / 'input.txt'}, edit "
                 f"{script} if needed, then run `synthset data prepare {args.name}`")
     if not script.exists():
