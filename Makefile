@@ -60,5 +60,26 @@ $(PEER)/.sage: bench/sage_all_shim.py | $(PEER)/bin/python
 	$(PEER)/bin/python -c "from sage.all import PolynomialRing, ZZ; import calt.dataset.sagemath"
 	touch $@
 
+# nanoGPT for bench/bench_nanogpt.py (its train.py, run beside synthset's trainer; nothing of it
+# is imported by synthset), at a pinned commit. NANOGPT_REPO: where to clone it from (a mirror).
+NANOGPT_REPO ?= https://github.com/karpathy/nanoGPT
+NANOGPT_COMMIT = 3adf61e154c3fe3fca428ad6bc3818b27a3b8291
+NANOGPT = bench/.peers/nanoGPT
+peers: $(NANOGPT)/.pinned
+$(NANOGPT)/.pinned:
+	rm -rf $(NANOGPT)
+	git clone --quiet $(NANOGPT_REPO) $(NANOGPT)
+	git -C $(NANOGPT) checkout --quiet $(NANOGPT_COMMIT)
+	touch $@
+
+# reasoning-gym for bench/bench_score.py (its score_answer, run beside synthset's), pinned.
+RG_VERSION = 0.1.25
+RG_PEER = bench/.peers/rg
+peers: $(RG_PEER)/.installed
+$(RG_PEER)/.installed:
+	$(PYTHON) -m venv $(RG_PEER)
+	$(RG_PEER)/bin/pip install --quiet reasoning-gym==$(RG_VERSION)
+	touch $@
+
 clean:
 	rm -rf $(VENV) datasets build src/*.egg-info

@@ -1,8 +1,9 @@
 """Engine throughput, start-up and memory: synthset vs calt-x 1.5.0 vs a bare loop.
 
 Runs every contender as a child process of this one (side by side, same machine, same
-moment), REPEAT times each, and reports medians. calt-x lives in its own virtual environment
-(`make peers` makes bench/.peers/calt); pass another with --calt-python.
+moment), REPEAT times each, and reports medians: wall time, and CPU time (user + system, the
+child and its own children), which a loaded machine changes little. calt-x lives in its own
+virtual environment (`make peers` makes bench/.peers/calt); pass another with --calt-python.
 
     python bench/bench_engine.py [--repeat 3] [--calt-python PATH] [--write]
 
@@ -54,29 +55,44 @@ DatasetGenerator(backend="loky", n_jobs={n_jobs}, verbose=False).run(
 print(time.perf_counter() - t0)
 """
 
+# `synthset generate` on a data.yaml, as a user runs it (the CLI's own imports and config
+# loading included); the workload's module is found through the config's folder.
+SYNTHSET_CLI = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {here!r})
+config = Path({out!r}) / "data.yaml"
+config.write_text(
+    "dataset:\\n  save_dir: {out}\\n  num_train_samples: {train}\\n"
+    "  num_test_samples: {test}\\n  batch_size: 100000\\n  n_jobs: {n_jobs}\\n"
+    "  root_seed: 42\\n  verbose: false\\n  instance_generator: generators:{gen}\\n")
+from synthset.cli.main import main
+sys.exit(main(["generate", str(config)]))
+"""
 
-def run_child(argv, env=None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, the child itself) of one child process."""
+
+def run_child(argv, env=None) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB, the child itself) and CPU seconds (user + system, the
+    child and the processes it waited for) of one child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if status != 0:
         raise SystemExit(f"{argv[:3]} failed: {proc.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def median_run(make_argv, repeat: int) -> tuple[float, float]:
-    walls, rss = [], []
+def median_run(make_argv, repeat: int) -> tuple[float, float, float]:
+    """Medians of ``repeat`` runs: wall seconds, peak RSS (MB), CPU seconds."""
+    runs = []
     for _ in range(repeat):
         out = tempfile.mkdtemp(prefix="synthset-bench-")
         try:
-            w, r = run_child(make_argv(out))
+            runs.append(run_child(make_argv(out)))
         finally:
             shutil.rmtree(out, ignore_errors=True)
-        walls.append(w)
-        rss.append(r)
-    return statistics.median(walls), statistics.median(rss)
+    return tuple(statistics.median(column) for column in zip(*runs))
 
 
 def contenders(gen: str, train: int, test: int, calt_python: str | None, jobs=(1, 2)):
@@ -90,6 +106,10 @@ def contenders(gen: str, train: int, test: int, calt_python: str | None, jobs=(1
         rows.append((f"synthset n_jobs={n}", lambda out, n=n: [
             py, "-c", SYNTHSET_RUN.format(here=str(HERE), gen=gen, out=out, train=train,
                                           test=test, n_jobs=n)]))
+    if gen == "integer_sum":
+        rows.append(("synthset generate n_jobs=1 (CLI, data.yaml)", lambda out: [
+            py, "-c", SYNTHSET_CLI.format(here=str(HERE), gen=gen, out=out, train=train,
+                                          test=test, n_jobs=1)]))
     if calt_python:
         for n in jobs:
             rows.append((f"calt-x 1.5.0 n_jobs={n}", lambda out, n=n: [
@@ -126,11 +146,13 @@ def startup(calt_python: str | None, repeat: int) -> list[tuple[str, float]]:
 
 def table(title, rows, total, base_label=None):
     lines = [f"#### {title}", "", "| contender | median wall (s) | samples/s | peak RSS (MB) |"
-             " ratio |", "|---|---:|---:|---:|---:|"]
-    base = dict((label, wall) for label, wall, _ in rows).get(base_label) if base_label else None
-    for label, wall, rss in rows:
-        ratio = f"{base / wall:.2f}x" if base else ""
-        lines.append(f"| {label} | {wall:.2f} | {total / wall:,.0f} | {rss:.0f} | {ratio} |")
+             " ratio | CPU (s) | CPU ratio |", "|---|---:|---:|---:|---:|---:|---:|"]
+    base = {label: (wall, cpu) for label, wall, _, cpu in rows}.get(base_label)
+    for label, wall, rss, cpu in rows:
+        ratio = f"{base[0] / wall:.2f}x" if base else ""
+        cpu_ratio = f"{cpu / base[1]:.2f}x" if base else ""
+        lines.append(f"| {label} | {wall:.2f} | {total / wall:,.0f} | {rss:.0f} | {ratio} | "
+                     f"{cpu:.2f} | {cpu_ratio} |")
     return "\n".join(lines)
 
 
@@ -160,10 +182,10 @@ def main():
     ):
         rows = []
         for label, make in contenders(gen, train, test, calt):
-            wall, rss = median_run(make, args.repeat)
-            rows.append((label, wall, rss))
+            wall, rss, cpu = median_run(make, args.repeat)
+            rows.append((label, wall, rss, cpu))
             print(f"{label:<45} {wall:8.2f} s  {(train + test) / wall:>10,.0f}/s  "
-                  f"{rss:6.0f} MB", file=sys.stderr)
+                  f"{rss:6.0f} MB  {cpu:6.2f} s CPU", file=sys.stderr)
         sections.append(table(title, rows, train + test, base))
     starts = startup(calt, args.repeat)
     sections.append("#### Start-up (process start to a finished 1-sample run)\n\n"

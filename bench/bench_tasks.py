@@ -1,20 +1,37 @@
-"""Reasoning-task throughput: generation and validation tokens/s per core, Lano parse time.
+"""Reasoning-task throughput: generation and validation tokens/s per core, Lano parse time;
+and (--engine) every built-in task through the engine against its own generate_example loop.
 
     python bench/bench_tasks.py [--seconds 2] [--presets capo depo1 ...] [--write]
+    python bench/bench_tasks.py --engine [--seconds 2] [--tasks poly_product ...] [--write]
 
 Each measurement runs one task in this process for about ``--seconds`` and reports tokens/s
 (rows' ``input_ids``; Capo: characters of text). Medians of 3.
+
+--engine: per registry task (its default level; the flint backend where it has one), the CPU
+time a sample takes in ``task.generate_example(random.Random(seed))`` alone (seeded as a run
+seeds its samples: the loop makes the samples the run writes), and the samples per CPU second of
+a whole run of as many samples through the engine (``DatasetPipeline``, text + JSONL, default
+statistics and determinism re-check, on_error: skip as the loop skips a seed that fails, its
+child processes' CPU included) at n_jobs=1 and 2;
+ratio = engine n_jobs=1 / alone. CPU time, not wall: the ratio holds on a loaded machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import resource
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import synthset.tasks as T
+from synthset.core.seeding import derive_seed
+from synthset.dataset import DatasetPipeline
+from synthset.tasks.registry import REGISTRY, get_task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import report  # noqa: E402
@@ -33,12 +50,77 @@ def rate(fn, seconds: float) -> float:
     return tokens / (time.perf_counter() - t0)
 
 
+def cpu() -> float:
+    """CPU seconds of this process (every thread) and of its finished children."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def backend_of(name: str) -> str:
+    """flint where the task runs on it, else sympy (the reasoning tasks ignore it)."""
+    task = get_task(name)
+    return "flint" if "flint" in task.backends() else "sympy"
+
+
+def alone(task, seconds: float) -> float:
+    """CPU seconds per ``generate_example`` call, over about ``seconds``: each from its own
+    seed, as a run seeds its samples (the loop makes the samples a run writes)."""
+    made = tried = 0
+    t0 = time.process_time()
+    while time.process_time() - t0 < seconds:
+        for _ in range(20):
+            try:
+                task.generate_example(random.Random(derive_seed(0, "train", tried)))
+                made += 1
+            except Exception:  # a seed the task cannot use (a degenerate ideal): skipped
+                pass
+            tried += 1
+    return (time.process_time() - t0) / made
+
+
+def through_engine(name: str, backend: str, count: int, n_jobs: int) -> float:
+    """Samples per CPU second of a fresh run of ``count`` train samples of task ``name``."""
+    out = tempfile.mkdtemp(prefix="synthset-bench-")
+    try:
+        t0 = cpu()
+        DatasetPipeline(task=name, backend=backend, save_dir=out, num_train_samples=count,
+                        num_test_samples=0, n_jobs=n_jobs, verbose=False,
+                        on_error="skip").run()
+        return count / (cpu() - t0)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def engine_table(names, seconds: float) -> str:
+    lines = ["| task | backend | µs/sample alone | samples | engine n_jobs=1 (samples/CPU s) "
+             "| ratio | engine n_jobs=2 (samples/CPU s) |", "|---|---|---:|---:|---:|---:|---:|"]
+    for name in names:
+        backend = backend_of(name)
+        each = alone(get_task(name, backend=backend), seconds)
+        count = max(200, int(seconds / each))
+        one, two = (statistics.median(through_engine(name, backend, count, n)
+                                      for _ in range(3)) for n in (1, 2))
+        lines.append(f"| {name} | {backend} | {each * 1e6:,.1f} | {count:,} | {one:,.0f} | "
+                     f"{one * each:.2f}x | {two:,.0f} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--presets", nargs="+", default=PRESETS, choices=PRESETS)
+    ap.add_argument("--engine", action="store_true")
+    ap.add_argument("--tasks", nargs="+", default=list(REGISTRY), choices=list(REGISTRY))
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
+    if args.engine:
+        chosen = "" if args.tasks == list(REGISTRY) else " --tasks " + " ".join(args.tasks)
+        report("Built-in tasks through the engine",
+               f"python bench/bench_tasks.py --engine --seconds {args.seconds}{chosen}",
+               "CPU time, this process and its children; engine figures medians of 3",
+               engine_table(args.tasks, args.seconds), args.write)
+        return
     lines = ["| preset | mode | generate (tokens/s) | validate (tokens/s) | tokens/row |",
              "|---|---|---:|---:|---:|"]
     for preset in args.presets:

@@ -106,6 +106,7 @@ def test_contract(name, backend):
         assert isinstance(ex["meta"], dict)
         task.validate_example(ex)
         assert task.score_answer(ex["answer"], ex) == 1.0
+        assert task._score(ex["answer"], ex) == 1.0  # the verifier too (score_answer skips it)
         assert task.dedup_key(ex) == task.dedup_key(dict(ex))
     # a corrupted example fails validation
     victim = dict(examples[0])

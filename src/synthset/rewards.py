@@ -84,7 +84,7 @@ def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool =
     def score(text: str, example, limit) -> float:
         if example is None:
             return 0.0
-        if limit is None:
+        if limit is None or task.is_stored_answer(text, example):  # no verifier runs: no limit
             return task.score_answer(text, example)
         try:
             with limit:

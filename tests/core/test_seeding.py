@@ -22,3 +22,13 @@ def test_replacement_seeds_never_reuse_a_sample_seed():
     sample = {derive_seed(1, s, i) for s in ("a", "a_1") for i in range(200)}
     repl = {replacement_seed(1, "a", i, k) for i in range(200) for k in (1, 2, 3)}
     assert len(repl) == 600 and not (sample & repl)
+
+
+def test_a_shards_seeds_are_derive_seed_of_each_index():
+    from synthset.core.seeding import derive_seeds
+
+    assert list(derive_seeds(42, "train", 0, 300)) == [derive_seed(42, "train", i)
+                                                       for i in range(300)]
+    assert list(derive_seeds(-7, "é x", 10**15, 10**15 + 3)) == [
+        derive_seed(-7, "é x", i) for i in range(10**15, 10**15 + 3)]
+    assert list(derive_seeds(1, "a", 5, 5)) == []

@@ -88,3 +88,57 @@ def test_calculator_rejects_non_numbers_naming_the_statistic():
         calc.update_batch([], [{"problem": {"size": "big"}}])
     with pytest.raises(TypeError, match="category 'size'"):
         calc.update_batch([], [{"size": [1]}])
+
+
+def _one_by_one(samples, calc=None):
+    calc = calc or MemoryEfficientStatisticsCalculator()
+    for sample in samples:
+        if sample is not None:
+            calc.update_sample(sample)
+    return calc
+
+
+@pytest.mark.parametrize("make", [
+    lambda i, rng: {"problem": {"deg": rng.randint(0, 9), "terms": i}, "answer": {"n": -i}},
+    lambda i, rng: {"size": rng.uniform(-1, 1), "row": {"len": i, "w": rng.random() * i}},
+    lambda i, rng: {"problem": {"a": i, "b": 2 ** 70 - i}, "meta": {}},  # big ints; empty
+    lambda i, rng: None if i % 4 else {"x": i},  # samples without statistics
+    lambda i, rng: {"b": {"x": i}} if i % 3 else {"a": i, "b": {"y": i * 0.5}},  # shapes vary
+    lambda i, rng: {"k": True if i % 2 else 3, "f": float("nan") if i == 5 else -0.0},
+])
+def test_update_batch_is_update_sample_one_by_one_to_the_bit(make):
+    rng = random.Random(3)
+    samples = [make(i, rng) for i in range(200)]
+    bulk = MemoryEfficientStatisticsCalculator()
+    bulk.update_batch([], samples)
+    assert repr(bulk.to_state()) == repr(_one_by_one(samples).to_state())
+    # on top of earlier samples too (the order of first sight kept)
+    again = MemoryEfficientStatisticsCalculator()
+    again.update_batch([], samples[:7])
+    again.update_batch([], samples[7:])
+    assert repr(again.to_state()) == repr(bulk.to_state())
+    assert list(again.get_overall_statistics(1, 200)) == list(bulk.get_overall_statistics(1, 200))
+
+
+def test_update_batch_names_a_clash_of_shapes_as_update_sample_does():
+    calc = MemoryEfficientStatisticsCalculator()
+    with pytest.raises(TypeError, match="statistic 'a' is flat here but nested before"):
+        calc.update_batch([], [{"a": {"x": 1}}, {"a": 2}])
+    calc = MemoryEfficientStatisticsCalculator()
+    calc.update_batch([], [{"a": 1}, {"a": 2}])
+    with pytest.raises(TypeError, match="statistic 'a' is nested here but flat before"):
+        calc.update_batch([], [{"a": {"x": 1}}, {"a": {"x": 2}}])
+
+
+def test_run_times_in_bulk_match_one_at_a_time():
+    rng = random.Random(5)
+    times = [rng.expovariate(1e5) for _ in range(5000)]
+    bulk, single = MemoryEfficientStatisticsCalculator(), MemoryEfficientStatisticsCalculator()
+    bulk.update_batch(times[:10], [])
+    bulk.update_batch(times[10:], [])
+    for t in times:
+        single.runtime_stats.update(t)
+    a, b = bulk.runtime_stats.get_statistics(), single.runtime_stats.get_statistics()
+    assert (a["min"], a["max"]) == (b["min"], b["max"]) == (min(times), max(times))
+    assert a["mean"] == pytest.approx(b["mean"], rel=1e-12)
+    assert a["std"] == pytest.approx(b["std"], rel=1e-9)

@@ -343,3 +343,26 @@ def test_repeats_are_found_the_same_in_memory_and_through_partition_files(tmp_pa
     work = tmp_path / "parts"
     assert dedup.later_duplicates(files, work, keys_per_partition=100) == expected
     assert list(work.iterdir()) == []  # the partition files are removed
+
+
+def test_a_fold_writes_the_same_seen_file_in_python_and_with_numpy(tmp_path, monkeypatch):
+    import random
+
+    from synthset.driver import dedup
+
+    def chunks(data):
+        return [data[i:i + 16] for i in range(0, len(data), 16)]
+
+    rng = random.Random(1)
+    pool = [rng.randbytes(16) for _ in range(300)]
+    files = []
+    for n in range(3):  # repeats inside and across the files, and with the earlier seen file
+        files.append(tmp_path / f"{n}.keys")
+        files[-1].write_bytes(b"".join(rng.choice(pool) for _ in range(200)))
+    earlier = tmp_path / "test.seen"
+    dedup.fold(None, files[:1], earlier)
+    expected = sorted(set(chunks(b"".join(p.read_bytes() for p in files))))
+    for limit in (dedup.FOLD_IN_PYTHON, 0):  # 0: the fold goes through numpy
+        monkeypatch.setattr(dedup, "FOLD_IN_PYTHON", limit)
+        assert dedup.fold(earlier, files[1:], tmp_path / "train.seen") == len(expected)
+        assert chunks((tmp_path / "train.seen").read_bytes()) == expected

@@ -102,28 +102,36 @@ def leaf_str(obj) -> str:
     return printer(obj)
 
 
+# The leaf types whose ``str()`` is their written text (a ``str`` is itself): the items of a
+# list are converted in one comprehension that calls ``_item`` only for the others.
+_PLAIN = frozenset((str, int, float))
+
+
 def to_strings(obj):
     """CALT's conversion of a generator's problem or answer to strings (<= 2 levels).
 
     Raises FormatError when a list holds a list that holds a list.
     """
-    if type(obj) is not list:
-        return leaf_str(obj)
-    out = []
-    for item in obj:
-        if type(item) is list:
-            inner = []
-            for sub in item:
-                if type(sub) is list:
-                    raise FormatError(
-                        "lists deeper than two levels are not supported (CALT's limit); "
-                        f"found a list inside {item!r}"
-                    )
-                inner.append(leaf_str(sub))
-            out.append(inner)
-        else:
-            out.append(leaf_str(item))
-    return out
+    kind = type(obj)
+    if kind is not list:
+        return str(obj) if kind in _PLAIN else leaf_str(obj)
+    return [str(item) if type(item) in _PLAIN else _item(item) for item in obj]
+
+
+def _item(item):
+    """``to_strings`` of a list's item that is not a plain leaf: an inner list, or a leaf
+    with a printer of its own."""
+    if type(item) is not list:
+        return leaf_str(item)
+    inner = []
+    for sub in item:
+        if type(sub) is list:
+            raise FormatError(
+                "lists deeper than two levels are not supported (CALT's limit); "
+                f"found a list inside {item!r}"
+            )
+        inner.append(leaf_str(sub))
+    return inner
 
 
 def check_strings(obj) -> None:
@@ -157,9 +165,12 @@ def json_field(obj) -> str:
     """``json.dumps(obj, ensure_ascii=False)`` for a string or <= 2-level list of strings."""
     if type(obj) is str:
         return encode_basestring(obj)
-    return "[" + ", ".join(
-        json_field(item) if type(item) is list else encode_basestring(item) for item in obj
-    ) + "]"
+    try:  # a flat list: encode_basestring refuses a list item (TypeError)
+        return "[" + ", ".join(map(encode_basestring, obj)) + "]"
+    except TypeError:
+        return "[" + ", ".join(
+            json_field(item) if type(item) is list else encode_basestring(item) for item in obj
+        ) + "]"
 
 
 def _leaves(obj):
@@ -260,10 +271,10 @@ def _field(obj) -> tuple[str, int]:
     """``text_field(obj)`` and how many ``|`` characters its joins add (none of the leaves')."""
     if type(obj) is str:
         return obj, 0
-    for item in obj:
-        if type(item) is list:
-            return _nested_field(obj)
-    return INNER_SEP.join(obj), len(obj) - 1 if obj else 0
+    try:  # a flat list: join refuses a list item (TypeError)
+        return INNER_SEP.join(obj), len(obj) - 1 if obj else 0
+    except TypeError:
+        return _nested_field(obj)
 
 
 def field_text(obj, where: str = "its joined text") -> str:
@@ -299,7 +310,7 @@ def text_line(problem, answer) -> str:
             padded = f" {leaf} "  # writable(leaf), inlined
             if " # " in padded or " | " in padded or " || " in padded:
                 raise _refuse(leaf, LINE_SEPARATORS, "its line of the text file")
-    if _BREAK.search(line):
+    if not line.isprintable() and _BREAK.search(line):  # every break is unprintable
         check_line(line, "a problem or answer")
     return line + "\n"
 
@@ -307,7 +318,8 @@ def text_line(problem, answer) -> str:
 def json_line(problem, answer) -> str:
     """One line of ``*_data.jsonl``, with its newline (CALT's exact bytes)."""
     line = f'{{"problem": {json_field(problem)}, "answer": {json_field(answer)}}}\n'
-    check_utf8(line)
+    if not line.isascii():
+        check_utf8(line)
     return line
 
 

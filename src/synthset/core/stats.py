@@ -10,6 +10,11 @@ any partition of the samples (docs/design.md, invariant 1). The API is CALT's: `
 
 Run times are not deterministic anyway; ``RunningStats`` keeps them in plain floats (Welford,
 merged with Chan's formula), which is cheaper on the per-sample path.
+
+A run folds a shard's statistics in bulk (``update_batch``): the run times as one list, the
+samples' dicts a column of numbers at a time when they share one shape (a task's statistics
+always do), integer columns summed in C. The result is the one ``update_sample`` per sample
+gives, to the bit (``update_batch`` is exactly that where the shapes differ).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from fractions import Fraction
+from operator import mul
 from typing import Any
 
 # A finite double is n / 2**k with k <= 1074; scaling by 2**1074 makes every one an integer.
@@ -73,6 +79,17 @@ class IncrementalStatistics:
             self.max_val = fv
 
     def update_batch(self, values) -> None:
+        """``update`` for each value; a list of ints at once (sums, min and max in C)."""
+        if type(values) is list and values and _INT.issuperset(map(type, values)):
+            self.count += len(values)
+            self._isum += sum(values)
+            self._isq += sum(map(mul, values, values))
+            low, high = float(min(values)), float(max(values))
+            if low < self.min_val:
+                self.min_val = low
+            if high > self.max_val:
+                self.max_val = high
+            return
         for value in values:
             self.update(value)
 
@@ -121,6 +138,10 @@ class IncrementalStatistics:
         return self
 
 
+_INT = frozenset((int,))
+_NUMBER = frozenset((int, float))
+
+
 def _sqrt(v: Fraction) -> float:
     try:
         return math.sqrt(float(v))
@@ -151,6 +172,18 @@ class RunningStats:
             self.min_val = value
         if value > self.max_val:
             self.max_val = value
+
+    def update_batch(self, values: list) -> None:
+        """``update`` for each value, in bulk: the sum and the extremes in C, then the
+        squared deviations from the mean in one pass."""
+        if not values:
+            return
+        part = RunningStats()
+        part.count = len(values)
+        part.mean = mean = math.fsum(values) / part.count
+        part.M2 = math.fsum([(x - mean) ** 2 for x in values])
+        part.min_val, part.max_val = min(values), max(values)
+        self.merge(part)
 
     def merge(self, other: RunningStats) -> RunningStats:
         n = self.count + other.count
@@ -245,11 +278,31 @@ class MemoryEfficientStatisticsCalculator:
                 )
 
     def update_batch(self, runtimes, batch_sample_stats) -> None:
-        for runtime in runtimes:
-            self.runtime_stats.update(runtime)
-        for stats in batch_sample_stats:
-            if stats is not None:
+        """The run times, and ``update_sample`` of every sample's dict (None: a sample
+        without statistics), in bulk: a column of numbers at a time when every dict has the
+        first one's keys, nesting and number types; else one dict after the other."""
+        self.runtime_stats.update_batch(list(runtimes))
+        samples = [stats for stats in batch_sample_stats if stats is not None]
+        columns = _columns(samples) if samples else None
+        if columns is None or any(
+                isinstance(self.sample_stats.get(category, names), dict) != isinstance(names, dict)
+                for category, names in columns):  # a clash with earlier samples: named there
+            for stats in samples:
                 self.update_sample(stats)
+            return
+        for category, names in columns:
+            if isinstance(names, dict):
+                bucket = self.sample_stats.setdefault(category, {})
+                for name, values in names.items():
+                    acc = bucket.get(name)
+                    if acc is None:
+                        acc = bucket[name] = IncrementalStatistics()
+                    acc.update_batch(values)
+            else:
+                acc = self.sample_stats.get(category)
+                if acc is None:
+                    acc = self.sample_stats[category] = IncrementalStatistics()
+                acc.update_batch(names)
 
     def merge(self, other: MemoryEfficientStatisticsCalculator):
         """Add another partial (e.g. the next shard's) to this one; returns self."""
@@ -306,3 +359,32 @@ class MemoryEfficientStatisticsCalculator:
             else:
                 self.sample_stats[category] = IncrementalStatistics.from_state(acc)
         return self
+
+
+def _columns(samples: list) -> list | None:
+    """``[(category, {name: values} or values)]`` of samples that all have the first one's
+    shape — the same categories, each a dict of the same names or a number, every value an
+    int or a float — in the first one's order; None for any other list (``update_sample``
+    then takes them one by one, and says what is wrong)."""
+    first = samples[0]
+    if type(first) is not dict or {dict} != set(map(type, samples)) \
+            or {len(first)} != set(map(len, samples)):
+        return None
+    columns = []
+    try:
+        for category, value in first.items():
+            column = [stats[category] for stats in samples]
+            if type(value) is dict:
+                if {dict} != set(map(type, column)) or {len(value)} != set(map(len, column)):
+                    return None
+                names = {name: [stats[name] for stats in column] for name in value}
+                if not all(_NUMBER.issuperset(map(type, v)) for v in names.values()):
+                    return None
+                columns.append((category, names))
+            elif _NUMBER.issuperset(map(type, column)):
+                columns.append((category, column))
+            else:
+                return None
+    except KeyError:  # a sample without one of the first one's names
+        return None
+    return columns

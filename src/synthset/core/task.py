@@ -10,7 +10,8 @@ evaluation and rewards — talks to a task only through these names:
                                   "meta" (dict); token tasks add input_ids, loss_mask, labels
     task.validate_example(ex)     raises ValidationError naming the broken invariant
     task.score_answer(text, ex)   a model's answer text judged by the task's verifier, a float
-                                  in [0, 1]; never raises
+                                  in [0, 1]; never raises (the example's own answer is
+                                  1.0 without the verifier: ``is_stored_answer``)
     task.dedup_key(ex)            equal for samples that are the same problem
     task.level                    1..10 difficulty (None: the task's own defaults)
     task.describe()               name, summary, config fields, levels, backends
@@ -212,11 +213,19 @@ class Task(ABC):
 
     def score_answer(self, text, example: dict) -> float:
         """How right ``text`` is as the answer to ``example``: a float in [0, 1]. Empty,
-        garbage, oversized or malformed text scores 0.0; nothing raises."""
+        garbage, oversized or malformed text scores 0.0; nothing raises.
+
+        The example's own answer (``is_stored_answer``) scores 1.0 at once; every other text,
+        right answers spelled another way included, is judged by the verifier (``_score``)."""
         if not isinstance(text, str) or not text.strip():
             return 0.0
-        if len(text) > ANSWER_SLACK * len(str(example.get("answer", ""))) + ANSWER_MARGIN:
+        answer = example.get("answer", "")
+        if text == answer:  # the stored text itself, the commonest right answer: no more to ask
+            return 1.0
+        if len(text) > ANSWER_SLACK * len(str(answer)) + ANSWER_MARGIN:
             return 0.0
+        if type(answer) is str and self.same_answer(text, answer):  # is_stored_answer
+            return 1.0
         try:
             value = float(self._score(text, example))
         except (RecursionError, MemoryError):
@@ -224,6 +233,25 @@ class Task(ABC):
         except Exception:  # a verifier fed garbage: the answer is wrong, not the caller
             return 0.0
         return min(1.0, max(0.0, value)) if value == value else 0.0
+
+    def is_stored_answer(self, text, example: dict) -> bool:
+        """Whether ``text`` is ``example``'s own answer (not blank) as its verifier reads it
+        (``same_answer``): ``score_answer`` gives it 1.0 without the verifier. The stored
+        answer was verified when it was made (``validate_example``; ``synthset check``
+        re-verifies a run), so deriving it again would only cost time."""
+        if not isinstance(text, str):
+            return False
+        answer = example.get("answer")
+        return type(answer) is str and self.same_answer(text, answer) and text.strip() != ""
+
+    def same_answer(self, text: str, answer: str) -> bool:
+        """Whether ``text`` is the stored answer ``answer`` as the verifier reads it, so that
+        the verifier would give it what it gives the stored answer (1.0): the same text,
+        whitespace at its ends aside, which every verifier here reads past (the reasoning
+        tasks read words; a problem's or a user's ``check`` reads the text back in the stored
+        answer's shape, each item's inner spaces kept). Other whitespace is the verifier's to
+        judge: a text differing there costs its check, nothing more."""
+        return text == answer or text.strip() == answer.strip()
 
     def dedup_key(self, example: dict) -> str:
         """Equal for samples that pose the same problem: by default the normalised prompt."""

@@ -2,8 +2,10 @@
 strings, encode for every format of the run, write the shard's files, return its counters.
 
 This is the hot path. The loop keeps lookups local and does per sample only what the output
-needs: the seed, the call (timed), the statistics, the conversion and one encoding per format
-(in the loop, so that a sample no format can hold is reported with its index and seed).
+needs: the seed, the call (timed), the statistics call, the conversion and one encoding per
+format (in the loop, so that a sample no format can hold is reported with its index and seed),
+all formats in one call. The run times and the statistics are folded in bulk at the shard's end
+(``core.stats``: the same figures, a column at a time).
 """
 
 from __future__ import annotations
@@ -16,18 +18,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from hashlib import sha256
 
 from synthset.core.errors import FormatError, GenerationError
 from synthset.core.fs import atomic_open, atomic_write_text
 from synthset.core.nested import to_strings
-from synthset.core.seeding import MAX_REPLACEMENTS, replacement_seed
+from synthset.core.seeding import (MAX_REPLACEMENTS, derive_seed, derive_seeds,
+                                   replacement_seed)
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.driver.dedup import key_set, sample_keyer, seen_file
 from synthset.engine.plan import Shard
 from synthset.engine.state import RunState
 from synthset.engine.timeout import SampleTimeout, TimeLimit
-from synthset.io.formats import get_format
+from synthset.io.formats import encoders, get_format
 
 # Which process made a shard (kept in its completion marker, for post-mortems).
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -125,15 +127,16 @@ class SampleJob:
         counters, start time, duration, (under dedup) its samples' keys and the replacement
         attempt of each sample that comes from one."""
         formats = [get_format(name) for name in self.options.formats]
-        items: list[list] = [[] for _ in formats]  # each format's encoded samples
-        adds = [out.append for out in items]
-        pair_encoders = [f.encode for f in formats]
-        row_encoders = [f.encode_row for f in formats]
-        stats = MemoryEfficientStatisticsCalculator()
-        runtime = stats.runtime_stats.update
+        encode_pair, encode_row = encode = encoders(formats)
+        made: list[tuple] = []  # each sample's encodings, one per format
+        add = made.append
+        times: list[float] = []  # each sample's generator call, in seconds
+        took_time = times.append
         calc = self.statistics_calculator
+        sample_stats = None
+        pending: list = []  # each sample's statistics, folded in bulk at the end
+        add_stats = pending.append
         gen = self.generator
-        prefix = f"{self.options.root_seed}_{shard.split}_"
         counters = {"errors": 0, "timeouts": 0, "skipped": 0}
         dedup = self._dedup(shard.split)
         if dedup:
@@ -152,12 +155,13 @@ class SampleJob:
         # a Ctrl-C stops the run; a KeyboardInterrupt the generator raises is a sample error
         interrupts = watch_interrupts()
         try:
-            for index in range(shard.start, shard.stop):
-                seed = int.from_bytes(sha256(f"{prefix}{index}".encode()).digest()[:16], "big")
+            for index, seed in zip(range(shard.start, shard.stop),
+                                   derive_seeds(self.options.root_seed, shard.split,
+                                                shard.start, shard.stop)):
                 if moved and index in moved:  # its first candidates are taken in its split
                     counters["deduplicated"] += moved[index]
                     encoded, sample_stats, took, key, attempt = self._replace(
-                        shard.split, index, seed, None, counters, limit, formats, dedup,
+                        shard.split, index, seed, None, counters, limit, encode, dedup,
                         after=moved[index] - 1)
                     attempts[str(index)] = attempt
                 else:
@@ -173,14 +177,17 @@ class SampleJob:
                             out = gen(seed)
                         took = clock() - t0
                         if type(out) is dict:  # a task row
-                            sample_stats = calc(out) if calc is not None else None
-                            encoded = [encode(out) for encode in row_encoders]
+                            if calc is not None:
+                                sample_stats = calc(out)
+                            encoded = encode_row(out)
                         else:  # a (problem, answer) pair
-                            problem, answer = pair_of(out)
-                            sample_stats = calc(problem, answer) if calc is not None else None
+                            problem, answer = out if type(out) is tuple and len(out) == 2 \
+                                else pair_of(out)
+                            if calc is not None:
+                                sample_stats = calc(problem, answer)
                             problem = to_strings(problem)
                             answer = to_strings(answer)
-                            encoded = [encode(problem, answer) for encode in pair_encoders]
+                            encoded = encode_pair(problem, answer)
                             if dedup:
                                 out = (problem, answer)
                         if dedup:
@@ -191,25 +198,47 @@ class SampleJob:
                         if isinstance(exc, KeyboardInterrupt) and not generators_own(exc):
                             raise
                         encoded, sample_stats, took, key, attempt = self._replace(
-                            shard.split, index, seed, exc, counters, limit, formats, dedup)
+                            shard.split, index, seed, exc, counters, limit, encode, dedup)
                         attempts[str(index)] = attempt
                 if dedup:
                     keys += key
-                runtime(took)
-                if sample_stats is not None:
-                    try:  # a calculator's wrong shape is a bug in it, not a sample to skip
-                        stats.update_sample(sample_stats)
-                    except TypeError as exc:
-                        raise GenerationError(shard.split, index, seed, _describe(exc)) \
-                            from None
-                for add, item in zip(adds, encoded):
-                    add(item)
+                took_time(took)
+                if calc is not None:
+                    add_stats(sample_stats)
+                add(encoded)
+        except GenerationError:
+            # an earlier sample whose statistics have the wrong shape is the first error
+            self._fold([], pending, shard, attempts)
+            raise
         finally:
             if limit:
                 limit.uninstall()
             unwatch_interrupts(interrupts)
+        stats = self._fold(times, pending, shard, attempts)
+        items = [list(column) for column in zip(*made)] if made else [[] for _ in formats]
         return (formats, items, stats, counters, started_at, clock() - started,
                 bytes(keys) if dedup else None, attempts)
+
+    def _fold(self, times, pending, shard: Shard, attempts):
+        """The shard's statistics: its run times and its samples' statistics, folded in bulk.
+        A calculator's wrong shape is a bug in it, not a sample to skip: GenerationError
+        naming the first sample that has it."""
+        stats = MemoryEfficientStatisticsCalculator()
+        try:
+            stats.update_batch(times, pending)
+        except TypeError:
+            check = MemoryEfficientStatisticsCalculator()
+            for index, sample_stats in enumerate(pending, shard.start):
+                try:
+                    check.update_batch((), [sample_stats])
+                except TypeError as exc:
+                    attempt = attempts.get(str(index))
+                    seed = derive_seed(self.options.root_seed, shard.split, index) \
+                        if attempt is None else \
+                        replacement_seed(self.options.root_seed, shard.split, index, attempt)
+                    raise GenerationError(shard.split, index, seed, _describe(exc)) from None
+            raise
+        return stats
 
     def _overrides(self, shard: Shard) -> dict[str, int]:
         """The overrides of ``shard``'s indices, by index as a string (JSON's keys)."""
@@ -230,7 +259,7 @@ class SampleJob:
             held = key_set(str(seen_file(root, avoid[split]))).contains
         return sample_keyer(self.generator), held
 
-    def _replace(self, split, index, seed, exc, counters, limit, formats, dedup, after=0):
+    def _replace(self, split, index, seed, exc, counters, limit, encode, dedup, after=0):
         """Handle a failed or duplicate sample: raise GenerationError, or (on_error=skip for a
         failure, always for a duplicate) make replacements from derived seeds until one is
         whole (and new); returns its encodings, statistics, time, key and attempt. ``after``:
@@ -267,15 +296,15 @@ class SampleJob:
             if limit:
                 limit(index, attempt)  # the call _sample makes, for the pool's hang watch
             try:
-                return (*self._sample(seed, limit, formats, dedup), attempt)
+                return (*self._sample(seed, limit, encode, dedup), attempt)
             except (Exception, SystemExit, SampleTimeout, KeyboardInterrupt) as again:
                 if isinstance(again, KeyboardInterrupt) and not generators_own(again):
                     raise
                 exc = again
 
-    def _sample(self, seed, limit, formats, dedup=None):
+    def _sample(self, seed, limit, encode, dedup=None):
         """One whole sample (the loop in ``make`` is this, written out for speed); raises
-        Duplicate when its key is one to avoid."""
+        Duplicate when its key is one to avoid. ``encode``: ``io.formats.encoders``'s."""
         t0 = time.perf_counter()
         if limit:
             with limit:
@@ -285,13 +314,12 @@ class SampleJob:
         took = time.perf_counter() - t0
         calc = self.statistics_calculator
         if type(out) is dict:
-            encoded, sample_stats = [f.encode_row(out) for f in formats], \
-                calc(out) if calc else None
+            encoded, sample_stats = encode[1](out), calc(out) if calc else None
         else:
             problem, answer = pair_of(out)
             sample_stats = calc(problem, answer) if calc is not None else None
             out = problem, answer = to_strings(problem), to_strings(answer)
-            encoded = [f.encode(problem, answer) for f in formats]
+            encoded = encode[0](problem, answer)
         key = None
         if dedup:
             keyer, held = dedup

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from synthset.core.errors import SynthsetError, bad_choice
 from synthset.core.fs import as_path, atomic_open
@@ -109,6 +109,24 @@ def get_format(name: str) -> Format:
         module, _, cls = FORMATS[name].partition(":")
         _LOADED[name] = getattr(importlib.import_module(module), cls)()
     return _LOADED[name]
+
+
+def encoders(formats: list[Format]) -> tuple[Callable, Callable]:
+    """``(pair, row)``: a (problem, answer) pair, and a task row, encoded in every one of
+    ``formats`` by one call, as a tuple in their order (a worker's hot path: for the usual
+    one or two formats, a call without a loop)."""
+    return (each([f.encode for f in formats]), each([f.encode_row for f in formats]))
+
+
+def each(functions: list[Callable]) -> Callable:
+    """One function returning the tuple of every one of ``functions``' results."""
+    if len(functions) == 1:
+        (first,) = functions
+        return lambda *args: (first(*args),)
+    if len(functions) == 2:
+        first, second = functions
+        return lambda *args: (first(*args), second(*args))
+    return lambda *args: tuple([f(*args) for f in functions])
 
 
 class Format(ABC):

@@ -7,8 +7,11 @@ a worker reads only its own range), and for every line:
   of strings (at most two levels), or a task row;
 - **verification**: ``task.example_of(record)`` then ``task.validate_example(example)`` — a
   built-in task's own verifier, or the user's ``check`` through ``UserTask``; a
-  ``ValidationError`` is a *wrong* sample, any other exception an *error* of the verifier;
-- **dedup key**: ``task.dedup_key(example)``, kept as 16 bytes (``quality.keys``);
+  ``ValidationError`` is a *wrong* sample, any other exception an *error* of the verifier.
+  A pair of a task that keeps ``PairTask``'s example and checks goes straight to
+  ``task.verifies(problem, answer)``: what those checks add holds by construction;
+- **dedup key**: ``task.dedup_key(example)`` (a pair: the same key as ``synthset generate``
+  computes it, ``driver.dedup.sample_keyer``), kept as 16 bytes (``quality.keys``);
 - **lengths and statistics**: exact histograms of the prompt/answer lengths (characters) or
   of the row's tokens, and of the task's statistics where they can be computed from a stored
   sample;
@@ -30,9 +33,10 @@ from pathlib import Path
 from synthset.core.errors import FormatError
 from synthset.core.fs import atomic_write_text
 from synthset.core.identity import resolve_callable
-from synthset.core.nested import check_strings, json_line, to_strings
+from synthset.core.nested import check_strings, json_line, text_field, to_strings
 from synthset.core.seeding import MAX_REPLACEMENTS, derive_seed, replacement_seed
-from synthset.core.task import Task, ValidationError
+from synthset.core.task import PairTask, Task, ValidationError
+from synthset.driver.dedup import sample_keyer
 from synthset.driver.job import NotAPair, pair_of
 from synthset.runs.folder import build_readable, stored_only
 from synthset.tasks.spec import TaskSpec
@@ -225,7 +229,6 @@ class RangeJob:
         import orjson
 
         from synthset.io.jsonl import Jsonl
-        from synthset.quality.keys import digests_from_hex
 
         task, generator = build(self.plan)
         with open(Path(self.folder) / Jsonl().final_names(r.split)[0], "rb") as f:
@@ -236,7 +239,7 @@ class RangeJob:
             lines.pop()
         failures: list = []
         by_class: Counter = Counter()
-        keys: list[str] = []
+        keys: list[bytes] = []
         keyed: list[int] = []
         lengths: dict[str, list] = {}
         stats: dict[str, list] = {}
@@ -248,10 +251,34 @@ class RangeJob:
         # Whether a token task needs a row's text view (its prompt) for its dedup key and
         # lengths; those that key on the row's own fields do not.
         row_text = getattr(type(task), "dedup_key", None) is Task.dedup_key
+        # A pair task that keeps PairTask's own example and checks: its example would only
+        # restate the pair (checked as strings above), so the pair goes to ``verifies`` and
+        # to the run's own keyer as it is (a third of the cost).
+        plain_pairs = isinstance(task, PairTask) and all(
+            getattr(type(task), name) is getattr(PairTask, name)
+            for name in ("example_of", "validate_example")) and type(task).dedup_key is \
+            Task.dedup_key
+        pair_key = sample_keyer(task) if plain_pairs else None
+        verifies = task.verifies if plain_pairs else None
 
         def fail(index: int, kind: str, message: str) -> None:
             by_class[kind] += 1
             failures.append([index, kind, message[:MESSAGE]])
+
+        def add_stats(args: tuple) -> bool:
+            """Add the task's statistics of one sample (``args``: the row, or the pair);
+            False when they cannot be made from stored strings (then none are kept)."""
+            try:
+                values = stats_fn(*args)
+                for category, numbers in values.items():
+                    for name, value in numbers.items():
+                        if isinstance(value, bool) or not isinstance(value, (int, float)):
+                            continue
+                        stats.setdefault(f"{category}.{name}", []).append(value)
+            except Exception:  # statistics made from objects, not from stored strings
+                stats.clear()
+                return False
+            return True
 
         if len(lines) != r.size:
             fail(r.start, "format", f"the range holds {len(lines)} lines, expected {r.size}")
@@ -276,6 +303,20 @@ class RangeJob:
                     continue
                 record = (problem, answer)
                 row = False
+                if plain_pairs:
+                    prompt, answer_text = text_field(problem), text_field(answer)
+                    try:
+                        if not verifies(problem, answer):
+                            fail(index, "wrong", f"the answer does not verify: "
+                                                 f"{answer_text[:200]!r}")
+                    except Exception as exc:
+                        fail(index, "error", f"the verifier raised {_describe(exc)}")
+                    keys.append(pair_key(record))
+                    keyed.append(offset)
+                    lengths.setdefault("prompt chars", []).append(len(prompt))
+                    lengths.setdefault("answer chars", []).append(len(answer_text))
+                    stats_ok = stats_ok and add_stats(record)
+                    continue
             elif "input_ids" in data or "text" in data:
                 record, row = data, True
                 if task.kind != "reasoning":  # rows of a generator that is no built-in task
@@ -303,25 +344,15 @@ class RangeJob:
             except Exception as exc:
                 fail(index, "error", f"the verifier raised {_describe(exc)}")
             try:
-                keys.append((judge.dedup_key if judge else dedup_key)(example))
+                keys.append(bytes.fromhex((judge.dedup_key if judge else dedup_key)(example)))
                 keyed.append(offset)
             except Exception as exc:
                 fail(index, "error", f"dedup_key raised {_describe(exc)}")
             for name, value in _lengths(example, row).items():
                 lengths.setdefault(name, []).append(value)
-            if stats_ok:
-                try:
-                    values = stats_fn(record) if row else stats_fn(*record)
-                    for category, numbers in values.items():
-                        for name, value in numbers.items():
-                            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                                continue
-                            stats.setdefault(f"{category}.{name}", []).append(value)
-                except Exception:  # statistics made from objects, not from stored strings
-                    stats_ok = False
-                    stats = {}
+            stats_ok = stats_ok and add_stats((record,) if row else record)
         determinism = self._determinism(r, lines, generator, fail)
-        digests = digests_from_hex(keys)
+        digests = b"".join(keys)
         indices = None if len(keyed) == len(lines) else keyed
         result = {
             "split": r.split, "number": r.number, "start": r.start, "stop": r.stop,

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
-from synthset.core.task import digest
 from synthset.tasks.base import (TokenTask, check, check_labels, distinct_words, draw_size,
                                  make_row, require_int)
+from synthset.tasks.depo import edge_patterns, row_text, sorted_edges, text_digest
 from synthset.tasks.vocab import Vocab
 
 MAX_DEGREE = 4
@@ -234,9 +234,13 @@ class BrevoTask(TokenTask):
         return float(self.is_correct_answer(parents, q, self._token_words(ids)))
 
     def dedup_key(self, example: dict) -> str:
-        """The graph (its edges, in any order) and the query."""
-        edges, _, q = self._graph(example)
-        return digest(f"{sorted(edges)}|{q}")
+        """The graph (its edges, in any order) and the query: the row up to ``<ans>`` with its
+        edges sorted."""
+        c, voc = self.config, self.vocab
+        text = row_text(example["input_ids"])
+        edges = edge_patterns(voc.content(1), voc.content(1 if self.single else c.V + 1),
+                              voc.content(c.N if self.single else 2 * c.V))
+        return text_digest(sorted_edges(text[:text.index(chr(voc["<ans>"]))], 1, edges))
 
 
 def _random_dag(n, rng, randint) -> list[list[int]]:

@@ -16,8 +16,8 @@ from functools import lru_cache
 
 from synthset.core.errors import ConfigError, bad_choice
 from synthset.core.rand import fast_randint
-from synthset.core.task import digest
 from synthset.tasks.base import TokenTask, check, check_labels, make_row
+from synthset.tasks.depo import row_text, text_digest
 from synthset.tasks.grammars import GRAMMARS
 from synthset.tasks.vocab import Vocab
 
@@ -118,7 +118,7 @@ class LanoTask(TokenTask):
 
     def dedup_key(self, example: dict) -> str:
         """The whole sentence."""
-        return digest(" ".join(map(str, example["input_ids"])))
+        return text_digest(row_text(example["input_ids"]))
 
 
 @lru_cache(maxsize=None)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from synthset.core.errors import bad_choice
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import TokenTask, check, check_labels, make_row, require_int
+from synthset.tasks.depo import row_text, text_digest
 from synthset.tasks.vocab import Vocab
 
 OPS = ("+", "-", "*")
@@ -157,6 +158,10 @@ class ManoTask(TokenTask):
         """Prompt: ``<bos> <len_l>``, the expression and ``<ans>``. Answer: the value."""
         names = self.vocab.decode(row["input_ids"])
         return " ".join(names[:-1]), names[-1]
+
+    def dedup_key(self, example: dict) -> str:
+        """The prompt: every token but the answer (the ids themselves, not their names)."""
+        return text_digest(row_text(example["input_ids"][:-1]))
 
     def answer_spans(self, row: dict) -> list[list[int]]:
         n = len(row["input_ids"])

@@ -1,6 +1,7 @@
-"""Models: a randomly initialised GPT-2 from a config, a local checkpoint, or a looped-depth
-(recurrent) causal LM built from transformers' OLMo-2 decoder blocks; ``save_model`` and
-``load_model`` write and read any of them in a checkpoint folder (safetensors, no pickles).
+"""Models: a randomly initialised GPT-2 from a config (``gpt2``: ``synthset.train.gpt2``, in
+plain torch, saved as a Hugging Face GPT-2), a local checkpoint, or a looped-depth (recurrent)
+causal LM built from transformers' OLMo-2 decoder blocks; ``save_model`` and ``load_model``
+write and read any of them in a checkpoint folder (safetensors, no pickles).
 
 The recurrent model: a prelude of blocks, a recurrent stack applied ``loops`` times, a coda,
 then the LM head. Options:
@@ -14,12 +15,12 @@ then the LM head. Options:
   logits, and ``kl_weight`` * KL(halting || geometric prior) joins the loss. ``mean_steps``
   reports the expected number of steps used.
 
-Imports ``core`` (torch, transformers, safetensors).
+Imports ``core`` and ``gpt2`` (torch, safetensors; transformers for the looped model and
+checkpoints of other architectures only).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -27,8 +28,10 @@ from pathlib import Path
 
 from synthset.core.deps import require
 from synthset.core.errors import ConfigError, bad_choice, unknown_key
+from synthset.train.gpt2 import ACTIVATION, GPT2, Output
 
 MODEL_TYPES = ("gpt2", "recurrent_olmo3", "from_pretrained")
+ACTIVATIONS = tuple(ACTIVATION)  # GPT-2's MLP activations (synthset.train.gpt2)
 
 
 @dataclass
@@ -58,6 +61,8 @@ class ModelConfig:
         canon: kernel size of Canon layers (``gpt2`` only; 0 = none): a causal depthwise
             convolution added back to the input of every attention and MLP (Allen-Zhu,
             "Physics of Language Models: Part 4.1"), so each position sees its neighbours.
+        activation: the MLP's activation (``gpt2`` only): ``gelu`` or ``gelu_new``
+            (``ACTIVATIONS``); a checkpoint records it in config.json and loads with it.
         recurrent, act: the looped model's options.
     """
 
@@ -68,6 +73,7 @@ class ModelConfig:
     dropout: float = 0.0
     name_or_path: str | None = None
     canon: int = 0
+    activation: str = "gelu"
     recurrent: RecurrentConfig = field(default_factory=RecurrentConfig)
     act: ACTConfig = field(default_factory=ACTConfig)
 
@@ -97,6 +103,11 @@ class ModelConfig:
         elif self.canon and self.type != "gpt2":
             raise ConfigError(f"model.canon is available for type gpt2 only, not "
                               f"{self.type!r}")
+        elif self.activation not in ACTIVATIONS:
+            raise bad_choice("model.activation", self.activation, ACTIVATIONS)
+        elif self.activation != "gelu" and self.type != "gpt2":
+            raise ConfigError(f"model.activation is available for type gpt2 only, not "
+                              f"{self.type!r}")
         elif self.n_embd % self.n_head:
             raise ConfigError(f"model.n_embd ({self.n_embd}) must be a multiple of n_head "
                               f"({self.n_head})")
@@ -104,19 +115,11 @@ class ModelConfig:
 
 def build_model(cfg: ModelConfig, vocab_size: int, n_positions: int):
     cfg.validate()
-    transformers = require("transformers", "train", "synthset train")
     if cfg.type == "from_pretrained":
         return load_model(cfg.name_or_path)
     if cfg.type == "gpt2":
-        config = transformers.GPT2Config(
-            vocab_size=vocab_size, n_positions=n_positions, n_embd=cfg.n_embd,
-            n_layer=cfg.n_layer, n_head=cfg.n_head, resid_pdrop=cfg.dropout,
-            embd_pdrop=cfg.dropout, attn_pdrop=cfg.dropout, bos_token_id=None,
-            eos_token_id=None, canon=cfg.canon)
-        cls = canon_gpt2_class() if cfg.canon else transformers.GPT2LMHeadModel
-        model = cls(config)
-        model.loss_type = "ForCausalLM"  # transformers warns when it has to guess this
-        return model
+        return GPT2(vocab_size, n_positions, cfg.n_embd, cfg.n_layer, cfg.n_head,
+                    cfg.activation, cfg.dropout, cfg.canon)
     return LoopedLM(cfg, vocab_size, n_positions)
 
 
@@ -124,10 +127,13 @@ LOOPED = "synthset_looped"  # config.json's model_type for the looped model
 
 
 def save_model(model, folder) -> None:
-    """The model's ``config.json`` and ``model.safetensors`` in ``folder``: a transformers
-    model through ``save_pretrained``; the looped model as its ModelConfig, vocabulary size and
-    context in config.json and its state dict in safetensors."""
+    """The model's ``config.json`` and ``model.safetensors`` in ``folder``: GPT-2 and a
+    transformers model through ``save_pretrained``; the looped model as its ModelConfig,
+    vocabulary size and context in config.json and its state dict in safetensors."""
     folder = Path(folder)
+    if isinstance(model, GPT2):
+        model.save_pretrained(folder)
+        return
     if not isinstance(model, LoopedLM):
         with _no_progress_bars():
             model.save_pretrained(folder, safe_serialization=True)
@@ -144,7 +150,8 @@ def load_model(folder):
     """A model saved in a local folder (``save_model``, or any transformers causal LM saved
     with ``save_pretrained``), in evaluation mode. Reads JSON and safetensors (or an older
     ``pytorch_model.bin`` through transformers, which loads it with ``weights_only=True``);
-    never runs code from the folder."""
+    never runs code from the folder. A GPT-2 in safetensors loads as ``gpt2.GPT2``, without
+    importing transformers."""
     folder = Path(str(folder))
     path = folder / "config.json"
     if not path.is_file():
@@ -163,11 +170,12 @@ def load_model(folder):
             raise ConfigError(f"{folder}: no model.safetensors beside its config.json")
         load_tensors(model, str(folder / "model.safetensors"))
         return model.eval()
+    if GPT2.readable(config) and (folder / "model.safetensors").is_file():
+        return GPT2.from_folder(folder, config)
     transformers = require("transformers", "train", "loading a checkpoint")
-    cls = canon_gpt2_class() if config.get("canon") else transformers.AutoModelForCausalLM
     with _no_progress_bars():
-        return cls.from_pretrained(str(folder), local_files_only=True,
-                                   trust_remote_code=False).eval()
+        return transformers.AutoModelForCausalLM.from_pretrained(
+            str(folder), local_files_only=True, trust_remote_code=False).eval()
 
 
 @contextmanager
@@ -186,48 +194,13 @@ def _no_progress_bars():
 
 def model_vocab_size(model) -> int:
     """How many token ids the model reads."""
-    if isinstance(model, LoopedLM):
+    if isinstance(model, (LoopedLM, GPT2)):
         return model.vocab_size
     return int(model.get_input_embeddings().num_embeddings)
 
 
 def _torch():
     return require("torch", "train", "synthset train")
-
-
-class CanonLayer(_torch().nn.Module):
-    """``h + conv(h)``: a causal depthwise 1-D convolution over the sequence (each channel
-    mixes the current and the ``kernel - 1`` previous positions), added back to its input."""
-
-    def __init__(self, width: int, kernel: int):
-        super().__init__()
-        self.conv = _torch().nn.Conv1d(width, width, kernel, groups=width, padding=kernel - 1)
-
-    def forward(self, h):
-        return h + self.conv(h.transpose(1, 2))[..., : h.shape[1]].transpose(1, 2)
-
-    def hook(self, module, args, output):
-        """A forward hook: the Canon layer applied to ``module``'s output."""
-        return self(output)
-
-
-@functools.cache
-def canon_gpt2_class():
-    """``GPT2LMHeadModel`` with Canon layers (kernel ``config.canon``) on the normalised input
-    of every attention (Canon-A) and MLP (Canon-C). The GPT-2 weights keep their names, so
-    ``save_pretrained`` / ``from_pretrained`` round-trip (``canon`` is in config.json)."""
-    transformers = require("transformers", "train", "synthset train")
-
-    class CanonGPT2LMHeadModel(transformers.GPT2LMHeadModel):
-        def __init__(self, config):
-            super().__init__(config)
-            for block in self.transformer.h:
-                block.canon_a = CanonLayer(config.n_embd, config.canon)
-                block.canon_c = CanonLayer(config.n_embd, config.canon)
-                block.ln_1.register_forward_hook(block.canon_a.hook)
-                block.ln_2.register_forward_hook(block.canon_c.hook)
-
-    return CanonGPT2LMHeadModel
 
 
 class LoopedLM(_torch().nn.Module):
@@ -307,7 +280,7 @@ class LoopedLM(_torch().nn.Module):
                 per_step_logits.append(self.head(self.norm(self._stack(self.coda, state, mask,
                                                                        pe))))
                 halts.append(torch.sigmoid(self.halt(state)).squeeze(-1))
-        out = _Output()
+        out = Output()
         if act.enabled:
             # Stick-breaking: p_t = h_t * prod_{s<t} (1 - h_s); the last step takes the rest,
             # so the probabilities over steps sum to one.
@@ -338,10 +311,3 @@ class LoopedLM(_torch().nn.Module):
             out.loss = loss
         return out
 
-
-class _Output:
-    loss = None
-    logits = None
-    mean_steps = None
-    halting = None
-    kl = None

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from operator import attrgetter
 
 from synthset.algebra.backends.base import Backend, Ring
 from synthset.core.deps import require
+
+_P, _Q = attrgetter("p"), attrgetter("q")  # an fmpq's numerator and denominator, read in C
 
 
 class FlintBackend(Backend):
@@ -60,6 +63,16 @@ class FlintBackend(Backend):
     def degree_and_terms(self, poly):
         n = len(poly)
         return (int(poly.total_degree()) if n else 0), n
+
+    def max_coeff_size(self, poly) -> int:
+        """The base method's value read from FLINT's own coefficients, with no term list:
+        |c| over ZZ and GF(p) (FLINT keeps residues in [0, p)), max(|p|, q) over QQ."""
+        coeffs = poly.coeffs()
+        if not coeffs:
+            return 0
+        if type(poly) is self.flint.fmpq_mpoly:
+            return int(max(max(map(abs, map(_P, coeffs))), max(map(_Q, coeffs))))
+        return int(max(map(abs, coeffs)))
 
     def normalize(self, poly, ring):
         if not len(poly):

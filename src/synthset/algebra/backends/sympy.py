@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from operator import attrgetter
 
 from synthset.algebra.backends.base import Backend, Ring
 from synthset.algebra.fields import Field
@@ -12,6 +13,7 @@ from synthset.core.errors import ConfigError
 
 _SYMPY_ORDERS = {"lex": "lex", "deglex": "grlex", "degrevlex": "grevlex"}
 _MOD = re.compile(r" mod \d+")
+_NUM, _DEN = attrgetter("numerator"), attrgetter("denominator")
 
 
 class SympyBackend(Backend):
@@ -53,6 +55,23 @@ class SympyBackend(Backend):
 
     def degree_and_terms(self, poly):  # a PolyElement is a dict {monomial: coefficient}
         return max(map(sum, poly), default=0), len(poly)
+
+    def max_coeff_size(self, poly):
+        """The base method's value read from the PolyElement's own coefficients, with no
+        term list (the same for every ground type: Python, gmpy2 or FLINT numbers)."""
+        if not poly:
+            return 0
+        values = poly.values()
+        dom = poly.ring.domain
+        kind = _kind(dom)
+        if kind == "QQ":
+            return int(max(max(map(abs, map(_NUM, values))), max(map(_DEN, values))))
+        if kind == "GF":  # int() of an element may be its symmetric residue
+            p = int(dom.mod)
+            return max([c % p for c in map(int, values)])
+        if kind == "RR":  # folded from 0 as the base method does: a NaN is passed over
+            return max([0, *map(abs, map(float, values))])
+        return int(max(map(abs, values)))
 
     def factor(self, poly):
         if poly.ring.domain.is_FiniteField and poly.ring.ngens > 1:

@@ -96,17 +96,8 @@ class Problem(PairTask):
             get_backend(self.backend)
 
     def statistics(self, problem, answer) -> dict:
-        return {"problem": self._stats(problem), "answer": self._stats(answer)}
-
-    def _stats(self, obj) -> dict:
-        polys = list(_flatten(obj))
         eng = get_backend(self.backend)
-        return {
-            "num_polynomials": len(polys),
-            "total_degree": max((eng.total_degree(p) for p in polys), default=0),
-            "num_terms": sum(eng.num_terms(p) for p in polys),
-            "max_coeff_size": max((eng.max_coeff_size(p) for p in polys), default=0),
-        }
+        return {"problem": _poly_stats(eng, problem), "answer": _poly_stats(eng, answer)}
 
 
 def _field_docs(cls) -> dict[str, str]:
@@ -188,14 +179,34 @@ class PolyProblem(Problem):
 
 
 
-def _flatten(obj):
+def _poly_stats(eng, obj) -> dict:
+    """Its polynomials' count, highest total degree, terms and largest coefficient. On a
+    run's path: the degree and terms come from the backend's native count
+    (``degree_and_terms``), the coefficients are read once (``max_coeff_size``)."""
+    polys = _polys(obj, [])
+    degree = terms = 0
+    for poly in polys:
+        d, n = eng.degree_and_terms(poly)
+        if d > degree:
+            degree = d
+        terms += n
+    return {"num_polynomials": len(polys), "total_degree": degree, "num_terms": terms,
+            "max_coeff_size": max(map(eng.max_coeff_size, polys), default=0)}
+
+
+def _polys(obj, out: list) -> list:
+    """``out`` with the polynomials of ``obj`` appended in order: through lists, tuples and
+    arrays (``tolist``); numbers and strings are not polynomials."""
     if isinstance(obj, (list, tuple)):
         for item in obj:
-            yield from _flatten(item)
-    elif hasattr(obj, "tolist") and not isinstance(obj, (int, float, str)):
-        yield from _flatten(obj.tolist())
-    elif not isinstance(obj, (int, float, str)):
-        yield obj
+            _polys(item, out)
+    elif isinstance(obj, (int, float, str)):
+        pass
+    elif hasattr(obj, "tolist"):
+        _polys(obj.tolist(), out)
+    else:
+        out.append(obj)
+    return out
 
 
 def sympy_poly(terms: dict, symbols, field):
