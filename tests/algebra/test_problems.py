@@ -141,3 +141,16 @@ def test_flint_factor_parts_equal_the_generic_ones(field):
         assert fast[0] == generic[0] and type(fast[0]) is type(generic[0])
         assert [(d, eng.to_str(f), e) for d, f, e in fast[1]] == \
             [(d, eng.to_str(f), e) for d, f, e in generic[1]]
+
+
+def test_is_prime_agrees_with_a_sieve_and_known_large_numbers():
+    from synthset.algebra.fields import is_prime
+
+    limit = 20_000
+    sieve = [False, False] + [True] * (limit - 2)
+    for p in range(2, int(limit ** 0.5) + 1):
+        if sieve[p]:
+            sieve[p * p::p] = [False] * len(range(p * p, limit, p))
+    assert [n for n in range(limit) if is_prime(n)] == [n for n in range(limit) if sieve[n]]
+    assert is_prime(32003) and is_prime(2 ** 61 - 1) and not is_prime(1849)  # 43**2
+    assert not is_prime(3215031751)  # a strong pseudoprime to bases 2, 3, 5 and 7

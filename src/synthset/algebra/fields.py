@@ -30,12 +30,15 @@ class Field:
 
 
 def is_prime(n: int) -> bool:
-    """Deterministic Miller-Rabin for n < 3.3e24 (bases 2..41), trial division below 1000."""
+    """Trial division by the primes up to 41 (which decides every n below 43**2), then
+    deterministic Miller-Rabin for n < 3.3e24 (bases 2..41)."""
     if n < 2:
         return False
     for q in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41):
         if n % q == 0:
             return n == q
+    if n < 43 * 43:  # no prime factor up to 41 and below 43**2: prime
+        return True
     d, s = n - 1, 0
     while d % 2 == 0:
         d, s = d // 2, s + 1
