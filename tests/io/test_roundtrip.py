@@ -130,6 +130,17 @@ def assert_injective(stored: dict):
                 assert other == first, (form, first, other)
 
 
+def assert_other_readings_injective(encode, form, sample):
+    """No other reading of ``sample``'s text that ``encode`` accepts is stored as ``form`` with
+    another meaning."""
+    stored: dict = {form: [sample]}
+    for other in readings(*sample):
+        other_form = accepted(encode, other)
+        if other_form is not None:
+            stored.setdefault(other_form, []).append(other)
+    assert_injective(stored)
+
+
 @FAST
 @given(samples)
 def test_a_text_line_reads_back_to_its_sample_or_is_refused(sample):
@@ -146,12 +157,7 @@ def test_a_text_line_reads_back_to_its_sample_or_is_refused(sample):
     assert split_line(body) == (read_back(problem), read_back(answer))
     assert body.count(" # ") == 1  # every reader finds the one join: split once, rsplit, split
     # Injective: no other reading of the same text is accepted with another meaning.
-    stored: dict[str, list] = {line: [sample]}
-    for other in readings(problem, answer):
-        other_line = accepted(text_line, other)
-        if other_line is not None:
-            stored.setdefault(other_line, []).append(other)
-    assert_injective(stored)
+    assert_other_readings_injective(text_line, line, sample)
 
 
 @FAST
@@ -177,12 +183,8 @@ def test_a_parquet_column_reads_back_to_its_value_or_is_refused(sample):
         return
     assert ok
     assert (split_text(row[0]), split_text(row[1])) == tuple(map(read_back, sample))
-    stored: dict[tuple, list] = {row: [sample]}
-    for other in readings(*sample):  # the text line's other readings, as Parquet rows
-        other_row = accepted(get_format("parquet").encode, other)
-        if other_row is not None:
-            stored.setdefault(other_row, []).append(other)
-    assert_injective(stored)
+    # the text line's other readings, as Parquet rows
+    assert_other_readings_injective(get_format("parquet").encode, row, sample)
 
 
 @IO

@@ -17,7 +17,7 @@ from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import (TokenTask, check, check_labels, distinct_words, draw_size,
                                  make_row, require_int)
-from synthset.tasks.depo import edge_patterns, row_text, sorted_edges, text_digest
+from synthset.tasks.rowkeys import edge_patterns, row_text, sorted_edges, text_digest
 from synthset.tasks.vocab import Vocab
 
 MAX_DEGREE = 4

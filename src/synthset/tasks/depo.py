@@ -9,17 +9,13 @@ end-of-word marker: words are prefix-free); distinct within a sample.
 
 from __future__ import annotations
 
-import hashlib
-import re
-import sys
-from array import array
 from dataclasses import dataclass
-from functools import lru_cache
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import (TokenTask, ValidationError, check, check_labels,
                                  distinct_words, draw_size, make_row, require_int)
+from synthset.tasks.rowkeys import edge_patterns, row_text, sorted_edges, text_digest
 from synthset.tasks.vocab import Vocab
 
 
@@ -246,50 +242,3 @@ class DepoTask(TokenTask):
         V, offset = self.config.V, self.vocab.offset
         edges = edge_patterns(offset + 1, offset + V + 1, offset + 2 * V)
         return text_digest(sorted_edges(row_text(example["input_ids"]), 1, edges))
-
-
-# -- dedup keys from the tokens a row holds (Depo, Brevo, Mano, Lano) ---------------------------
-# A key hashes the row's own ids, never a decoded or re-derived form, so that it costs a few
-# percent of making the row; only an edge list (a set, drawn in a random order) is put in a
-# canonical order first, by ``re`` and ``sorted`` on the row read as text (both run in C).
-_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
-
-
-def row_text(ids) -> str:
-    """Token ids as text, one character a token."""
-    try:
-        return bytes(ids).decode("latin-1")  # every id below 256: the fastest way
-    except ValueError:
-        return array("I", ids).tobytes().decode(_UTF32, "surrogatepass")
-
-
-def text_digest(text: str) -> str:
-    """The 128-bit hex key of a ``row_text``."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def _char(token: int) -> str:
-    return f"\\U{token:08x}"
-
-
-@lru_cache(maxsize=None)
-def edge_patterns(first: int, end: int, last: int) -> tuple[re.Pattern, re.Pattern]:
-    """How a ``row_text`` spells an edge list: one edge ``parent child`` (two words, each of
-    pieces ``first .. end - 1`` then one end-of-word piece ``end .. last``: words are
-    prefix-free; with ``end == first`` every piece is a word), and a token that is no piece
-    (the list's end)."""
-    inner = f"[{_char(first)}-{_char(end - 1)}]*" if end > first else ""
-    word = f"{inner}[{_char(end)}-{_char(last)}]"
-    return re.compile(word + word), re.compile(f"[^{_char(first)}-{_char(last)}]")
-
-
-def sorted_edges(text: str, start: int, patterns: tuple[re.Pattern, re.Pattern]) -> str:
-    """``text`` with the edge list that starts at ``start`` sorted: the same text for the same
-    edges in any order. (A list that is not whole edges is left as it is.)"""
-    edge, other = patterns
-    found = other.search(text, start)
-    stop = found.start() if found else len(text)
-    edges = "".join(sorted(edge.findall(text, start, stop)))
-    if len(edges) != stop - start:
-        return text
-    return text[:start] + edges + text[stop:]

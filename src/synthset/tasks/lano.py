@@ -17,7 +17,7 @@ from functools import lru_cache
 from synthset.core.errors import ConfigError, bad_choice
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import TokenTask, check, check_labels, make_row
-from synthset.tasks.depo import row_text, text_digest
+from synthset.tasks.rowkeys import row_text, text_digest
 from synthset.tasks.grammars import GRAMMARS
 from synthset.tasks.vocab import Vocab
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from synthset.core.errors import bad_choice
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import TokenTask, check, check_labels, make_row, require_int
-from synthset.tasks.depo import row_text, text_digest
+from synthset.tasks.rowkeys import row_text, text_digest
 from synthset.tasks.vocab import Vocab
 
 OPS = ("+", "-", "*")

@@ -28,7 +28,7 @@ from synthset.core.deps import require
 from synthset.core.errors import ConfigError
 from synthset.core.identity import own_modules
 from synthset.engine.executors.base import Executor, WorkerLost
-from synthset.engine.executors.ray import _call, driver_runtime_env  # imports no Ray
+from synthset.engine.executors.ray import _call, driver_folders  # imports no Ray
 
 UNREADABLE_GRAPH = "Error during deserialization of the task graph"  # the scheduler's words
 
@@ -113,17 +113,11 @@ def _by_value(cloudpickle, fn) -> bytes:
             cloudpickle.unregister_pickle_by_value(module)
 
 
-def driver_folders() -> list[str]:
-    """The driver's own import folders: those ray.py hands to Ray's workers on PYTHONPATH."""
-    path = driver_runtime_env().get("env_vars", {}).get("PYTHONPATH", "")
-    return path.split(os.pathsep) if path else []
-
-
 def _run(payload: bytes, folders: list[str], cwd: str, item):
     """One task on a worker: the driver's import folders first, then its function."""
     sys.path[:0] = [folder for folder in folders if folder not in sys.path]
     try:
-        fn = pickle.loads(payload)
+        fn = pickle.loads(payload)  # the driver's own job (map_unordered), never a file
     except (ImportError, AttributeError) as exc:  # a module missing, or another of that name
         from distributed import get_worker
 

@@ -82,6 +82,12 @@ class RayExecutor(Executor):
 def driver_runtime_env() -> dict:
     """The runtime environment of every task: the driver's own import folders (see the module
     docstring); the task itself moves to the driver's working directory."""
+    folders = driver_folders()
+    return {"env_vars": {"PYTHONPATH": os.pathsep.join(folders)}} if folders else {}
+
+
+def driver_folders() -> list[str]:
+    """The driver's own import folders (not the installed packages'), then its PYTHONPATH."""
     installed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     folders: list[str] = []
     for entry in sys.path:
@@ -94,7 +100,7 @@ def driver_runtime_env() -> dict:
     inherited = os.environ.get("PYTHONPATH")
     if inherited:
         folders += [p for p in inherited.split(os.pathsep) if p and p not in folders]
-    return {"env_vars": {"PYTHONPATH": os.pathsep.join(folders)}} if folders else {}
+    return folders
 
 
 def _call(fn, cwd, item):
