@@ -14,8 +14,11 @@ columns as keyword arguments, returning one float per completion::
 The ``example`` column (the sample's record as JSON, written by ``to_hf_dataset(...,
 prompts=True)`` and ``synthset export hf --prompts``) is what each completion is judged
 against. A completion may be a string or a conversation (a list of ``{"role", "content"}``
-messages: the last one is judged). Nothing a model writes makes the reward raise: a malformed
-or oversized answer scores 0.0, and so does one whose check runs past ``timeout`` seconds.
+messages: the last one is judged), with its answer in any of the forms models write:
+after ``<think>...</think>`` reasoning, in ``<answer>`` tags, a ``\\boxed{}`` or an
+"Answer:" line, or bare (``synthset.rewards.answers``). Nothing a model writes makes the reward
+raise: a malformed or oversized answer scores 0.0, and so does one whose check runs past
+``timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -25,9 +28,13 @@ from pathlib import Path
 
 from synthset.core.errors import ConfigError
 from synthset.core.task import Task
-from synthset.engine.timeout import SampleTimeout, TimeLimit
+from synthset.rewards.answers import (completion_text, extract_answer, score_completion,
+                                      score_completions)
 from synthset.runs import RunFolder
 from synthset.tasks.spec import TaskSpec
+
+__all__ = ["completion_text", "examples_of", "extract_answer", "reward_function",
+           "score_completion", "score_completions", "task_of"]
 
 
 def task_of(task_or_run, trust_code: bool = False, **config):
@@ -41,19 +48,23 @@ def task_of(task_or_run, trust_code: bool = False, **config):
     return TaskSpec.of(str(task_or_run), **config).build()
 
 
-def completion_text(completion) -> str:
-    """The text of a completion: a string, or the content of a conversation's last message
-    (lists nested at most a few levels; a list that holds itself is no text)."""
-    for _ in range(8):
-        if isinstance(completion, str):
-            return completion
-        if isinstance(completion, dict):
-            content = completion.get("content", "")
-            return content if isinstance(content, str) else ""
-        if not isinstance(completion, (list, tuple)) or not completion:
-            return ""
-        completion = completion[-1]
-    return ""
+def examples_of(task, column) -> list:
+    """The example dicts of a dataset's ``example`` column (each record as JSON, as
+    ``to_hf_dataset(..., prompts=True)`` writes it), None for a value that is not one of ours.
+    Each distinct value is read once: a group of completions shares its example."""
+    from synthset.export import record_from_json  # numpy: keeps `import synthset.rewards` cheap
+
+    def example_of(record_json: str):
+        try:
+            return task.example_of(record_from_json(record_json))
+        except Exception:  # a column that is not one of ours: nothing to judge against
+            return None
+
+    try:
+        read = {e: example_of(e) for e in dict.fromkeys(column)}.__getitem__
+    except TypeError:  # values that cannot be keys are not ours either: each scores 0.0
+        read = example_of
+    return [read(e) for e in column]
 
 
 def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool = False,
@@ -68,29 +79,10 @@ def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool =
         config: the task's level and fields, when ``task_or_run`` is a name (``level=3,
             N=16``).
     """
-    from synthset.export import record_from_json  # numpy: keeps `import synthset.rewards` cheap
-
     task = task_of(task_or_run, trust_code=trust_code, **config)
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"timeout must be a positive number of seconds or None, "
                           f"got {timeout!r}")
-
-    def example_of(record_json: str):
-        try:
-            return task.example_of(record_from_json(record_json))
-        except Exception:  # a column that is not one of ours: nothing to judge against
-            return None
-
-    def score(text: str, example, limit) -> float:
-        if example is None:
-            return 0.0
-        if limit is None or task.is_stored_answer(text, example):  # no verifier runs: no limit
-            return task.score_answer(text, example)
-        try:
-            with limit:
-                return task.score_answer(text, example)
-        except SampleTimeout:
-            return 0.0
 
     def reward(prompts=None, completions=None, example=None, **columns) -> list[float]:
         if completions is None:
@@ -101,21 +93,7 @@ def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool =
                               "`synthset export hf --prompts`")
         if len(example) != len(completions):
             raise ConfigError(f"{len(completions)} completions but {len(example)} examples")
-        # A group of completions shares its example: each distinct one is read once a call.
-        try:
-            read = {e: example_of(e) for e in dict.fromkeys(example)}.__getitem__
-        except TypeError:  # values that cannot be keys are not ours either: each scores 0.0
-            read = example_of
-        limit = None
-        if timeout is not None:
-            limit = TimeLimit(timeout)
-            limit.install()  # once a call; armed around each completion's check
-        try:
-            return [score(completion_text(c), read(e), limit)
-                    for c, e in zip(completions, example)]
-        finally:
-            if limit is not None:
-                limit.uninstall()
+        return score_completions(task, completions, examples_of(task, example), timeout)
 
     reward.__name__ = f"synthset_{task.name}"  # TRL logs each reward under its function name
     reward.__doc__ = f"score_answer of task {task.name!r}, in [0, 1]"
