@@ -7,9 +7,16 @@ from synthset.core.errors import bad_choice
 BACKENDS = ("sympy", "flint", "sagemath")
 
 
+_SHARED: dict = {}  # name -> the process's adapter (asked for on every sample's statistics)
+
+
 def get_backend(name: str):
     """The backend adapter called ``name`` (imports its library now, or names the extra)."""
-    return backend_class(name).shared()
+    try:
+        return _SHARED[name]
+    except (KeyError, TypeError):
+        backend = _SHARED[name] = backend_class(name).shared()
+        return backend
 
 
 def backend_class(name: str):
