@@ -23,6 +23,9 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[$(TEST_EXTRAS)]"
+	# OpenRLHF's reward loader and dataset code without its GPU stack (flash-attn does not
+	# build without CUDA): what tests/rl/ import of it comes with the extras above.
+	$(BIN)/pip install --quiet --no-deps openrlhf==0.11.2
 	touch $@
 
 demo: $(VENV)/.core

@@ -14,7 +14,8 @@ every 0.1 s).
                                 [--write]
 
 Runs go to a temporary folder (``--keep DIR`` to keep them). ``--write`` appends the table to
-docs/benchmarks.md.
+docs/benchmarks.md; every run also writes its figures, one object per task, to
+``--results`` (default ``bench/results/check.json``).
 """
 
 from __future__ import annotations
@@ -145,6 +146,24 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def write_results(path: str, command: str, rows: list[dict]) -> None:
+    """The figures of ``rows`` as JSON: per task, samples, CPU and wall seconds of generate
+    and check, and check / generate."""
+    from datetime import date
+
+    out = {"command": command, "date": date.today().isoformat(),
+           "load_at_end": round(os.getloadavg()[0], 1), "tasks": [
+               {"task": r["name"], "samples": r["samples"], "n_jobs": r["n_jobs"],
+                "generate_cpu_s": round(r["gen"]["cpu"], 3),
+                "generate_wall_s": round(r["gen"]["wall"], 3),
+                "check_cpu_s": round(r["check"]["cpu"], 3),
+                "check_wall_s": round(r["check"]["wall"], 3),
+                "check_over_generate_cpu": round(r["check"]["cpu"] / r["gen"]["cpu"], 3),
+                "check_steps_s": r["timing"], "ok": r["ok"]} for r in rows]}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(out, indent=1) + "\n")
+
+
 def main() -> None:
     from synthset.tasks.registry import list_tasks
 
@@ -154,6 +173,8 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--keep", help="make the runs in this folder and keep them")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--results", default=str(HERE / "results" / "check.json"),
+                        help="where the figures go (JSON)")
     args = parser.parse_args()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-check-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -168,6 +189,7 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     command = "python bench/bench_check.py " + " ".join(sys.argv[1:])
+    write_results(args.results, command, rows)
     report("synthset check", command,
            f"n_jobs={args.n_jobs}; CPU seconds include the workers; one run each; load: "
            f"{os.getloadavg()[0]:.1f} at the end", table(rows), args.write)

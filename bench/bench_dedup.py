@@ -13,15 +13,17 @@ the CPU seconds of the driver and its workers, and the ratio splits/off. The ded
 than key its samples: test is made before train (the splits run one after another), its keys
 are folded, and train's samples that test holds are made again (a task with few distinct
 problems, like gf17_addition, makes many again: that is the price of the guarantee, not of the
-keys).
+keys). The figures also go to ``--results`` (default ``bench/results/dedup.json``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
+from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -78,11 +80,14 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--scale", type=float, default=1.0, help="times the samples of SIZES")
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--results", default=str(HERE / "results" / "dedup.json"),
+                    help="where the figures go (JSON)")
     args = ap.parse_args()
     config = {"level": args.level} if args.level else {}
     env = {**os.environ, "SYMPY_GROUND_TYPES": "python"}
     rows = ["| task | samples | n_jobs | off: wall / CPU (s) | splits: wall / CPU (s) | "
             "splits/off wall | splits/off CPU |", "|---|---:|---:|---:|---:|---:|---:|"]
+    figures: list[dict] = []
     for task in args.task:
         train, test = sizes(task, args.scale)
         backend = backend_of(task)
@@ -101,11 +106,23 @@ def main():
                         f"{med['off'][1]:.2f} | {med['splits'][0]:.2f} / "
                         f"{med['splits'][1]:.2f} | {ratio[0]:.3f} | {ratio[1]:.3f} |")
             print(rows[-1], flush=True)
+            figures.append({"task": task, "backend": backend, "samples": train + test,
+                            "n_jobs": n_jobs, "off_wall_s": round(med["off"][0], 3),
+                            "off_cpu_s": round(med["off"][1], 3),
+                            "splits_wall_s": round(med["splits"][0], 3),
+                            "splits_cpu_s": round(med["splits"][1], 3),
+                            "splits_over_off_cpu": round(ratio[1], 3),
+                            "cpu_s_off_runs": [r[1] for r in runs["off"]],
+                            "cpu_s_splits_runs": [r[1] for r in runs["splits"]]})
     level = f" --level {args.level}" if args.level else ""
     tasks = "" if args.task == list_tasks() else " --task " + " ".join(args.task)
-    report("Cost of dedup: splits, per built-in task",
-           f"python bench/bench_dedup.py{tasks}{level} --n-jobs "
-           f"{' '.join(map(str, args.n_jobs))} --repeat {args.repeat} --scale {args.scale}",
+    command = (f"python bench/bench_dedup.py{tasks}{level} --n-jobs "
+               f"{' '.join(map(str, args.n_jobs))} --repeat {args.repeat} --scale {args.scale}")
+    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.results).write_text(json.dumps(
+        {"command": command, "date": date.today().isoformat(),
+         "load_at_end": round(os.getloadavg()[0], 1), "tasks": figures}, indent=1) + "\n")
+    report("Cost of dedup: splits, per built-in task", command,
            f"a twentieth of each run is test; text + JSONL, loky; medians of {args.repeat} "
            f"interleaved runs; load: {os.getloadavg()[0]:.1f} at the end",
            "\n".join(rows), args.write)

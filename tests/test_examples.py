@@ -26,13 +26,13 @@ def test_example_runs(tmp_path, config, monkeypatch):
 
 
 def test_grpo_example_scores_every_completion_with_synthset(tmp_path):
-    """examples/grpo_depo.py: a few TRL GRPO steps on a tiny random model; every completion
+    """examples/rl/trl_grpo.py: a few TRL GRPO steps on a tiny random model; every completion
     TRL samples is scored by synthset's reward (the rl extra installs TRL)."""
     import importlib.util
     import json
 
     spec = importlib.util.spec_from_file_location(
-        "grpo_depo", Path(__file__).parent.parent / "examples" / "grpo_depo.py")
+        "trl_grpo", Path(__file__).parent.parent / "examples" / "rl" / "trl_grpo.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     summary = module.main(["--steps", "2", "--out", str(tmp_path)])

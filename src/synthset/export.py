@@ -1,13 +1,17 @@
-"""Exports: a run folder (or a task, generated on the fly) to a nanoGPT data folder or to a
-Hugging Face ``datasets`` folder.
+"""Exports: a run folder (or a task, generated on the fly) to a nanoGPT data folder, to llm.c
+/ modded-nanogpt token shards, or to a Hugging Face ``datasets`` folder.
 
     synthset export nanogpt SOURCE --name NAME [--output-dir data] [--tokenizer char|task|PATH]
                                    [--val-fraction 0.1 | --val-split test]
+                                   [--shard-format nanogpt|llmc] [--shard-tokens 100M]
+                                   [--count N | --tokens 1B] [--n-jobs -1]
     synthset export hf SOURCE OUT [--prompts]
 
 Memory stays bounded: samples are read, encoded and appended in chunks; the character set of
-a char-level export is collected in a first streaming pass. On a terminal, a bar per split on
-stderr shows the samples done.
+a char-level export is collected in a first streaming pass. A task source is generated as it
+is written, by the engine's worker processes (``_made``), in blocks that are put back in
+index order, so the bytes are the same for any number of workers; nothing but the output is
+stored. On a terminal, a bar per split on stderr shows the samples (or a budget's tokens) done.
 
 The folder an export writes is new or empty, or holds this very export already (the same
 source fingerprint and options, recorded in meta.json or ``.synthset-export.json``): then there
@@ -17,32 +21,48 @@ is nothing to do, so a command can be run twice. Anything else is refused unless
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import itertools
 import json
 import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from importlib import metadata
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
 
 from synthset.core.deps import require
-from synthset.core.errors import ConfigError
+from synthset.core.errors import ConfigError, FormatError, bad_choice
 from synthset.core.fs import atomic_write_text, is_tmp_name
 from synthset.core.identity import callable_identity
 from synthset.core.nested import text_field, to_strings
+from synthset.engine.executors import check_n_jobs
 from synthset.engine.progress import bar
 from synthset.io import parquet
-from synthset.io.nanogpt import SplitWriter, token_dtype, write_meta
+from synthset.io.nanogpt import (
+    LLMC_LAYOUTS,
+    LLMC_MAX_TOKENS,
+    LlmcWriter,
+    SplitWriter,
+    token_dtype,
+    write_meta,
+)
 from synthset.io.parquet import split_glob
+from synthset.io.tokens import TokenFilter, check_max_tokens
 from synthset.runs import RunFolder, card
 from synthset.tasks.spec import TaskSpec
 from synthset.tasks.tokenize import load_tokenizer, render
 
 CHUNK = 20_000
+# Samples a worker makes at once for a task source (~1.4M Depo tokens, ~0.7 s of a core): a
+# worker's memory is a few such blocks, whatever the export's size.
+BLOCK = 5_000
+SHARD_FORMATS = ("nanogpt", "llmc")
+SHARD_TOKENS = 100_000_000  # an llm.c shard: fineweb.py's and modded-nanogpt's 10**8 tokens
 DEFAULT_TEMPLATE = "{problem} # {answer}\n"
 # How meta.pkl spells task ids for nanoGPT's tools, which read one character per id. The token
 # that starts a sample (START_TOKEN) is "\n": the start nanoGPT's sample.py and ReaLLM-Forge's
@@ -68,13 +88,19 @@ class Source:
     generated on the fly (``task_config`` may hold its ``level``; the spec is canonical)."""
 
     def __init__(self, source: str, count: int | None = None, seed: int = 0,
-                 task_config: dict | None = None, backend: str = "sympy"):
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int)
-                                  or count < 1):
-            raise ConfigError(f"--count must be a positive integer, got {count}")
+                 task_config: dict | None = None, backend: str = "sympy",
+                 tokens: int | None = None):
+        for flag, value in (("--count", count), ("--tokens", tokens)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 1):
+                raise ConfigError(f"{flag} must be a positive integer, got {value}")
         self.name = str(source)
+        self.tokens = tokens  # a token budget: samples are made until it is reached
         path = Path(str(source))
         if path.is_dir():
+            if count is not None or tokens is not None:
+                raise ConfigError(f"--{'count' if count is not None else 'tokens'} is for a "
+                                  f"task SOURCE; the run folder {source} holds its own samples")
             self.folder = path
             self.run = RunFolder(path)
             self.run.require_complete("export")
@@ -85,17 +111,19 @@ class Source:
             self.fingerprint = self.run.fingerprint
             self.spec = self.run.task_spec
         else:
-            if count is None:
+            if (count is None) == (tokens is None):
                 raise ConfigError(f"{source!r} is not a run folder; to export a task by name, "
-                                  "give --count (and --seed)")
+                                  "give --count or --tokens (and --seed)" if count is None
+                                  else "give --count or --tokens, not both")
             self.folder = self.run = None
             self.spec = TaskSpec.of(str(source), backend=backend, **(task_config or {}))
             self.task = self.spec.build()
             self.splits = ["train"]
-            self.sizes = {"train": count}
+            self.sizes = {"train": count} if count is not None else {}
             self.seed = seed
+            size = f"count={count}" if count is not None else f"tokens={tokens}"
             self.fingerprint = (f"task:{source}:{self.spec.config}:backend="
-                                f"{self.spec.backend or 'sympy'}:seed={seed}:count={count}")
+                                f"{self.spec.backend or 'sympy'}:seed={seed}:{size}")
 
     def contract_task(self):
         """The task that turns this source's records into examples (prompt and answer text):
@@ -115,11 +143,14 @@ class Source:
         """Raw JSONL lines of a run folder's split (None for a generated source)."""
         return None if self.run is None else self.run.lines(split)
 
-    def samples(self, split: str) -> Iterator:
+    def samples(self, split: str, start: int = 0, stop: int | None = None) -> Iterator:
+        """The samples of ``split`` in index order; of a generated source, ``start`` to
+        ``stop`` (default: its count; endless for a token budget)."""
         if self.run is not None:
             return self.run.samples(split)
         # The records of split "train" of a run with root_seed = --seed: the same rows.
-        records = self.task.iter_records(self.seed, self.sizes["train"], split="train")
+        stop = self.sizes.get("train") if stop is None else stop
+        records = self.task.iter_records(self.seed, stop, start=start, split="train")
         if self.task.kind == "reasoning":
             return records
         return ((to_strings(p), to_strings(a)) for p, a in records)
@@ -248,13 +279,21 @@ class TaskEncoder(Encoder):
         if samples and not isinstance(samples[0], dict):
             raise ConfigError("--tokenizer task needs task rows; this source holds "
                               "problem/answer text: use --tokenizer char or a tokenizer path")
-        # One array per row, then one concatenation: ~5x a flat np.fromiter over the tokens.
-        ids = np.concatenate([np.array(s["input_ids"], dtype=np.int64) for s in samples])
-        mask = np.concatenate([np.array(s["loss_mask"], dtype=np.uint8) for s in samples])
-        lengths = np.fromiter((len(s["input_ids"]) for s in samples), dtype=np.int64,
-                              count=len(samples))
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(samples) else lengths
+        ids, starts = self.encode_ids(samples, np.int64)
+        # np.fromiter over the chained lists, its length given: 1.3x one array per row
+        # and a concatenation (1.4x for the ids alone, in the export's own dtype).
+        mask = np.fromiter(chain.from_iterable(s["loss_mask"] for s in samples),
+                           dtype=np.uint8, count=ids.size)
         return ids, starts, mask
+
+    def encode_ids(self, samples, dtype) -> tuple[np.ndarray, np.ndarray]:
+        """(ids in ``dtype``, sample starts): ``encode`` without the loss mask."""
+        lengths = np.fromiter(map(len, (s["input_ids"] for s in samples)), dtype=np.int64,
+                              count=len(samples))
+        ids = np.fromiter(chain.from_iterable(s["input_ids"] for s in samples), dtype=dtype,
+                          count=int(lengths.sum()))
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(samples) else lengths
+        return ids, starts
 
     def encode_lines(self, lines: list[bytes]):
         """The same as ``encode`` on raw JSONL lines of task rows, parsed in C: the id lists
@@ -372,8 +411,8 @@ def _claim(folder: Path, identity: dict, record: dict | None, files: list[Path],
             what = f"is not empty ({', '.join(entries[:3])}{', ...' if len(entries) > 3 else ''})"
         else:
             old = record.get("identity") or {}
-            what = "holds another export (different " + \
-                ", ".join(key for key in identity if old.get(key) != identity[key]) + ")"
+            what = "holds another export (different " + ", ".join(
+                key for key in {**identity, **old} if old.get(key) != identity.get(key)) + ")"
         raise ConfigError(f"{folder} {what}; give another {other}, or --overwrite to write "
                           "this export there")
     for path in files:
@@ -405,7 +444,7 @@ def _chunks(iterable, size: int):
         yield block
 
 
-# -- nanoGPT ---------------------------------------------------------------------------------
+# -- nanoGPT and llm.c -----------------------------------------------------------------------
 def plain_name(name: str, what: str = "--name") -> str:
     """A data folder's name: one path component, so it cannot point outside its parent."""
     text = str(name)
@@ -415,19 +454,261 @@ def plain_name(name: str, what: str = "--name") -> str:
     return text
 
 
+class _BlockJob:
+    """What a worker makes of samples ``[start, stop)`` of a generated source: their tokens in
+    the export's dtype, each sample's offset and the loss mask (None without one) — arrays, a
+    few bytes a token, never the rows. Runs in the engine's worker processes (forked: the
+    task and encoder are inherited, not sent)."""
+
+    def __init__(self, src: Source, enc: Encoder, dtype, with_mask: bool,
+                 limit: _Limit | None = None):
+        self.src, self.enc, self.dtype = src, enc, np.dtype(dtype)
+        self.with_mask = with_mask  # llm.c's shards have no place for it: not sent
+        self.limit = limit
+
+    def __call__(self, item: tuple[int, int, int]):
+        number, start, stop = item
+        ids_parts, start_parts, mask_parts, keep_parts, offset = [], [], [], [], 0
+        # Encoded a thousand samples at a time: a worker holds no more rows than that.
+        ids_only = not self.with_mask and isinstance(self.enc, TaskEncoder)
+        for a in range(start, stop, 1000):
+            samples = list(self.src.samples("train", a, min(a + 1000, stop)))
+            if ids_only and samples and isinstance(samples[0], dict):  # llm.c shards' ids
+                try:  # numpy refuses an id out of the dtype's range
+                    (ids, starts), mask = self.enc.encode_ids(samples, self.dtype), None
+                except OverflowError:
+                    (ids, starts), mask = self.enc.encode_ids(samples, np.int64), None
+            else:
+                ids, starts, mask = self.enc.encode(samples)
+            if ids.size and int(ids.max()) > np.iinfo(self.dtype).max:
+                raise FormatError(f"token id {int(ids.max())} does not fit {self.dtype}")
+            ids_parts.append(ids.astype(self.dtype, copy=False))
+            start_parts.append(starts + offset)
+            if mask is not None and self.with_mask:
+                mask_parts.append(mask.astype(np.uint8, copy=False))
+            if self.limit is not None:
+                keep_parts.append(self.limit.flags(samples, ids, starts))
+            offset += ids.size
+        return number, (np.concatenate(ids_parts), np.concatenate(start_parts),
+                        np.concatenate(mask_parts) if mask_parts else None,
+                        np.concatenate(keep_parts) if keep_parts else None)
+
+
+def _made(src: Source, enc: Encoder, dtype, n_jobs: int, chunk: int, total: int | None,
+          with_mask: bool = True, limit: _Limit | None = None):
+    """Encoded blocks ``(ids, starts, mask)`` of a generated source's samples, in index order,
+    made by ``n_jobs`` worker processes of the engine (in this process for one). ``total``
+    samples, or endless for a token budget (the reader stops when it has enough; the workers
+    are stopped then). The bytes never depend on the blocks: they are cut back at samples.
+
+    Blocks go out in waves: a wave covers the samples still expected (for a budget, estimated
+    from the tokens a sample had so far), in blocks of at most ``chunk`` and ``BLOCK``
+    samples, at least four per worker so that the last one does not leave a core idle for
+    long. With ``limit``, each block also says which samples are kept (the rest are left out
+    by ``_cut``); a budget counts the kept samples' tokens only."""
+    from synthset.engine.executors import get_executor
+
+    executor = get_executor("loky", n_jobs)
+    job = _BlockJob(src, enc, dtype, with_mask, limit)
+    made = tokens = number = 0
+    while True:
+        if total is not None:
+            wave = total - made
+        elif made == 0:
+            wave = min(chunk, 1000)  # a first taste: how many tokens a sample has
+        else:
+            wave = math.ceil(max(src.tokens - tokens, 1) * made / max(tokens, 1) * 1.02) + 1
+        if wave <= 0:
+            return
+        if made and not tokens and limit is not None:  # all over --max-tokens so far
+            raise ConfigError(f"every one of the first {made:,} samples is over --max-tokens "
+                              f"{limit.max_tokens}: nothing fills the --tokens budget")
+        size = max(1, min(chunk, BLOCK, math.ceil(wave / (4 * executor.workers))))
+        items = []
+        for a in range(made, made + wave, size):
+            items.append((number, a, min(a + size, made + wave)))
+            number += 1
+        first, ready = items[0][0], {}
+        results = executor.map_unordered(job, items)
+        try:
+            for k, block in results:
+                ready[k] = block
+                while first in ready:  # out of order: held until the blocks before it come
+                    block = ready.pop(first)
+                    first += 1
+                    tokens += _kept_tokens(block)
+                    yield block
+        finally:
+            results.close()  # the reader stopped early: the workers stop too
+        made += wave
+
+
+def _lengths(ids, starts) -> np.ndarray:
+    return np.diff(np.append(starts, ids.size))
+
+
+def _kept_tokens(block) -> int:
+    """The tokens of a block's kept samples (all of them without a ``keep`` flag)."""
+    ids, starts, _, keep = block
+    return int(ids.size) if keep is None else int(_lengths(ids, starts)[keep].sum())
+
+
+def _left_out(ids, starts, mask, keep):
+    """``(ids, starts, mask)`` of the kept samples only, and how many were left out."""
+    if keep is None or keep.all():
+        return ids, starts, mask, 0
+    lengths = _lengths(ids, starts)
+    tokens = np.repeat(keep, lengths)
+    kept = lengths[keep]
+    starts = np.concatenate([[0], np.cumsum(kept)[:-1]]).astype(starts.dtype) if kept.size \
+        else starts[:0]
+    return (ids[tokens], starts, None if mask is None else mask[tokens],
+            int(keep.size - keep.sum()))
+
+
+def _cut(blocks, plan):
+    """``(split, ids, starts, mask, skipped)`` from ``blocks`` ``(ids, starts, mask, keep)``,
+    cut at sample boundaries into the splits of ``plan``: ``(split, unit, amount)``, ``unit``
+    "samples" (that many of the source's, kept or not: the splits hold the same samples
+    whatever is left out) or "tokens" (samples until the kept ones hold at least that many).
+    The samples ``keep`` flags False are left out, ``skipped`` of them. A bar per split on a
+    terminal."""
+    it = iter(blocks)
+    pending = None
+    try:
+        for split, unit, amount in plan:
+            done = 0
+            shown = bar(amount, f"{split:>10}", unit=f" {unit}", scale=unit == "tokens")
+            try:
+                while done < amount:
+                    if pending is None:
+                        pending = next(it, None)
+                        if pending is None:
+                            break
+                    ids, starts, mask, keep = pending
+                    if unit == "samples":
+                        j = min(starts.size, amount - done)
+                    else:  # the first sample whose end reaches the amount, and those before
+                        counted = _lengths(ids, starts)
+                        ends = np.cumsum(counted if keep is None else counted * keep)
+                        j = min(starts.size,
+                                int(np.searchsorted(ends, amount - done, side="left")) + 1)
+                    cut = ids.size if j == starts.size else int(starts[j])
+                    piece = _left_out(ids[:cut], starts[:j], None if mask is None else
+                                      mask[:cut], None if keep is None else keep[:j])
+                    yield (split, *piece)
+                    pending = None if j == starts.size else \
+                        (ids[cut:], starts[j:] - cut, None if mask is None else mask[cut:],
+                         None if keep is None else keep[j:])
+                    step = j if unit == "samples" else int(piece[0].size)
+                    if shown is not None:  # a budget's last sample ends past it: shown full
+                        shown.update(min(step, amount - done))
+                    done += step
+            finally:
+                if shown is not None:
+                    shown.close()
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+
+
+def _remove_stale_parts(folder: Path) -> None:
+    """The temporary files (``.NAME.PID.tmp``) an export killed in ``folder`` left: up to a
+    shard each (200 MB by default), hidden from the trainers' globs but not from the disk.
+    Only those of a process that is gone."""
+    import os
+
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if not is_tmp_name(path.name) or not path.is_file():
+            continue
+        pid = int(path.name[:-len(".tmp")].rpartition(".")[2])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except PermissionError:  # another user's live process
+            pass
+
+
+def _encoded(chunks, enc, raw: bool, limit: _Limit | None = None):
+    """``(ids, starts, mask, keep)`` of each chunk (``keep`` None without a limit)."""
+    for samples_chunk in chunks:
+        ids, starts, mask = (enc.encode_lines if raw else enc.encode)(samples_chunk)
+        yield ids, starts, mask, \
+            None if limit is None else limit.flags(samples_chunk, ids, starts)
+
+
+class _Limit:
+    """Which samples an export keeps under ``max_tokens``: those whose prompt and answer
+    together are at most that many tokens. With a tokenizer PATH, the tokens of the sample's
+    prompt and answer text under it (``io.tokens.TokenFilter``, the count ``synthset check
+    --tokenizer PATH --max-tokens N`` makes); with ``task``, the ids of its row as the export
+    writes them. Characters (``char``) are refused: they are not tokens a trainer counts."""
+
+    def __init__(self, src: Source, tokenizer: str, max_tokens: int):
+        self.max_tokens = check_max_tokens(max_tokens)
+        if tokenizer == "char":
+            raise ConfigError("--max-tokens counts tokens: give --tokenizer task (the task's "
+                              "own ids) or a tokenizer PATH, not char")
+        self.name = str(tokenizer)
+        self.filter = None if tokenizer == "task" else TokenFilter(tokenizer, max_tokens)
+        self.digest = None if self.filter is None else self.filter.digest
+        self.task = None if self.filter is None else src.contract_task()
+
+    def flags(self, samples, ids, starts) -> np.ndarray:
+        """For each sample of a chunk (and its encoded ``ids``/``starts``), whether it is
+        kept."""
+        if self.filter is None:
+            return _lengths(ids, starts) <= self.max_tokens
+        examples = [self.task.example_of(s) for s in samples]
+        return np.array(self.filter.keep([e["prompt"] for e in examples],
+                                         [e["answer"] for e in examples]), dtype=bool)
+
+    def describe(self, skipped: dict) -> str:
+        """What was left out, in a line (the Croissant preprocessing protocol)."""
+        under = "the task's own ids" if self.filter is None else \
+            f"tokenizer {self.name} (sha256 {self.digest})"
+        return (f"samples over {self.max_tokens} tokens (prompt and answer together) under "
+                f"{under} left out: " + ", ".join(f"{n:,} of {s}" for s, n in skipped.items()))
+
+
 def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
                    val_fraction: float | None = None, val_split: str | None = None,
                    template: str = DEFAULT_TEMPLATE, count: int | None = None, seed: int = 0,
                    task_config: dict | None = None, backend: str = "sympy",
-                   overwrite: bool = False,
-                   chunk: int = CHUNK) -> dict:
-    """Write ``out/name/{train,val}.bin``, ``meta.pkl``, ``meta.json`` (and sidecars);
-    returns meta.json's contents, with ``unchanged`` True when the folder held this very export
-    already (nothing is written). Any other non-empty folder is written only with
-    ``overwrite``."""
+                   overwrite: bool = False, chunk: int = CHUNK,
+                   shard_format: str = "nanogpt", shard_tokens: int = SHARD_TOKENS,
+                   tokens: int | None = None, n_jobs: int = -1,
+                   max_tokens: int | None = None) -> dict:
+    """Write ``out/name/``: nanoGPT's ``{train,val}.bin`` and ``meta.pkl`` (and sidecars), or
+    with ``shard_format="llmc"`` llm.c / modded-nanogpt shards ``name_{train,val}_000000.bin``
+    of ``shard_tokens`` tokens each; then ``meta.json``. Returns meta.json's contents, with
+    ``unchanged`` True when the folder held this very export already (nothing is written). Any
+    other non-empty folder is written only with ``overwrite``.
+
+    A task source is generated as it is written, by ``n_jobs`` worker processes (-1: one per
+    core; the bytes are the same for any number): ``count`` samples, or samples until they
+    hold ``tokens`` tokens of the chosen tokenizer (val: the last ``val_fraction`` of them).
+
+    With ``max_tokens``, a sample over that many tokens (``_Limit``: prompt and answer under a
+    tokenizer PATH, or the row's ids with ``task``) is left out and counted (``skipped`` per
+    split); the splits still end at the same source samples, and a ``tokens`` budget counts
+    kept samples only."""
     folder = Path(out) / plain_name(name)
+    if shard_format not in SHARD_FORMATS:
+        raise bad_choice("--shard-format", shard_format, SHARD_FORMATS)
+    if shard_format == "llmc" and (isinstance(shard_tokens, bool) or
+                                   not isinstance(shard_tokens, int) or
+                                   not 0 < shard_tokens <= LLMC_MAX_TOKENS):
+        raise ConfigError(f"--shard-tokens must be an integer from 1 to {LLMC_MAX_TOKENS:,} "
+                          f"(llm.c's header counts a shard's tokens in an int32), got "
+                          f"{shard_tokens!r}")
+    check_n_jobs(n_jobs)
     src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
-                                                           backend)
+                                                           backend, tokens)
     if val_fraction is not None and val_split is not None:
         raise ConfigError("give --val-fraction or --val-split, not both")
     if val_split is not None and val_split not in src.splits:
@@ -435,17 +716,28 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
                           f"{', '.join(src.splits)}")
     if "train" not in src.splits:
         raise ConfigError(f"the source has no train split (splits: {', '.join(src.splits)})")
+    if src.tokens is not None and tokenizer == "char":
+        raise ConfigError("--tokens counts the tokens of a fixed vocabulary: give --tokenizer "
+                          "task or a tokenizer file, or --count with char")
     if val_split is None:
         val_fraction = 0.1 if val_fraction is None else val_fraction
         if not 0.0 < val_fraction < 1.0:
             raise ConfigError(f"--val-fraction must be in (0, 1), got {val_fraction}")
-        n = src.size("train")
-        n_val = max(1, math.ceil(n * val_fraction))
-        if n_val >= n:
-            raise ConfigError(f"--val-fraction {val_fraction} leaves no training sample of {n}")
-        sizes = {"train": n - n_val, "val": n_val}
+        if src.tokens is not None:  # a budget: val holds the last fraction of the tokens
+            n_val = max(1, math.ceil(src.tokens * val_fraction))
+            if n_val >= src.tokens:
+                raise ConfigError(f"--val-fraction {val_fraction} leaves no training token "
+                                  f"of {src.tokens}")
+            plan = [("train", "tokens", src.tokens - n_val), ("val", "tokens", n_val)]
+        else:
+            n = src.size("train")
+            n_val = max(1, math.ceil(n * val_fraction))
+            if n_val >= n:
+                raise ConfigError(f"--val-fraction {val_fraction} leaves no training sample "
+                                  f"of {n}")
+            plan = [("train", "samples", n - n_val), ("val", "samples", n_val)]
     else:
-        sizes = {"train": src.size("train"), "val": src.size(val_split)}
+        plan = [("train", "samples", src.size("train")), ("val", "samples", src.size(val_split))]
     if "{problem}" not in template or "{answer}" not in template:
         raise ConfigError("the template must contain {problem} and {answer}")
     enc = None  # char: fitted below, in a pass over the samples, once the folder is taken
@@ -453,50 +745,94 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         enc = TaskEncoder(src.task)
     elif tokenizer != "char":
         enc = HFEncoder(tokenizer, src.task, template)
+    limit = None if max_tokens is None else _Limit(src, tokenizer, max_tokens)
     # What makes the bytes: the same identity in meta.json is the same export.
     identity = {"source": src.fingerprint, "tokenizer": tokenizer,
                 "tokenizer_digest": getattr(enc, "digest", None), "val_fraction": val_fraction,
                 "val_split": val_split, "template": template, "synthset_version": _version()}
+    if shard_format == "llmc":
+        identity.update(shard_format=shard_format, shard_tokens=shard_tokens)
+    if limit is not None:
+        identity.update(max_tokens=limit.max_tokens, max_tokens_digest=limit.digest)
     record = _record(folder / "meta.json")
-    if _claim(folder, identity, record, [folder / f for f in NANOGPT_FILES], "--name",
-              overwrite):
+    written = [folder / f for f in NANOGPT_FILES] + [  # and llm.c shards
+        p for split in ("train", "val")
+        for p in sorted(folder.glob(f"{glob.escape(name)}_{split}_[0-9]*.bin"))]
+    if _claim(folder, identity, record, written, "--name", overwrite):
         return {**record, "unchanged": True}
+    _remove_stale_parts(folder)
     started = time.perf_counter()
 
     raw = tokenizer == "task" and src.folder is not None  # C-speed path over JSONL lines
 
     def parts():
-        """(output split, samples) in order: train then val."""
+        """(output split, samples) of a run folder in order: train then val."""
         read = src.lines if raw else src.samples
         if val_split is not None:
             return [("train", read("train")), ("val", read(val_split))]
         it = read("train")
-        return [("train", islice(it, sizes["train"])), ("val", it)]
+        return [("train", islice(it, plan[0][2])), ("val", it)]
 
     if enc is None:
-        enc = CharEncoder.fit(_counted((c for _, s in parts() for c in _chunks(s, chunk)),
-                                       "vocabulary", sum(sizes.values())), src.task, template)
+        if src.run is not None:
+            chunks = (c for _, s in parts() for c in _chunks(s, chunk))
+        else:
+            chunks = _chunks(src.samples("train"), chunk)
+        enc = CharEncoder.fit(_counted(chunks, "vocabulary", sum(p[2] for p in plan)),
+                              src.task, template)
     dtype = token_dtype(enc.vocab_size)
+    if shard_format == "llmc" and dtype.name not in LLMC_LAYOUTS:
+        raise ConfigError(f"a vocabulary of {enc.vocab_size:,} ids needs {dtype.name}, which "
+                          "no llm.c layout holds")
+    if src.run is None:  # made by the engine's workers as it is written
+        total = None if src.tokens is not None else sum(p[2] for p in plan)
+        pieces = _cut(_made(src, enc, dtype, n_jobs, chunk, total, shard_format != "llmc",
+                            limit), plan)
+    elif val_split is not None:
+        (_, train), (_, val) = parts()
+        pieces = itertools.chain(
+            _cut(_encoded(_chunks(train, chunk), enc, raw, limit), plan[:1]),
+            _cut(_encoded(_chunks(val, chunk), enc, raw, limit), plan[1:]))
+    else:
+        pieces = _cut(_encoded(_chunks(src.lines("train") if raw else src.samples("train"),
+                                       chunk), enc, raw, limit), plan)
     folder.mkdir(parents=True, exist_ok=True)
+    writers: dict = {}
+    skipped = {split: 0 for split, _, _ in plan}
+    try:
+        for split, ids, starts, mask, left_out in pieces:
+            skipped[split] += left_out
+            if split not in writers:
+                for w in writers.values():
+                    w.close()
+                writers[split] = (
+                    LlmcWriter(folder, name, split, dtype, shard_tokens)
+                    if shard_format == "llmc" else
+                    SplitWriter(folder, split, dtype, with_mask=mask is not None))
+            if starts.size:
+                writers[split].write(ids, starts, mask)
+        for split, _, _ in plan:
+            if split not in writers or not writers[split].samples:
+                raise ConfigError(f"split {split!r} of the export is empty" + (
+                    f": each of its {skipped[split]:,} samples is over --max-tokens "
+                    f"{limit.max_tokens}" if skipped[split] else ""))
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    writers[plan[-1][0]].close()
     stats, files = {}, []
-    for split, samples in parts():
-        writer = None
-        try:
-            for samples_chunk in _counted(_chunks(samples, chunk), split, sizes[split]):
-                ids, starts, mask = (enc.encode_lines if raw else enc.encode)(samples_chunk)
-                if writer is None:
-                    writer = SplitWriter(folder, split, dtype, with_mask=mask is not None)
-                writer.write(ids, starts, mask)
-            if writer is None:
-                raise ConfigError(f"split {split!r} of the export is empty")
-        except BaseException:
-            if writer is not None:
-                writer.abort()
-            raise
-        writer.close()
-        stats[split] = {"samples": writer.samples, "tokens": writer.tokens,
-                        "mask": "mask" in writer.paths}
+    for split, writer in writers.items():
+        stats[split] = {"samples": writer.samples, "tokens": writer.tokens}
+        if shard_format == "llmc":
+            stats[split]["shards"] = len(writer.paths)
+        else:
+            stats[split]["mask"] = "mask" in writer.paths
         files += [p.name for p in writer.paths.values()]
+        if limit is not None:
+            stats[split]["skipped"] = skipped[split]
+    # the source's samples the export read, kept or left out
+    made = sum(skipped.values()) + stats["train"]["samples"] + stats["val"]["samples"]
     meta_json = {
         "vocab_size": enc.vocab_size, "dtype": dtype.name, "tokenizer": enc.name,
         "source": src.name, "source_fingerprint": src.fingerprint,
@@ -505,25 +841,43 @@ def export_nanogpt(source, name: str, out="data", tokenizer: str = "char",
         # Where val's samples come from, so that a trainer can score its answers with the
         # source's task: split `split` of the source, from index `start` on.
         "val_from": {"split": val_split, "start": 0} if val_split is not None else
-        {"split": "train", "start": stats["train"]["samples"]},
+        {"split": "train", "start": stats["train"]["samples"] + skipped["train"]},
         "source_spec": ({"run": str(Path(src.folder).resolve())} if src.folder is not None
-                        else {"task": src.name, "count": src.sizes["train"], "seed": src.seed,
+                        else {"task": src.name, "count": made, "seed": src.seed,
                               "task_config": src.spec.config,
                               "backend": src.spec.backend or "sympy"}),
-        "identity": identity, "files": [*files, "meta.pkl"],
+        "identity": identity,
     }
+    if src.tokens is not None:
+        meta_json["source_spec"]["tokens"] = src.tokens
+    if limit is not None:  # what was left out: splits[split]["skipped"] counts it
+        meta_json["max_tokens"] = {"max_tokens": limit.max_tokens, "tokenizer": limit.name,
+                                   "digest": limit.digest}
     meta_pkl = {"vocab_size": enc.vocab_size, **enc.meta(), "dtype": dtype.name,
                 "tokenizer": enc.name}
     if "token_names" in meta_pkl:
         meta_json["token_names"] = meta_pkl["token_names"]
-    write_meta(folder, meta_pkl, meta_json)  # meta.json last: the export is complete
+    if shard_format == "llmc":
+        # llm.c reads no metadata: meta.json alone says how to read the ids back.
+        meta_json.update(shard_format="llmc", shard_tokens=shard_tokens,
+                         magic=LLMC_LAYOUTS[dtype.name][0], version=LLMC_LAYOUTS[dtype.name][1])
+        if isinstance(enc, CharEncoder):
+            meta_json["chars"] = enc.chars
+        if START_TOKEN in meta_json.get("token_names", ()):
+            meta_json["bos_id"] = meta_json["token_names"].index(START_TOKEN)
+        meta_json["files"] = files
+        write_meta(folder, None, meta_json)  # meta.json last: the export is complete
+    else:
+        meta_json["files"] = [*files, "meta.pkl"]
+        write_meta(folder, meta_pkl, meta_json)
     return {**meta_json, "unchanged": False}
 
 
 # -- Hugging Face ----------------------------------------------------------------------------
 def export_hf(source, out, count: int | None = None, seed: int = 0,
               task_config: dict | None = None, backend: str = "sympy",
-              prompts: bool = False, overwrite: bool = False) -> dict:
+              prompts: bool = False, overwrite: bool = False, tokenizer: str | None = None,
+              max_tokens: int | None = None) -> dict:
     """Write ``out/data/{split}-00000-of-000NN.parquet`` for every split (explicit schema,
     split names kept) and the dataset card ``out/README.md``, whose ``configs`` make
     ``datasets.load_dataset(out)`` load them: the run's card, or for a task the card of the run
@@ -534,11 +888,23 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
 
     With ``prompts``, the columns are what a prompting or RL trainer reads: ``prompt`` and
     ``answer`` (the task contract's text), ``example`` (the sample's record as JSON, what
-    ``synthset.rewards`` scores against) and ``index``."""
+    ``synthset.rewards`` scores against) and ``index``.
+
+    With ``max_tokens`` (and ``tokenizer``, a local tokenizer PATH), a sample whose prompt and
+    answer together are over that many tokens under it (``io.tokens.TokenFilter``) is left out;
+    the rows kept keep their source ``index``, and ``splits`` counts the ``skipped`` ones."""
     src = source if isinstance(source, Source) else Source(source, count, seed, task_config,
                                                            backend)
     out = Path(out)
+    if (tokenizer is None) != (max_tokens is None):
+        raise ConfigError("--max-tokens counts tokens under a tokenizer: give --tokenizer "
+                          "PATH too (a tokenizer.json or a folder holding one)"
+                          if tokenizer is None else
+                          "--tokenizer is for --max-tokens N (an hf export writes text)")
+    filt = None if max_tokens is None else TokenFilter(tokenizer, check_max_tokens(max_tokens))
     identity = {"source": src.fingerprint, "prompts": prompts, "synthset_version": _version()}
+    if filt is not None:
+        identity.update(max_tokens=filt.max_tokens, max_tokens_digest=filt.digest)
     record = _record(out / HF_RECORD)
     old = sorted((out / parquet.DATA_DIR).glob("*.parquet"))
     if _claim(out, identity, record, [out / HF_RECORD, *old], "OUT folder", overwrite):
@@ -547,12 +913,24 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
     tmp.mkdir(parents=True, exist_ok=True)
     written, splits = [], {}
     try:
+        task = src.contract_task() if filt is not None and not prompts else None
         for split in src.splits:
-            parts, total = [], 0
+            parts, total, kept = [], 0, 0
             samples = src.examples(split) if prompts else src.samples(split)
             for k, block in enumerate(_counted(_chunks(samples, CHUNK), split,
                                                src.size(split))):
                 part = tmp / f"{split}-{k:05d}.parquet"
+                indices = None
+                if filt is not None:
+                    examples = [ex for ex, _ in block] if prompts else \
+                        [task.example_of(r) for r in block]
+                    flags = filt.keep([e["prompt"] for e in examples],
+                                      [e["answer"] for e in examples])
+                    indices = [total + i for i, f in enumerate(flags) if f]
+                    block = [b for b, f in zip(block, flags) if f]
+                    if not block:
+                        total += len(flags)
+                        continue
                 if prompts:
                     parquet.write_rows_part(part, [
                         {"prompt": ex["prompt"], "answer": ex["answer"],
@@ -562,21 +940,50 @@ def export_hf(source, out, count: int | None = None, seed: int = 0,
                 else:
                     parquet.write_part(part, [text_field(p) for p, _ in block],
                                        [text_field(a) for _, a in block], total)
+                if indices is not None:
+                    _reindex(part, indices)
                 parts.append(part)
-                total += len(block)
-            written += parquet.merge_parts(parts, out, split, total)
-            splits[split] = {"samples": total}
+                total += len(block) if indices is None else len(flags)
+                kept += len(block)
+            if not parts:
+                raise ConfigError(f"split {split!r} of the export is empty: each of its "
+                                  f"{total:,} samples is over --max-tokens {max_tokens}")
+            written += parquet.merge_parts(parts, out, split, kept)
+            splits[split] = {"samples": kept}
+            if filt is not None:
+                splits[split]["skipped"] = total - kept
         if src.folder is not None:  # the run's dataset card, its configs on these files
             card.export_card(src.folder, out)
         else:
             _task_card(src, out)
+        left_out = None if filt is None else (
+            f"samples over {filt.max_tokens} tokens (prompt and answer together) under "
+            f"tokenizer {tokenizer} (sha256 {filt.digest}) left out: "
+            + ", ".join(f"{st['skipped']:,} of {s}" for s, st in splits.items()))
+        # croissant.json beside the card: these Parquet files
+        card.write_croissant(out, src, preprocessing=left_out)
     finally:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
     record = {"identity": identity, "source": src.name, "splits": splits, "files": written}
+    if filt is not None:
+        record["max_tokens"] = {"max_tokens": filt.max_tokens, "tokenizer": str(tokenizer),
+                                "digest": filt.digest}
     atomic_write_text(out / HF_RECORD, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     return {**record, "unchanged": False}
+
+
+def _reindex(part: Path, indices: list[int]) -> None:
+    """Give a Parquet part's rows the source ``indices`` they were made at (the rows kept
+    when others were left out)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(part)
+    at = table.schema.get_field_index("index")
+    table = table.set_column(at, "index", pa.array(indices, pa.int64()))
+    pq.write_table(table, part, compression=parquet.COMPRESSION)
 
 
 def _task_card(src: Source, out: Path) -> None:

@@ -96,13 +96,24 @@ def test_max_coefficient_helpers():
     ({"field_str": "GF(8)"}, "8 is not prime"),
     ({"field_str": "CC"}, "field 'CC' is not supported"),
     ({"max_num_terms": 0}, "max_num_terms must be a positive integer or None"),
-    ({"max_coeff": 0}, "max_coeff must be a positive integer or None"),
+    # over ZZ (and RR) only: calt-x reads max_coeff there and nowhere else (below)
+    ({"field_str": "ZZ", "max_coeff": 0}, "max_coeff must be a positive integer or None"),
     ({"ring": "R"}, "give either ring or symbols and field_str, not both"),
 ])
 def test_impossible_settings_are_one_line_errors(kwargs, message):
     base = {"symbols": "x, y", "field_str": "QQ"}
     with pytest.raises(ConfigError, match=message):
         PolynomialSampler(**{**base, **kwargs})
+
+
+def test_max_coeff_is_not_checked_where_calt_x_does_not_read_it():
+    # CALT's Groebner GF(7) experiment config says max_coeff: 0 ("not used for finite
+    # fields"); calt-x takes it over QQ and GF(p), and so does the face. synthset's own sampler
+    # (synthset.algebra.sage_sampler) still refuses it.
+    for field in ("QQ", "GF(7)"):
+        assert PolynomialSampler(symbols="x, y", field_str=field, max_coeff=0).max_coeff == 0
+        with pytest.raises(ConfigError, match="max_coeff must be a positive integer or None"):
+            sage_sampler.PolynomialSampler(symbols="x, y", field_str=field, max_coeff=0)
 
 
 def test_an_unsupported_ring_is_named():

@@ -127,11 +127,13 @@ def test_a_generator_returning_a_set_is_a_sample_error(config, tmp_path, capsys)
 
 
 def test_sagemath_backend_without_sage_names_the_extra(config, capsys, monkeypatch):
+    from synthset.algebra import backends
     from synthset.algebra.backends.sagemath import SageBackend
 
     for mod in ("sage", "sage.all", "sage.all__sagemath_singular"):
         monkeypatch.setitem(sys.modules, mod, None)  # as if Sage were not installed
     monkeypatch.delattr(SageBackend, "_shared", raising=False)
+    monkeypatch.setattr(backends, "_SHARED", {})  # no adapter made before in this process
     assert main(["generate", str(config), "backend=sagemath"]) == 2
     err = capsys.readouterr().err
     assert err == ("synthset generate: error: backend 'sagemath' needs SageMath, which is not "
@@ -159,9 +161,11 @@ def test_tasks_and_a_reasoning_tasks_examples_need_no_sympy():
 
     done = _without_sympy("tasks", "--verbose")
     assert done.returncode == 0 and done.stderr == ""
-    listed = [line.split()[0] for line in done.stdout.splitlines()
+    built_in, _, libraries = done.stdout.partition("\nTask libraries")
+    listed = [line.split()[0] for line in built_in.splitlines()
               if line.startswith("  ") and line[2] != " "]
     assert listed == list(REGISTRY)
+    assert [line.split()[0] for line in libraries.splitlines()[1:]] == ["rg/NAME", "rcore/NAME"]
     assert "  poly_product           k random polynomials; answer their product.  [sympy, " \
            "flint, sagemath]" in done.stdout.splitlines()
     done = _without_sympy("inspect", "task=depo1", "--no-color")

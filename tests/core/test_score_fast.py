@@ -17,9 +17,9 @@ from synthset.tasks.user import UserTask
 SMALL = {"capo": {"N": 300}}
 COUNT = 30
 # Families whose verifier accepts no other spelling of a right answer than the ones
-# ``same_answer`` already takes (Capo compares the text with whitespace collapsed), or whose
-# other right answers cannot be written from an example alone (another grammatical ending of
-# a Lano sentence).
+# ``same_answer`` already takes (Capo compares the text with whitespace collapsed and case
+# ignored), or whose other right answers cannot be written from an example alone (another
+# grammatical ending of a Lano sentence).
 ONE_SPELLING = {"capo", "lano"}
 
 

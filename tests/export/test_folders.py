@@ -177,7 +177,8 @@ def test_a_terminal_shows_a_bar_per_split_and_a_pipe_the_summary_alone(tmp_path,
     summary = {
         "nanogpt": "wrote data/a: train 360 samples (19.2K tokens), val 40 samples (2,170 "
                    "tokens); vocab 112 (uint16, tokenizer task) in ",
-        "hf": "wrote a: train 400 samples; 1 Parquet file under a/data, README.md in "}[kind]
+        "hf": "wrote a: train 400 samples; 1 Parquet file under a/data, README.md, "
+               "croissant.json in "}[kind]
     assert out.startswith(summary) and re.fullmatch(r"\d+\.\d\d s\n", out[len(summary):])
     # the same again on a pipe: no bar, the line that says there is nothing to do
     out, err = _cli(argv, tmp_path, tty=False)

@@ -207,3 +207,52 @@ def test_a_check_rewrites_only_the_cards_summary(tmp_path):
     after = (run / "README.md").read_text()
     assert after.split(CHECK_BEGIN)[0] == before.split(CHECK_BEGIN)[0]
     assert "    count: 5\n    bound: 1000\n" in after
+
+
+def test_token_counts_show_while_they_are_about_the_files(tmp_path):
+    """The card's "Token counts" table is tokens.json's (``synthset check --tokenizer``), and
+    goes when a data file changes or tokens.json is not as the check writes it."""
+    run = _run(tmp_path / "sum", task="integer_sum")
+    assert "### Token counts" not in (run / "README.md").read_text()
+    data = {name: [(run / name).stat().st_size, (run / name).stat().st_mtime_ns]
+            for name in ("train_data.jsonl", "test_data.jsonl")}
+    part = {"samples": 3, "tokens": 30, "min": 5, "mean": 10.0, "max": 15, "p50": 10,
+            "p90": 15, "p99": 15}
+    tokens = {"tokenizer": "/somewhere/gpt2", "digest": "0123456789abcdef",
+              "special_tokens": False, "max_tokens": 12, "data": data,
+              "splits": {"train": {"prompt": part, "answer": part, "total": part,
+                                   "max_tokens": 12, "over_max_tokens": 1}}}
+    (run / "tokens.json").write_text(json.dumps(tokens))
+    from synthset.runs.card import write_card
+
+    write_card(run)
+    text = (run / "README.md").read_text()
+    assert ("### Token counts\n\nUnder the tokenizer `gpt2` (sha256 `0123456789abcdef`), prompt "
+            "and answer encoded separately") in text
+    assert "| split | part | tokens | min | mean | p50 | p90 | p99 | max | over 12 |" in text
+    assert "| train | prompt | 30 | 5 | 10.00 | 10 | 15 | 15 | 15 | |" in text
+    assert "| train | total | 30 | 5 | 10.00 | 10 | 15 | 15 | 15 | 1 |" in text
+    assert text.index("### Token counts") < text.index("## Quality check")
+    del tokens["splits"]["train"]["over_max_tokens"]  # not as the check writes it
+    (run / "tokens.json").write_text(json.dumps(tokens))
+    write_card(run)
+    assert "### Token counts" not in (run / "README.md").read_text()
+    tokens["max_tokens"] = None
+    (run / "tokens.json").write_text(json.dumps(tokens))
+    write_card(run)
+    assert "| split | part | tokens | min | mean | p50 | p90 | p99 | max |\n" in \
+        (run / "README.md").read_text()
+    (run / "test_data.jsonl").write_text((run / "test_data.jsonl").read_text())  # touched
+    write_card(run)
+    assert "### Token counts" not in (run / "README.md").read_text()
+
+
+def test_croissant_json_is_written_beside_the_card(tmp_path):
+    run = _run(tmp_path / "sum", task="integer_sum", license="mit")
+    meta = json.loads((run / "croissant.json").read_text())
+    assert meta["license"] == "mit" and meta["name"] == "integer_sum"
+    (run / "README.md").write_text("my own card\n")  # the user's card: croissant.json stays ours
+    (run / "croissant.json").unlink()
+    _run(tmp_path / "sum", task="integer_sum", license="mit")
+    assert (run / "README.md").read_text() == "my own card\n"
+    assert json.loads((run / "croissant.json").read_text()) == meta

@@ -40,6 +40,14 @@ def add_parser(sub) -> None:
                         "(.synthset/check/) go (default: the run folder, which must then be "
                         "writable; elsewhere, the run folder is only read and its dataset card "
                         "is not updated)")
+    p.add_argument("--tokenizer", default=None, metavar="PATH",
+                   help="also count each sample's prompt and answer tokens under this "
+                        "tokenizer (a local tokenizer.json or a folder holding one; nothing "
+                        "is downloaded): min, mean, percentiles, max and total per split, in "
+                        "the report, tokens.json and the dataset card")
+    p.add_argument("--max-tokens", type=int, default=None, metavar="N",
+                   help="with --tokenizer: also count the samples whose prompt and answer "
+                        "together are over N tokens (reported; the check does not fail)")
     p.add_argument("--no-figures", action="store_true", help="do not draw quality/*.png")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress bars (they are drawn only on a terminal)")
@@ -54,10 +62,11 @@ def run_check(args) -> int:
                        address=args.address, max_overlap=args.max_overlap,
                        max_duplicates=args.max_duplicates, determinism=args.determinism,
                        trust_code=args.trust_code, figures=not args.no_figures,
-                       output_dir=args.output_dir,
-                       verbose=not args.quiet)
+                       output_dir=args.output_dir, tokenizer=args.tokenizer,
+                       max_tokens=args.max_tokens, verbose=not args.quiet)
     print(table(report))
-    written = ["quality.json", *report["figures"]]
+    written = ["quality.json", *(["tokens.json"] if report.get("tokens") else []),
+               *report["figures"]]
     if report.get("failures_file"):
         written.insert(1, report["failures_file"])
     if report.get("card"):

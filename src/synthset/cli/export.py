@@ -14,11 +14,13 @@ from synthset.tasks.spec import TaskSpec, note
 
 
 def add_parsers(sub) -> None:
-    exp = sub.add_parser("export", help="export a run (or a task) to nanoGPT or Hugging Face")
+    exp = sub.add_parser("export", help="export a run (or a task) to nanoGPT, llm.c, Hugging Face, "
+                                          "verl or OpenRLHF")
     kinds = exp.add_subparsers(dest="kind", metavar="FORMAT", required=True)
     nano = kinds.add_parser(
         "nanogpt", help="data/NAME/{train.bin,val.bin,meta.pkl} (+ meta.json, sidecars)",
-        description="SOURCE is a run folder, or a task name with --count and --seed.")
+        description="SOURCE is a run folder, or a task name with --count or --tokens (and "
+                    "--seed), generated as it is written.")
     nano.add_argument("source", help="a run folder, or a task name (task=NAME)")
     nano.add_argument("fields", nargs="*", metavar="task.FIELD=value",
                       help="a task SOURCE's level and fields, e.g. task.level=3 task.N=12")
@@ -37,6 +39,22 @@ def add_parsers(sub) -> None:
     nano.add_argument("--template", default="{problem} # {answer}\\n",
                       help="text of a problem/answer sample (default: '{problem} # "
                            "{answer}\\n')")
+    nano.add_argument("--shard-format", choices=("nanogpt", "llmc"), default="nanogpt",
+                      help="nanogpt: train.bin, val.bin, meta.pkl (default); llmc: llm.c and "
+                           "modded-nanogpt shards NAME_train_000000.bin ... (a 1 KB header, "
+                           "uint16 ids)")
+    nano.add_argument("--shard-tokens", metavar="N",
+                      help="tokens per llmc shard, e.g. 100M (default), 1e8, 5000")
+    nano.add_argument("--tokens", metavar="N",
+                      help="for a task SOURCE instead of --count: make samples until they hold "
+                           "N tokens of the tokenizer, e.g. 1B (val: the last --val-fraction)")
+    nano.add_argument("--n-jobs", type=int, default=-1,
+                      help="worker processes generating a task SOURCE (-1: every core, the "
+                           "default); the files are the same for any number")
+    nano.add_argument("--max-tokens", type=int, default=None, metavar="N",
+                      help="leave out (and count) every sample whose prompt and answer "
+                           "together are over N tokens: of the --tokenizer PATH, or with "
+                           "--tokenizer task the row's own ids")
     _source_args(nano)
     hf = kinds.add_parser("hf", help="a datasets-loadable Parquet folder")
     hf.add_argument("source", help="a run folder, or a task name (task=NAME)")
@@ -48,7 +66,27 @@ def add_parsers(sub) -> None:
     hf.add_argument("--prompts", action="store_true",
                     help="columns prompt, answer, example (JSON) and index, for prompting and "
                          "RL trainers (synthset.rewards scores against them)")
+    hf.add_argument("--tokenizer", default=None, metavar="PATH",
+                    help="the local Hugging Face tokenizer (a tokenizer.json or a folder "
+                         "holding one) --max-tokens counts with")
+    hf.add_argument("--max-tokens", type=int, default=None, metavar="N",
+                    help="with --tokenizer: leave out (and count) every sample whose prompt "
+                         "and answer together are over N tokens")
     _source_args(hf)
+    for kind, layout in (("verl", "OUT/{split}.parquet in verl's RL layout (data_source, "
+                                  "prompt, ability, reward_model, extra_info)"),
+                         ("openrlhf", "OUT/{split}.jsonl in OpenRLHF's prompt layout (input, "
+                                      "label)")):
+        rl = kinds.add_parser(kind, help=layout, description="SOURCE is a run folder, or a "
+                              "task name with --count and --seed; the reward that scores the "
+                              "rows: docs/guide/rl-trainers.md")
+        rl.add_argument("source", help="a run folder, or a task name (task=NAME)")
+        rl.add_argument("out")
+        rl.add_argument("fields", nargs="*", metavar="task.FIELD=value",
+                        help="a task SOURCE's level and fields, e.g. task.level=3 task.N=12")
+        rl.add_argument("--overwrite", action="store_true",
+                        help="replace the files of an earlier export in OUT")
+        _source_args(rl)
 
     data = sub.add_parser("data", help="scaffold or prepare a nanoGPT data folder")
     acts = data.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -110,24 +148,66 @@ def run_export(args) -> str:
     if args.kind == "nanogpt":
         output_dir = args.output_dir or _old_out(args.old_out) or "data"
         folder = Path(output_dir) / args.name
+        if args.shard_tokens is not None and args.shard_format != "llmc":
+            raise ConfigError("--shard-tokens is for --shard-format llmc (nanoGPT's train.bin "
+                              "is one file)")
         meta = export_nanogpt(source, args.name, out=output_dir, tokenizer=args.tokenizer,
                               val_fraction=args.val_fraction, val_split=args.val_split,
                               template=_unescape(args.template),
-                              overwrite=args.overwrite, **common)
+                              overwrite=args.overwrite, shard_format=args.shard_format,
+                              shard_tokens=parse_amount(args.shard_tokens or "100M",
+                                                        "--shard-tokens"),
+                              tokens=None if args.tokens is None else
+                              parse_amount(args.tokens, "--tokens"),
+                              n_jobs=args.n_jobs, max_tokens=args.max_tokens, **common)
         what = f"vocab {meta['vocab_size']} ({meta['dtype']}, tokenizer {meta['tokenizer']})"
+        if args.shard_format == "llmc":
+            shards = sum(st["shards"] for st in meta["splits"].values())
+            what = f"{shards} llm.c shard{'s' if shards != 1 else ''}; {what}"
+    elif args.kind in ("verl", "openrlhf"):
+        if args.kind == "verl":
+            from synthset.rewards.verl import export_verl as export_rl
+        else:
+            from synthset.rewards.openrlhf import export_openrlhf as export_rl
+        folder = Path(args.out)
+        meta = export_rl(source, folder, overwrite=args.overwrite, **common)
+        what = ", ".join(Path(f).name for f in meta["files"]) + f" for {args.kind}"
     else:
         folder = Path(args.out)
         meta = export_hf(source, folder, prompts=args.prompts, overwrite=args.overwrite,
-                         **common)
+                         tokenizer=args.tokenizer, max_tokens=args.max_tokens, **common)
         n = len(meta["files"])
-        what = f"{n} Parquet file{'s' if n != 1 else ''} under {folder / 'data'}, README.md"
+        what = (f"{n} Parquet file{'s' if n != 1 else ''} under {folder / 'data'}, README.md, "
+                "croissant.json")
     if meta["unchanged"]:
         same = "run" if Path(source).is_dir() else "task, count and seed"
         return f"{folder} is already this export (same {same}, same options); nothing to do"
     splits = ", ".join(f"{split} {st['samples']:,} samples"
                        + (f" ({_amount(st['tokens'])} tokens)" if "tokens" in st else "")
+                       + (f", {st['skipped']:,} over {args.max_tokens} tokens left out"
+                          if "skipped" in st else "")
                        for split, st in meta["splits"].items())
     return f"wrote {folder}: {splits}; {what} in {time.perf_counter() - started:.2f} s"
+
+
+_SUFFIXES = {"K": 10 ** 3, "M": 10 ** 6, "B": 10 ** 9, "G": 10 ** 9, "T": 10 ** 12}
+
+
+def parse_amount(text: str, flag: str) -> int:
+    """A count as people type it: ``5000``, ``100_000``, ``100M``, ``1B``, ``1e9``, ``2.5M``."""
+    value = str(text).strip().replace("_", "").replace(",", "")
+    scale = _SUFFIXES.get(value[-1:].upper(), 1)
+    number = value[:-1] if scale != 1 else value
+    try:
+        amount = float(number) * scale if any(c in number for c in ".eE") else \
+            int(number) * scale
+        whole = amount == int(amount)
+    except (ValueError, OverflowError):  # not a number; inf
+        whole = False
+    if not whole or amount < 1:
+        raise ConfigError(f"{flag} must be a positive whole number such as 5000, 100M or 1B, "
+                          f"got {text!r}")
+    return int(amount)
 
 
 def _amount(n: int) -> str:

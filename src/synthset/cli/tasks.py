@@ -39,6 +39,11 @@ def list_tasks(verbose: bool = False) -> str:
                         lines.append(f"  {'':<24}{f['name']}: {f['doc']}")
                 lv = d["levels"]
                 lines.append(f"  {'':<22} levels: 1 = {_fields(lv[1])}; 10 = {_fields(lv[10])}")
+    lines += ["", "Task libraries (pip extras rg and rcore; names, fields and levels in "
+                  "docs/guide/task-libraries.md):",
+              "  rg/NAME                every reasoning-gym dataset, e.g. rg/chain_sum, "
+              "rg/shortest_path",
+              "  rcore/NAME             every reasoning-core task, e.g. rcore/arithmetics"]
     return "\n".join(lines)
 
 

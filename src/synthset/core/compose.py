@@ -9,8 +9,9 @@ ConfigError naming the valid ones.
 A *task group* (``task_groups``) takes any task name (``task_names``, a function the caller
 passes: core knows no tasks) as an option too (an option without a file of its own becomes
 ``{name: option, level: null}``), and any field directly under it (``task.N=12``): the task
-checks the field's name when it is built, with its own "did you mean". So every command
-accepts every task under the same words.
+checks the field's name when it is built, with its own "did you mean". A name with a ``/``
+(``rg/chain_sum``: a task library's dataset) is taken as it is and judged when the task is
+built. So every command accepts every task under the same words.
 
 A *path group* (``path_groups``) also takes a folder as its option (``model=PATH``): the node
 becomes ``{type: checkpoint, name_or_path: PATH}`` for the command to read.
@@ -64,6 +65,9 @@ def compose(config_dir: Path, overrides: list[str], task_groups: tuple[str, ...]
             options = _options(config_dir / key, task_names if key in task_groups else None)
             if value in options:
                 groups[key] = value
+                folders.pop(key, None)
+            elif key in task_groups and "/" in value:  # a task library's: LIB/NAME
+                groups[key] = value  # its name is judged when the task is built
                 folders.pop(key, None)
             elif key in path_groups and Path(value).is_dir():
                 folders[key] = value

@@ -133,7 +133,10 @@ def canonical(obj, _stack: tuple = ()):
     name = f"{type(obj).__module__}.{type(obj).__qualname__}"
     # What pickling would keep (``__getstate__``: caches a class leaves out stay out).
     getstate = getattr(obj, "__getstate__", None)
-    state = getstate() if getstate is not None else getattr(obj, "__dict__", None)
+    try:
+        state = getstate() if getstate is not None else getattr(obj, "__dict__", None)
+    except (AttributeError, TypeError):  # a Sage Integer's __getstate__ asks for a __dict__
+        state = None
     if state is None:
         try:  # a value without attributes (an enum member, a compiled pattern, ...)
             return (name, pickle.dumps(obj, protocol=4))

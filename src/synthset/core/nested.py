@@ -197,7 +197,8 @@ def check_line(text: str, what: str) -> None:
     if _BREAK.search(text):
         check_utf8(text, what)
         raise FormatError(f"{what} contains a line break ({text[:60]!r}...), which would split "
-                          "the sample across lines of the text file")
+                          "the sample across lines of the text file (save_text: false writes "
+                          "none)")
 
 
 # The separators of the text form, and of one field (Parquet's problem or answer column).

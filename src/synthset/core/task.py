@@ -146,6 +146,9 @@ class Task(ABC):
     kind = "task"  # "reasoning", "algebra" or "user"
     summary = ""
     level: int | None = None
+    # Whether an answer in another case is another answer (algebra: ``X`` is not ``x``); a
+    # task whose answers are names says False, and ``same_answer`` then ignores case.
+    answer_case_sensitive = True
 
     # -- what a task implements -----------------------------------------------------------
     @abstractmethod
@@ -250,8 +253,12 @@ class Task(ABC):
         whitespace at its ends aside, which every verifier here reads past (the reasoning
         tasks read words; a problem's or a user's ``check`` reads the text back in the stored
         answer's shape, each item's inner spaces kept). Other whitespace is the verifier's to
-        judge: a text differing there costs its check, nothing more."""
-        return text == answer or text.strip() == answer.strip()
+        judge: a text differing there costs its check, nothing more. A task whose answers
+        ignore case (``answer_case_sensitive = False``) takes any case, whitespace collapsed."""
+        if text == answer or text.strip() == answer.strip():
+            return True
+        return not self.answer_case_sensitive and squash(text).casefold() == squash(
+            answer).casefold()
 
     def dedup_key(self, example: dict) -> str:
         """Equal for samples that pose the same problem: by default the normalised prompt."""

@@ -14,6 +14,10 @@ A job that cannot be imported by name (a generator or statistics calculator defi
 ``__main__``, a lambda, a closure, a notebook cell) is re-made in this process, as before,
 and one line on stderr says so.
 
+When the driver has loaded Sage, the fresh process loads it before it unpickles the job (as
+Sage's own interpreter does): a generator whose module first imports a Sage submodule, such as
+``sage.rings.integer_ring``, imports in passagemath only once Sage itself is loaded.
+
 Messages are pickles behind an 8-byte length, over the child's stdin and a copy of its
 stdout (its own fd 1 goes to stderr: what a generator prints never mixes with the answers).
 """
@@ -71,6 +75,11 @@ def by_name(job) -> bytes:
     return out.getvalue()
 
 
+def uses_sage() -> bool:
+    """Whether this process has loaded Sage (a ``sagemath`` run, a generator importing it)."""
+    return "sage" in sys.modules
+
+
 def other_hash_seed() -> str:
     """A ``PYTHONHASHSEED`` other than this process's: the next one after a fixed seed; 1
     after a random one (the same as it only by a 1-in-2**32 chance)."""
@@ -111,7 +120,7 @@ class Remaker:
                 env={**os.environ, "PYTHONHASHSEED": self.seed})
         except OSError as exc:
             return self._in_process(f"a process could not be started ({exc})")
-        if not self._send(("load", blob)):
+        if not self._send(("load", blob, uses_sage())):
             self._lost()
 
     def remake(self, job, split: str, indices: Iterable[int]) -> Iterator[tuple[int, str | None]]:
@@ -279,6 +288,10 @@ def serve() -> None:
         try:
             if message[0] == "load":
                 try:
+                    if message[2]:
+                        from synthset.algebra.backends.sagemath import load_sage
+
+                        load_sage()  # before the job's own Sage imports (module docstring)
                     pickle.loads(message[1])
                 except BaseException as exc:
                     _write(outbox, ("unloadable", _describe(exc)))

@@ -51,6 +51,8 @@ from synthset.engine.state import RunLock, RunState, flush_markers
 from synthset.io.formats import FORMATS, DamagedPart, PartChanged, digest, get_format
 from synthset.io.stats_yaml import read_stats, write_stats
 from synthset.runs.card import CARD, is_ours, write_card
+from synthset.runs.croissant import CROISSANT
+from synthset.runs.croissant import is_ours as croissant_is_ours
 from synthset.tasks.spec import TaskSpec
 
 # More workers than this many per core only compete for the cores (and each holds a shard).
@@ -58,7 +60,8 @@ WORKERS_PER_CORE = 4
 # What the reports on a run write into its folder (``synthset check``: quality/check.py and
 # quality/report.py; ``synthset eval``: evaluation.py): about the data as it was.
 REPORT_FILES = ("quality.json", "quality_failures.jsonl", "quality/lengths.png",
-                "quality/statistics.png", "quality/duplicates.png", "eval.json", "eval.png")
+                "quality/statistics.png", "quality/duplicates.png", "eval.json", "eval.png",
+                "tokens.json")
 
 
 @dataclass
@@ -111,6 +114,8 @@ def previous_files(state: RunState) -> set[str]:
     names.update(REPORT_FILES)
     if is_ours(state.save_dir / CARD):
         names.add(CARD)
+    if croissant_is_ours(state.save_dir / CROISSANT):
+        names.add(CROISSANT)
     return names
 
 

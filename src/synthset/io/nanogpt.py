@@ -7,6 +7,13 @@ for vocab 100277). ``meta.pkl`` holds ``vocab_size``, ``stoi``, ``itos`` as nano
 ``meta.json`` is a readable copy without the maps. Sidecars: ``{split}.mask.bin`` (uint8 loss
 mask aligned to the tokens) and ``{split}.starts.bin`` (uint64 offset of every sample's first
 token). Every file is written under a temporary name and renamed when complete (``core.fs``).
+
+llm.c / modded-nanogpt token shards (``LlmcWriter``): ``{name}_{split}_{k:06d}.bin``, each a
+header of 256 little-endian int32 (magic, version, number of tokens; the rest zero) and then
+the tokens — llm.c's ``dev/data/data_common.py`` ``write_datafile``: magic 20240520, version 1,
+uint16 (its "gpt-2" layout, read by llm.c's C dataloader, ``train_gpt2.py`` and
+modded-nanogpt's ``train_gpt.py``), or magic 20240801, version 7, uint32 (its "llama-3"
+layout, read by llm.c's ``train_llama3.py`` only) when the ids need 32 bits.
 """
 
 from __future__ import annotations
@@ -63,10 +70,108 @@ class SplitWriter:
             f.abort()
 
 
-def write_meta(folder: Path, meta_pkl: dict, meta_json: dict) -> None:
+# llm.c's HEADERS_INFO (dev/data/data_common.py): token dtype -> (magic, version).
+LLMC_HEADER = 256  # int32 values before the tokens
+LLMC_LAYOUTS = {"uint16": (20240520, 1), "uint32": (20240801, 7)}
+LLMC_MAX_TOKENS = 2 ** 31 - 1  # header[2] is an int32 (write_datafile asserts < 2**31)
+
+
+def llmc_name(name: str, split: str, number: int) -> str:
+    """A shard's file name, as llm.c's fineweb.py spells them (``fineweb_val_000000.bin``);
+    numbered from 0 within each split."""
+    return f"{name}_{split}_{number:06d}.bin"
+
+
+def llmc_header(dtype, tokens: int) -> bytes:
+    magic, version = LLMC_LAYOUTS[np.dtype(dtype).name]
+    header = np.zeros(LLMC_HEADER, dtype="<i4")
+    header[:3] = magic, version, tokens
+    return header.tobytes()
+
+
+class LlmcWriter:
+    """Appends token chunks of one split to llm.c shards of ``shard_tokens`` tokens each (the
+    last one holds the rest); a sample that crosses a shard's end continues in the next shard,
+    as llm.c's fineweb.py cuts documents. Tokens go straight to the open shard (no shard-sized
+    buffer): its header is written last, over a placeholder, before the shard is renamed in.
+    ``paths`` lists the shards written so far; ``close`` commits the last one."""
+
+    def __init__(self, folder: Path, name: str, split: str, dtype, shard_tokens: int):
+        self.folder, self.name, self.split = Path(folder), name, split
+        self.dtype = np.dtype(dtype)
+        self.shard_tokens = shard_tokens
+        self.paths: dict[str, Path] = {}
+        self.tokens = self.samples = 0
+        self._file: AtomicFile | None = None
+        self._in_shard = 0
+
+    def write(self, ids: np.ndarray, starts: np.ndarray, mask: np.ndarray | None = None):
+        """Append one chunk of concatenated samples (``starts``: their offsets; the loss
+        mask has no place in these files)."""
+        if ids.size and int(ids.max()) > np.iinfo(self.dtype).max:
+            raise FormatError(f"token id {int(ids.max())} does not fit {self.dtype}")
+        data = ids.astype(self.dtype.newbyteorder("<"), copy=False)
+        while data.size:
+            if self._file is None:
+                self._open()
+            take = min(data.size, self.shard_tokens - self._in_shard)
+            self._file.write(memoryview(data[:take]))  # no copy of the chunk
+            self._in_shard += take
+            data = data[take:]
+            if self._in_shard == self.shard_tokens:
+                self._commit()
+        self.tokens += int(ids.size)
+        self.samples += int(starts.size)
+
+    def _open(self) -> None:
+        path = self.folder / llmc_name(self.name, self.split, len(self.paths))
+        self.paths[f"shard{len(self.paths)}"] = path
+        self._file = AtomicFile(path, "wb")
+        self._file.write(llmc_header(self.dtype, 0))  # the real one when the shard is full
+        self._in_shard = 0
+
+    def _commit(self) -> None:
+        f = self._file.file
+        f.seek(0)
+        f.write(llmc_header(self.dtype, self._in_shard))
+        self._file.commit()
+        self._file = None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._commit()
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.abort()
+            self._file = None
+
+
+def read_llmc(path) -> np.ndarray:
+    """The tokens of one shard, checked as llm.c's readers check them (magic and version of a
+    known layout, the token count of the header against the file's size)."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        header = np.frombuffer(f.read(LLMC_HEADER * 4), dtype="<i4")
+        if header.size < 3:
+            raise FormatError(f"{path} is shorter than llm.c's 1024-byte header")
+        layout = {v: k for k, v in LLMC_LAYOUTS.items()}.get((int(header[0]), int(header[1])))
+        if layout is None:
+            raise FormatError(f"{path}: magic {int(header[0])} version {int(header[1])} is "
+                              "not llm.c's uint16 (20240520, 1) or uint32 (20240801, 7) layout")
+        tokens = np.frombuffer(f.read(), dtype=np.dtype(layout).newbyteorder("<"))
+    if tokens.size != int(header[2]):
+        raise FormatError(f"{path}: the header counts {int(header[2])} tokens, the file holds "
+                          f"{tokens.size}")
+    return tokens
+
+
+def write_meta(folder: Path, meta_pkl: dict | None, meta_json: dict) -> None:
+    """``meta.pkl`` (when given) then ``meta.json``, the export's record, last."""
     folder = Path(folder)
-    with atomic_open(folder / "meta.pkl", "wb") as f:
-        pickle.dump(meta_pkl, f)
+    if meta_pkl is not None:
+        with atomic_open(folder / "meta.pkl", "wb") as f:
+            pickle.dump(meta_pkl, f)
     with atomic_open(folder / "meta.json") as f:
         json.dump(meta_json, f, indent=2, ensure_ascii=False)
         f.write("\n")

@@ -15,7 +15,10 @@ not writable needs it):
    duplicates inside each split and overlap between every pair of splits. Results are kept per
    partition too.
 4. **Report**: ``quality.json``, the figures under ``quality/``, the dataset card's check
-   section (``README.md``), a short table and one line per problem class.
+   section (``README.md``), a short table and one line per problem class. With
+   ``tokenizer`` (``--tokenizer``), each split's prompt and answer token counts
+   (``io.tokens``), in the report, ``tokens.json`` and the card; read in the driver, in index
+   order, batch by batch.
 
 On a terminal (and without ``-q``) steps 1 to 3 each draw a bar on stderr: ``reading`` (the
 JSONL files, by bytes), ``verifying`` (samples; its label counts the samples the determinism
@@ -34,6 +37,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from synthset import __version__
@@ -50,6 +54,8 @@ from synthset.engine.plan import KEYS_PER_PARTITION, partition_bits
 from synthset.engine.progress import bar
 from synthset.engine.state import RunLock
 from synthset.io.stats_yaml import read_stats
+from synthset.io.tokens import TokenCounts, check_max_tokens, count_tokens, load_tokenizer, \
+    tokenizer_digest
 from synthset.quality.report import pct, write_figures
 from synthset.quality.verify import (
     Range,
@@ -64,6 +70,8 @@ from synthset.runs.card import write_card
 
 STATE = "check"  # under .synthset/
 REPORT = "quality.json"
+TOKENS = "tokens.json"  # token counts under --tokenizer, beside the run's {split}_stats.yaml
+TOKEN_BATCH = 10_000  # samples encoded per encode_batch call
 FAILURES_FILE = "quality_failures.jsonl"
 # quality.json lists this many failures; all of them go to FAILURES_FILE when there are more.
 LISTED = 10_000
@@ -88,6 +96,10 @@ class Options:
     range_size: int | None = None
     # where the check's report and state go (None: the run folder, which must be writable)
     output_dir: str | None = None
+    # token counts under a real tokenizer (a local tokenizer.json or folder; None: none), and
+    # how many samples are over max_tokens (prompt and answer together) under it
+    tokenizer: str | None = None
+    max_tokens: int | None = None
 
     def validate(self) -> None:
         # the run's own checks of the two
@@ -107,6 +119,12 @@ class Options:
                                       or value < (0 if name == "determinism" else 1)):
                 kind = "non-negative" if name == "determinism" else "positive"
                 raise ConfigError(f"{name} must be a {kind} integer, got {value!r}")
+        if self.max_tokens is not None:
+            check_max_tokens(self.max_tokens)
+            if self.tokenizer is None:
+                raise ConfigError("--max-tokens counts tokens under a tokenizer: give "
+                                  "--tokenizer PATH too (a tokenizer.json or a folder holding "
+                                  "one)")
 
 
 # -- step 1: what to check, and how ------------------------------------------------------------
@@ -281,10 +299,12 @@ def check_run(save_dir, **options) -> dict:
             raise ConfigError(f"{path} not found: synthset check reads each split's "
                               "{split}_data.jsonl (written when the run has save_json: true)")
     out = output_folder(folder, opts.output_dir)
+    # a bad tokenizer path is one line before any work
+    tokenizer = load_tokenizer(opts.tokenizer) if opts.tokenizer is not None else None
     # The folder the check writes is locked: the run folder itself by default (no run changes
     # its data meanwhile); with --output-dir elsewhere, that folder, and the run is only read.
     with RunLock(out, "checking it"):
-        return _check(run, opts, out)
+        return _check(run, opts, out, tokenizer)
 
 
 def output_folder(folder: Path, output_dir) -> Path:
@@ -305,7 +325,7 @@ def output_folder(folder: Path, output_dir) -> Path:
     return folder
 
 
-def _check(run, opts: Options, out: Path) -> dict:
+def _check(run, opts: Options, out: Path, tokenizer=None) -> dict:
     import numpy as np
 
     from synthset.quality.keys import merge_counts  # numpy: keeps --help cheap
@@ -400,6 +420,9 @@ def _check(run, opts: Options, out: Path) -> dict:
                          for p in range(1 << bits)), len(splits))
     timing["count"] = time.perf_counter() - started - sum(timing.values())
     report = agg.report(plan, keys, counts, opts, data)
+    if tokenizer is not None:
+        report["tokens"] = token_counts(run, plan.task, tokenizer, opts, counts, data)
+        timing["tokens"] = time.perf_counter() - started - sum(timing.values())
     report["seconds"] = round(time.perf_counter() - started, 3)
     report["partitions"] = 1 << bits
     report["ranges"] = {"total": len(ranges), "made": len(todo), "size": range_size}
@@ -413,6 +436,31 @@ def _check(run, opts: Options, out: Path) -> dict:
     _write_report(out, report, opts, card=here)
     report["timing"]["report"] = round(time.perf_counter() - started - sum(timing.values()), 3)
     return report
+
+
+def token_counts(run, task, tokenizer, opts: Options, counts: dict, data: dict) -> dict:
+    """Each split's prompt, answer and prompt + answer token counts under ``tokenizer``
+    (``io.tokens``: special tokens left out), read in index order; with ``max_tokens``, how
+    many samples are over it. What ``tokens.json`` holds."""
+    task = task or run.task(verifier=False)  # reading stored samples imports no user code
+    shown = _bar(sum(counts.values()), "    tokens", opts.verbose)
+    splits = {}
+    try:
+        for split in run.splits:
+            tally = TokenCounts(opts.max_tokens)
+            examples = (example for example, _ in run.examples(split, task))
+            while block := list(islice(examples, TOKEN_BATCH)):
+                tally.add(*count_tokens(tokenizer, [e["prompt"] for e in block],
+                                        [e["answer"] for e in block]))
+                if shown:
+                    shown.update(len(block))
+            splits[split] = tally.summary()
+    finally:
+        if shown:
+            shown.close()
+    return {"tokenizer": str(opts.tokenizer), "digest": tokenizer_digest(tokenizer),
+            "special_tokens": False, "max_tokens": opts.max_tokens, "splits": splits,
+            "data": data}
 
 
 def _bar(total: int, desc: str, verbose: bool, unit: str = " samples", done: int = 0):
@@ -630,6 +678,8 @@ def _write_report(folder: Path, report: dict, opts: Options, card: bool = True) 
         except ImportError:
             report["notes"].append("figures skipped: matplotlib is not installed "
                                    "(pip install matplotlib)")
+    if report.get("tokens"):
+        atomic_write_text(folder / TOKENS, json.dumps(report["tokens"], indent=1) + "\n")
     atomic_write_text(folder / REPORT, json.dumps(report, indent=1, default=str) + "\n")
     if opts.card and card:
         report["card"] = write_card(folder) is not None

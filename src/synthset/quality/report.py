@@ -51,6 +51,7 @@ def table(report: dict) -> str:
         tail = "all identical" if not det["differ"] else f"{det['differ']} differ"
         lines.append(f"determinism: {det['checked']} samples made again from their seeds: "
                      f"{tail}")
+    lines += token_lines(report.get("tokens"))
     for note in report["notes"]:
         lines.append(f"note: {note}")
     failures = report["failures"][:PRINTED]
@@ -63,6 +64,26 @@ def table(report: dict) -> str:
             seed = f" seed {f['seed']}" if f.get("seed") is not None else ""
             lines.append(f"  {f['split']}[{f['index']}]{seed}: {f['class']}: {f['message']}")
     return "\n".join(lines)
+
+
+def token_lines(tokens: dict | None) -> list[str]:
+    """The token counts' lines of the printed report (none without ``--tokenizer``)."""
+    if not tokens:
+        return []
+    limit = tokens.get("max_tokens")
+    lines = [f"tokens under {tokens['tokenizer']} (prompt + answer, special tokens left out):"]
+    head = (f"{'split':<12}{'part':<8}{'tokens':>12}{'min':>7}{'mean':>10}{'p50':>7}{'p90':>7}"
+            f"{'p99':>7}{'max':>7}" + (f"{'over ' + str(limit):>12}" if limit else ""))
+    lines += [head, "-" * len(head)]
+    for split, s in tokens["splits"].items():
+        for part in ("prompt", "answer", "total"):
+            t = s[part]
+            over = f"{s['over_max_tokens']:>12,}" if limit and part == "total" else \
+                (" " * 12 if limit else "")
+            lines.append(f"{split:<12}{part:<8}{t['tokens']:>12,}{t['min']:>7}"
+                         f"{t['mean']:>10.2f}{t['p50']:>7}{t['p90']:>7}{t['p99']:>7}"
+                         f"{t['max']:>7}{over}".rstrip())
+    return lines
 
 
 # -- figures -----------------------------------------------------------------------------------

@@ -67,6 +67,21 @@ def examples_of(task, column) -> list:
     return [read(e) for e in column]
 
 
+
+def batch_examples(task, completions, example) -> list:
+    """A reward call's ``example`` column read as ``task``'s examples (``examples_of``), once
+    the call is checked: completions given, an example column as long as they are (one line
+    naming what is missing otherwise)."""
+    if completions is None:
+        raise ConfigError("the reward needs the completions (TRL passes completions=...)")
+    if example is None:
+        raise ConfigError("the dataset has no 'example' column: make it with "
+                          "synthset.export.to_hf_dataset(..., prompts=True) or "
+                          "`synthset export hf --prompts`")
+    if len(example) != len(completions):
+        raise ConfigError(f"{len(completions)} completions but {len(example)} examples")
+    return examples_of(task, example)
+
 def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool = False,
                     **config) -> Callable:
     """The reward callable for ``task_or_run`` (a Task, a task name, or a run folder).
@@ -85,15 +100,8 @@ def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool =
                           f"got {timeout!r}")
 
     def reward(prompts=None, completions=None, example=None, **columns) -> list[float]:
-        if completions is None:
-            raise ConfigError("the reward needs the completions (TRL passes completions=...)")
-        if example is None:
-            raise ConfigError("the dataset has no 'example' column: make it with "
-                              "synthset.export.to_hf_dataset(..., prompts=True) or "
-                              "`synthset export hf --prompts`")
-        if len(example) != len(completions):
-            raise ConfigError(f"{len(completions)} completions but {len(example)} examples")
-        return score_completions(task, completions, examples_of(task, example), timeout)
+        return score_completions(task, completions, batch_examples(task, completions, example),
+                                 timeout)
 
     reward.__name__ = f"synthset_{task.name}"  # TRL logs each reward under its function name
     reward.__doc__ = f"score_answer of task {task.name!r}, in [0, 1]"

@@ -5,8 +5,10 @@ YAML front matter (``license``, ``pretty_name``, ``task_categories``, ``tags``,
 files ``data/{split}-NNNNN-of-NNNNN.parquet`` when the run wrote them, else
 ``{split}_data.jsonl``, else ``{split}_raw.txt``), so that ``datasets.load_dataset(run_folder)`` loads the splits; then
 the generator's name and fingerprint, the configuration that determines the bytes, the root
-seed and the seed rule, synthset's version, per-split statistics and the summary of the last
-``synthset check`` (``quality.json``) when it is about the files as they are.
+seed and the seed rule, synthset's version, per-split statistics, the token counts of the last
+``synthset check --tokenizer`` (``tokens.json``) and the summary of the last ``synthset check``
+(``quality.json``), each while it is about the files as they are. ``croissant.json`` (the
+Croissant metadata, ``runs.croissant``) is written beside a run's card.
 
 A run writes the card after its splits are merged (``write_card``), atomically, and only when
 its bytes change (a finished run resumed leaves it untouched); ``synthset check`` rewrites it
@@ -35,12 +37,14 @@ from synthset.core.fs import as_path, atomic_write_text
 from synthset.engine.plan import claim_order
 from synthset.io.parquet import split_glob
 from synthset.io.stats_yaml import read_stats
+from synthset.runs.croissant import write_croissant
 from synthset.runs.folder import RunFolder
 
 CARD = "README.md"
 MARK = "<!-- synthset dataset card: synthset rewrites this file; delete this line to keep " \
        "your edits -->"
 SIDE = ".synthset/card.json"
+TOKENS = "tokens.json"  # written by `synthset check --tokenizer` (quality/check.py)
 CHECK_BEGIN = "<!-- synthset check summary -->"
 CHECK_END = "<!-- end of synthset check summary -->"
 SEED_RULE = 'int.from_bytes(sha256(f"{root_seed}_{split}_{index}".encode()).digest()[:16], "big")'
@@ -91,6 +95,8 @@ def write_card(save_dir, stats: dict | None = None, license: str | None = None,
                            "kind": getattr(generator, "kind", None)}, default=str)
         atomic_write_text(folder / SIDE, text + "\n")
         side = json.loads(text)  # as a rewrite reads it back: the same card bytes
+    if out is None:  # croissant.json beside the card (an export writes its own)
+        write_croissant(folder)
     target = as_path(out or folder) / CARD
     if not is_ours(target):
         print(f"synthset: {target} is not synthset's dataset card: left as it is",
@@ -272,6 +278,7 @@ def render(folder, manifest: dict, stats: dict, side: dict, layout: str | None =
     if table:
         lines += ["### Statistics", "", "From each split's `{split}_stats.yaml` (exact sums; "
                   "population standard deviations).", "", *table, ""]
+    lines += token_section(folder)
     lines += ["## Quality check", "", CHECK_BEGIN, *check_section(folder, source), CHECK_END,
               ""]
     return "\n".join(lines)
@@ -299,6 +306,56 @@ def _num(value) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def current_tokens(folder) -> dict | None:
+    """The token counts of the last ``synthset check --tokenizer`` (``tokens.json``), when
+    they are about the data files as they are."""
+    try:
+        tokens = json.loads((as_path(folder) / TOKENS).read_text())
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(tokens, dict) or not tokens.get("data") or not tokens.get("splits"):
+        return None
+    try:
+        for name, (size, mtime) in tokens["data"].items():
+            stat = (as_path(folder) / name).stat()
+            if [stat.st_size, stat.st_mtime_ns] != [size, mtime]:
+                return None
+        for s in tokens["splits"].values():  # the keys token_section reads
+            [s[part][key] for part in ("prompt", "answer", "total")
+             for key in ("tokens", "min", "mean", "p50", "p90", "p99", "max")]
+            if tokens.get("max_tokens"):
+                int(s["over_max_tokens"])
+    except (OSError, AttributeError, TypeError, ValueError, KeyError):
+        return None  # a file that is gone, or a tokens.json not as check writes it
+    return tokens
+
+
+def token_section(folder) -> list[str]:
+    """The card's token counts (``tokens.json``), or nothing when there are none."""
+    tokens = current_tokens(folder)
+    if tokens is None:
+        return []
+    limit = tokens.get("max_tokens")
+    lines = ["### Token counts", "",
+             f"Under the tokenizer `{Path(tokens['tokenizer']).name}` (sha256 "
+             f"`{tokens['digest']}`), prompt and answer encoded separately, special tokens "
+             "left out (`synthset check --tokenizer`; `tokens.json`). Percentiles are nearest "
+             "rank.", "",
+             "| split | part | tokens | min | mean | p50 | p90 | p99 | max |"
+             + (f" over {limit:,} |" if limit else ""),
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+             + (" ---: |" if limit else "")]
+    for split, s in tokens["splits"].items():
+        for part in ("prompt", "answer", "total"):
+            t = s[part]
+            over = (f" {s['over_max_tokens']:,} |" if part == "total" else " |") \
+                if limit else ""
+            lines.append(f"| {split} | {part} | {t['tokens']:,} | {t['min']} | "
+                         f"{t['mean']:.2f} | {t['p50']} | {t['p90']} | {t['p99']} | "
+                         f"{t['max']} |{over}")
+    return [*lines, ""]
 
 
 def current_check(folder) -> dict | None:

@@ -11,13 +11,17 @@ on ``<ans>``, the answer and ``<eos>``.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import (TokenTask, check, check_labels, distinct_words, draw_size,
                                  make_row, require_int)
-from synthset.tasks.rowkeys import edge_patterns, row_text, sorted_edges, text_digest
+from synthset.tasks.rowkeys import (char_class, edge_patterns, labels_hold, row_text,
+                                    sorted_edges, text_digest)
 from synthset.tasks.vocab import Vocab
 
 MAX_DEGREE = 4
@@ -69,7 +73,7 @@ class BrevoTask(TokenTask):
         c = self.config
         if self.single:
             return [(v,) for v in rng.sample(range(1, c.N + 1), n)]
-        return distinct_words(randint, n, c.V, c.min_len, c.max_len)
+        return distinct_words(rng, n, c.V, c.min_len, c.max_len)
 
     def sample(self, rng) -> dict:
         voc = self.vocab
@@ -139,6 +143,72 @@ class BrevoTask(TokenTask):
         return words
 
     def validate_row(self, example: dict) -> None:
+        if not self._row_holds(example):
+            self._validate_row(example)  # the checks that say what is wrong
+
+    def _row_holds(self, example: dict) -> bool:
+        """Whether every check of ``_validate_row`` passes, decided from the row read as text
+        (one character a token: words are substrings) with regular expressions, sets and
+        counters; False (or anything unexpected) sends the row to ``_validate_row``."""
+        c, voc = self.config, self.vocab
+        ids, mask = example["input_ids"], example["loss_mask"]
+        try:
+            if not labels_hold(ids, mask, example["labels"]):
+                return False
+            words_of, word = _brevo_patterns(
+                voc.content(1), voc.content(c.N if self.single else c.V),
+                voc.content(2 * c.V), c.min_len, c.max_len, self.single)
+            text = row_text(ids)
+            size = len(text)
+            if size < 2 or ord(text[0]) != voc["<bos>"] or ord(text[-1]) != voc["<eos>"]:
+                return False
+            qpos, apos = text.find(chr(voc["<query>"])), text.find(chr(voc["<ans>"]))
+            if qpos < 0 or apos <= qpos:
+                return False
+            for a, b in ((1, qpos), (qpos + 1, apos), (apos + 1, size - 1)):
+                if words_of.fullmatch(text, a, b) is None:
+                    return False
+            if self.single:
+                words, asked, answer = text[1:qpos], text[qpos + 1:apos], text[apos + 1:-1]
+            else:
+                words = word.findall(text, 1, qpos)
+                asked = word.findall(text, qpos + 1, apos)
+                answer = word.findall(text, apos + 1, size - 1)
+            if len(words) % 2 or len(asked) != 1:
+                return False
+            q = asked[0]
+            tails, heads = words[::2], words[1::2]
+            if len(set(zip(tails, heads))) != len(tails):
+                return False
+            if max(Counter(heads).values()) > MAX_DEGREE or \
+                    max(Counter(tails).values()) > MAX_DEGREE:
+                return False
+            n = example["meta"]["n"]
+            if not (len(set(tails).union(heads)) <= n <= c.N and (not c.qa or n == c.N)):
+                return False
+            parents: dict = {}
+            for p, v in zip(tails, heads):
+                if v in parents:
+                    parents[v].append(p)
+                else:
+                    parents[v] = [p]
+            if q not in parents or not _acyclic(parents):
+                return False
+            if not answer or answer[-1] != q:
+                return False
+            got = answer[:-1]
+            place = {v: i for i, v in enumerate(got)}
+            if len(place) != len(got) or place.keys() != _ancestors_of(parents, q):
+                return False
+            for v, i in place.items():  # every parent comes before its child
+                for p in parents.get(v, ()):
+                    if place[p] > i:
+                        return False
+            return list(mask) == [0] * apos + [1] * (size - apos)
+        except Exception:  # the slow checks raise what the row deserves
+            return False
+
+    def _validate_row(self, example: dict) -> None:
         check_labels(example)
         edges, q, answer = self.parse(example)
         parents: dict = {}
@@ -230,8 +300,36 @@ class BrevoTask(TokenTask):
             return 0.0
         if not ids or any(t >= stoi["<bos>"] for t in ids):
             return 0.0
-        _, parents, q = self._graph(example)
-        return float(self.is_correct_answer(parents, q, self._token_words(ids)))
+        parents, q, want = self._score_graph(example)
+        answer = self._token_words(ids)
+        if answer[-1] != q or len(answer) - 1 != len(want):  # is_correct_answer, graph read once
+            return 0.0
+        got = answer[:-1]
+        if len(set(got)) != len(got) or set(got) != want:
+            return 0.0
+        seen = set()
+        for v in got:
+            if not parents.get(v, set()) <= seen:
+                return 0.0
+            seen.add(v)
+        return 1.0
+
+    def _score_graph(self, example: dict):
+        """``(parents, query, ancestors)`` of the example, read from its tokens once: a GRPO
+        group scores many completions of one example, and reading the graph costs more than
+        judging an answer. Keyed by the prompt, which holds the graph and the query."""
+        cache = self.__dict__.setdefault("_graphs", {})
+        key = example.get("prompt")
+        got = cache.get(key) if key is not None else None
+        if got is None:
+            _, parents, q = self._graph(example)
+            got = (parents, q, _ancestors(parents, q))
+            if key is not None:
+                if len(cache) >= 4096:  # a bounded memory: the oldest half goes
+                    for old in list(cache)[:2048]:
+                        cache.pop(old, None)
+                cache[key] = got
+        return got
 
     def dedup_key(self, example: dict) -> str:
         """The graph (its edges, in any order) and the query: the row up to ``<ans>`` with its
@@ -315,3 +413,54 @@ def _is_acyclic(parents: dict) -> bool:
                 state[v] = 2
                 stack.pop()
     return True
+
+
+@lru_cache(maxsize=None)
+def _brevo_patterns(first: int, end: int, last: int, min_len: int, max_len: int,
+                    single: bool):
+    """How a Brevo row read as text spells a run of node words, and one word: single tokens
+    ``first .. end``, or ``min_len .. max_len`` pieces, pieces ``first .. end`` then one
+    end-of-word piece ``end + 1 .. last``."""
+    if single:
+        word = char_class(first, end)
+    else:
+        word = f"{char_class(first, end)}{{{min_len - 1},{max_len - 1}}}{char_class(end + 1, last)}"
+    return re.compile(f"(?:{word})*"), re.compile(word)
+
+
+def _acyclic(parents: dict) -> bool:
+    """Whether the graph of ``parents`` (node -> its parents; nodes without parents may be
+    missing) has no cycle: a depth-first search towards the roots."""
+    done: set = set()
+    active: set = set()
+    for start in parents:
+        if start in done:
+            continue
+        stack = [(start, iter(parents[start]))]
+        active.add(start)
+        while stack:
+            v, it = stack[-1]
+            for p in it:
+                if p in active:
+                    return False
+                if p not in done and p in parents:
+                    active.add(p)
+                    stack.append((p, iter(parents[p])))
+                    break
+            else:
+                stack.pop()
+                active.discard(v)
+                done.add(v)
+    return True
+
+
+def _ancestors_of(parents: dict, q) -> set:
+    """The ancestors of ``q`` (``parents`` may miss the nodes without parents)."""
+    seen: set = set()
+    stack = list(parents[q])
+    while stack:
+        v = stack.pop()
+        if v not in seen:
+            seen.add(v)
+            stack.extend(parents.get(v, ()))
+    return seen

@@ -9,13 +9,16 @@ end-of-word marker: words are prefix-free); distinct within a sample.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import (TokenTask, ValidationError, check, check_labels,
                                  distinct_words, draw_size, make_row, require_int)
-from synthset.tasks.rowkeys import edge_patterns, row_text, sorted_edges, text_digest
+from synthset.tasks.rowkeys import (char_class, edge_patterns, labels_hold, row_text,
+                                    sorted_edges, text_digest)
 from synthset.tasks.vocab import Vocab
 
 
@@ -85,7 +88,7 @@ class DepoTask(TokenTask):
         c, voc = self.config, self.vocab
         randint = fast_randint(rng)
         n = draw_size(self, rng)
-        words = distinct_words(randint, n, c.V, c.min_len, c.max_len)
+        words = distinct_words(rng, n, c.V, c.min_len, c.max_len)
         # words[i] -> words[i + 1 mod n] is the cycle (the words are already in random order).
         edges = list(range(n))
         rng.shuffle(edges)
@@ -117,6 +120,66 @@ class DepoTask(TokenTask):
         return make_row(ids, mask, {"n": n, "k": ks, "answer_spans": spans})
 
     def validate_row(self, example: dict) -> None:
+        if not self._row_holds(example):
+            self._validate_row(example)  # the checks that say what is wrong
+
+    def _row_holds(self, example: dict) -> bool:
+        """Whether every check of ``_validate_row`` passes, decided from the row read as text
+        (one character a token) by regular expressions, dicts and sets (C); False (or anything
+        unexpected, such as ids that are no integers) sends the row to ``_validate_row``."""
+        c, voc = self.config, self.vocab
+        ids, mask = example["input_ids"], example["loss_mask"]
+        try:
+            if not labels_hold(ids, mask, example["labels"]):
+                return False
+            first_query, edge_list, word, queries, query = _depo_patterns(
+                voc.offset, c.V, c.min_len, c.max_len, voc["<bos>"], voc["<eos>"],
+                voc["<ans>"], voc["<query_1>"], c.K)
+            text = row_text(ids)
+            if len(text) < 2 or ord(text[0]) != voc["<bos>"] or ord(text[-1]) != voc["<eos>"]:
+                return False
+            found = first_query.search(text, 1)
+            if found is None:
+                return False
+            start = found.start()
+            if edge_list.fullmatch(text, 1, start) is None:
+                return False
+            words = word.findall(text, 1, start)
+            tails, heads = words[::2], words[1::2]
+            succ = dict(zip(tails, heads))
+            n = len(succ)
+            if n != len(tails) or set(heads) != succ.keys():
+                return False
+            origin = tails[0]
+            node, steps = succ[origin], 1
+            while node != origin:
+                node, steps = succ[node], steps + 1
+            if steps != n or (c.qa is not False and n != c.N):
+                return False
+            if queries.fullmatch(text, start, len(text) - 1) is None:
+                return False
+            expected_mask, starts = [0] * start, set()
+            q1, hops = voc["<query_1>"], (self.eval_hops() if c.qa else ())
+            for token, q, a in query.findall(text, start, len(text) - 1):
+                k = ord(token) - q1 + 1
+                if (c.fixed_k is not None and k != c.fixed_k) or \
+                        (c.fixed_k is None and c.qa and k not in hops):
+                    return False
+                if q not in succ or q in starts:
+                    return False
+                starts.add(q)
+                target = q
+                for _ in range(k):
+                    target = succ[target]
+                if a != target:
+                    return False
+                expected_mask += [0] * (1 + len(q)) + [1] * (1 + len(a))
+            expected_mask.append(0)
+            return len(starts) == min(n, c.num_queries) and list(mask) == expected_mask
+        except Exception:  # the slow checks raise what the row deserves
+            return False
+
+    def _validate_row(self, example: dict) -> None:
         c, voc = self.config, self.vocab
         ids, mask = example["input_ids"], example["loss_mask"]
         check_labels(example)
@@ -242,3 +305,20 @@ class DepoTask(TokenTask):
         V, offset = self.config.V, self.vocab.offset
         edges = edge_patterns(offset + 1, offset + V + 1, offset + 2 * V)
         return text_digest(sorted_edges(row_text(example["input_ids"]), 1, edges))
+
+
+@lru_cache(maxsize=None)
+def _depo_patterns(offset: int, V: int, min_len: int, max_len: int, bos: int, eos: int,
+                   ans: int, query_1: int, K: int):
+    """How a Depo row read as text (``row_text``) is spelled: the first ``<query_k>``, the
+    edge list (pairs of words of ``min_len .. max_len`` pieces) and the query section
+    (``<query_k> word <ans> word`` repeated; words of any length, as ``_read_word`` reads
+    them), with the patterns of one edge-list word and of one query."""
+    inner = char_class(offset + 1, offset + V)
+    end = char_class(offset + V + 1, offset + 2 * V)
+    word = f"{inner}{{{min_len - 1},{max_len - 1}}}{end}"
+    any_word = f"{inner}*{end}"
+    query = char_class(query_1, query_1 + K - 1)
+    asked = f"({query})({any_word}){char_class(ans, ans)}({any_word})"
+    return (re.compile(query), re.compile(f"(?:{word}{word})*"), re.compile(word),
+            re.compile(f"(?:{asked})*"), re.compile(asked))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from synthset.core.errors import bad_choice
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import TokenTask, check, check_labels, make_row, require_int
-from synthset.tasks.rowkeys import row_text, text_digest
+from synthset.tasks.rowkeys import labels_hold, row_text, text_digest
 from synthset.tasks.vocab import Vocab
 
 OPS = ("+", "-", "*")
@@ -134,6 +134,53 @@ class ManoTask(TokenTask):
         return value, count
 
     def validate_row(self, example: dict) -> None:
+        if not self._row_holds(example):
+            self._validate_row(example)  # the checks that say what is wrong
+
+    def _row_holds(self, example: dict) -> bool:
+        """Whether every check of ``_validate_row`` passes, with the expression evaluated
+        right to left on a stack and the vocabulary's tables made once; False (or anything
+        unexpected) sends the row to ``_validate_row``."""
+        c = self.config
+        ids, mask = example["input_ids"], example["loss_mask"]
+        try:
+            row_text(ids)  # ids that are no integers go to the slow checks
+            if not labels_hold(ids, mask, example["labels"]):
+                return False
+            key = (c.modulus, c.L, c.fixed_len, c.augment)
+            tables = _TABLES.get(key)
+            if tables is None:
+                tables = _TABLES[key] = _mano_tables(self.vocab, c)
+            firsts, lengths, markers, ops, offset = tables
+            length = lengths.get(ids[1])
+            if ids[0] not in firsts or length is None or len(ids) != 2 * length + 5 \
+                    or ids[-2] not in markers[length]:
+                return False
+            m, stack, count = c.modulus, [], 0
+            for t in reversed(ids[2:-2]):
+                o = ops.get(t)
+                if o is None:
+                    v = t - offset
+                    if not 0 <= v < m:
+                        return False
+                    stack.append(v)
+                else:
+                    if len(stack) < 2:
+                        return False
+                    a = stack.pop()
+                    b = stack[-1]
+                    stack[-1] = (a + b) % m if o == 0 else (a - b) % m if o == 1 else a * b % m
+                    count += 1
+            if len(stack) != 1 or count != length or ids[-1] - offset != stack[0]:
+                return False
+            if (c.qa or c.fixed_len) and length != (c.fixed_len or c.L):
+                return False
+            size = len(ids)
+            return list(mask) == ([1] * size if c.loss_on == "all" else [0] * (size - 2) + [1, 1])
+        except Exception:  # the slow checks raise what the row deserves
+            return False
+
+    def _validate_row(self, example: dict) -> None:
         c, voc = self.config, self.vocab
         check_labels(example)
         ids, mask = example["input_ids"], example["loss_mask"]
@@ -171,3 +218,23 @@ class ManoTask(TokenTask):
         """The expression re-evaluated from the prompt's tokens; the answer is its value."""
         value, _ = self.evaluate(example["input_ids"][2:-2])
         return float(int(text.strip()) == value)
+
+
+# (modulus, L, fixed_len, augment) -> ``_mano_tables``: the same vocabulary for the same four.
+_TABLES: dict = {}
+
+
+def _mano_tables(voc, c) -> tuple:
+    """The ids ``_row_holds`` reads: the ``<bos>`` spellings, ``<len_l>`` id -> l, l -> its
+    answer markers, operator id -> 0 (+), 1 (-) or 2 (*), and the content ids' offset."""
+    top = max(c.L, c.fixed_len or 0)
+    firsts = {voc["<bos>"], voc["<bos'>"]} if c.augment else {voc["<bos>"]}
+    lengths = {voc[f"<len_{i}>"]: i for i in range(1, top + 1)}
+    if c.augment:
+        lengths.update({voc[f"<len_{i}'>"]: i for i in range(1, top + 1)})
+    markers = {i: ({voc[f"<ans_{i}>"], voc[f"<ans_{i}'>"]} if c.augment else {voc["<ans>"]})
+               for i in range(1, top + 1)}
+    ops = {voc[o]: i for i, o in enumerate(OPS)}
+    if c.augment:
+        ops.update({voc[a]: i for i, a in enumerate(ALT_OPS)})
+    return firsts, lengths, markers, ops, voc.offset

@@ -5,6 +5,10 @@ Entries are ``"module:Class"`` strings: a task's module is imported only when it
 and the registry does not depend on any import order. A preset is a reasoning task with some
 config fields set (the paper's named variants); its fields sit under the level's and the
 caller's: ``defaults < preset < level < explicit fields``.
+
+A name ``rg/NAME`` or ``rcore/NAME`` is a task library's dataset (``tasks/bridges/``): built
+like a reasoning task whose preset names the dataset; ``list_tasks()`` holds only synthset's
+own names.
 """
 
 from __future__ import annotations
@@ -77,9 +81,21 @@ def list_tasks() -> list[str]:
 
 
 def entry(name: str) -> Entry:
+    library = _library_entry(name)  # rg/NAME, rcore/NAME: a task library's dataset
+    if library is not None:
+        return library
     if not isinstance(name, str) or name not in REGISTRY:
         raise bad_choice("task", name, REGISTRY)
     return REGISTRY[name]
+
+
+def _library_entry(name) -> Entry | None:
+    from synthset.tasks.bridges import LIBRARIES, split_name
+
+    parts = split_name(name)
+    if parts is None:
+        return None
+    return Entry(LIBRARIES[parts[0]][0], "reasoning", {"dataset": parts[1]})
 
 
 def task_class(name: str):

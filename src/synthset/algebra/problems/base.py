@@ -9,13 +9,16 @@ are their ``*_raw.txt`` strings (list items joined with `` | ``, inner lists wit
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 import re
 from abc import abstractmethod
 from dataclasses import dataclass
+from fractions import Fraction
 
 from synthset.algebra.backends import BACKENDS, get_backend
 from synthset.algebra.fields import parse_field, parse_order, parse_symbols
+from synthset.algebra.parse import _cast as cast_coefficient
 from synthset.algebra.parse import parse_terms
 from synthset.algebra.sampling import PolynomialSampler
 from synthset.core.nested import read_like
@@ -174,9 +177,89 @@ class PolyProblem(Problem):
         return get_backend(self.backend).ring(self._symbols, self._field, self._order)
 
     def terms_of(self, text: str) -> dict:
-        """A written polynomial as a term dict (the verifiers' input)."""
-        return parse_terms(text, self._symbols, self._field)
+        """A written polynomial as a term dict (the verifiers' input): read by
+        ``read_canonical`` when it is in the notation the backends write, else by
+        ``parse_terms`` (the same dict, or its error)."""
+        terms = read_canonical(text, self._symbols, self._field)
+        return parse_terms(text, self._symbols, self._field) if terms is None else terms
 
+
+
+_SIGNS = re.compile(r"\s*([-+])\s*")
+_MONOMIALS: dict = {}  # symbols -> {a term's text after its integer: (factor, exponents)}
+_CACHED = 4096  # texts kept per ring
+
+
+def read_canonical(text, symbols: tuple, field):
+    """``parse_terms(text, symbols, field)`` for the notation the backends write — terms
+    joined by `` + `` / `` - ``, each ``*``-joined integer or ``a/b`` coefficients and
+    ``name`` or ``name^e`` powers — by string splits and a table of the monomials already
+    read, instead of a token list (a fraction of the cost); None for anything else (signs in
+    a row, spaces inside a term, decimals, ``**``, unknown names...), which ``parse_terms``
+    then reads or refuses."""
+    if type(text) is not str:
+        return None
+    known = _MONOMIALS.get(symbols)
+    if known is None:
+        known = _MONOMIALS[symbols] = {}
+    pieces = _SIGNS.split(text.strip())
+    if pieces[0]:
+        items = [("+", pieces[0]), *zip(pieces[1::2], pieces[2::2])]
+    else:  # a leading sign
+        items = list(zip(pieces[1::2], pieces[2::2]))
+    if not items:
+        return None
+    terms: dict = {}
+    for sign, piece in items:
+        head, star, rest = piece.partition("*")
+        if not piece or (star and not rest):
+            return None
+        if head.isdecimal():
+            coeff = int(head)
+        else:
+            coeff, rest = 1, piece
+        got = known.get(rest)
+        if got is None:
+            got = _monomial(rest, symbols)
+            if len(known) < _CACHED:
+                known[rest] = got
+        if got is False:
+            return None
+        factor, mono = got
+        if factor != 1:
+            coeff *= factor
+        terms[mono] = terms.get(mono, 0) + (-coeff if sign == "-" else coeff)
+    out = {}
+    for m, c in terms.items():
+        c = cast_coefficient(c, field)
+        if c != 0:
+            out[m] = c
+    return out
+
+
+def _monomial(text: str, symbols: tuple):
+    """``(coefficient, exponents)`` of a ``*``-joined product of integers, ``a/b`` and
+    powers ``name`` / ``name^e`` (the empty text: a term that is its integer alone); False
+    when ``text`` is not one."""
+    exps = [0] * len(symbols)
+    coeff = 1
+    if not text:
+        return coeff, tuple(exps)
+    for factor in text.split("*"):
+        if factor.isdecimal():
+            coeff *= int(factor)
+            continue
+        name, hat, power = factor.partition("^")
+        if name not in symbols:
+            num, slash, den = factor.partition("/")
+            if slash and num.isdecimal() and den.isdecimal() and int(den):
+                coeff *= Fraction(int(num), int(den))
+                continue
+            return False
+        if hat and not power.isdecimal():
+            return False
+        exps[symbols.index(name)] += int(power) if hat else 1
+    return coeff, tuple(exps)
 
 
 def _poly_stats(eng, obj) -> dict:
@@ -222,6 +305,44 @@ def sympy_poly(terms: dict, symbols, field):
     data = {m: (sympy.Rational(c.numerator, c.denominator) if hasattr(c, "denominator")
                 and not isinstance(c, int) else c) for m, c in terms.items()}
     return sympy.Poly.from_dict(data or {(0,) * len(gens): 0}, *gens, domain=domain)
+
+
+def sympy_ring(symbols: tuple, field, order: str):
+    """SymPy's sparse polynomial ring over ``field`` (GF(p) or QQ) in ``order`` (SymPy's name:
+    lex, grlex, grevlex): the ring ``sympy.groebner`` computes in, built without the
+    expressions it is otherwise reached through."""
+    return _sympy_ring(tuple(symbols), field.kind, field.p if field.kind == "GF" else 0, order)
+
+
+@functools.lru_cache(maxsize=64)
+def _sympy_ring(symbols: tuple, kind: str, p: int, order: str):
+    import sympy
+    from sympy.polys.rings import PolyRing
+
+    domain = sympy.GF(p) if kind == "GF" else sympy.QQ
+    return PolyRing(sympy.symbols(list(symbols)), domain, order)
+
+
+def ring_element(ring, terms: dict, field):
+    """A term dict as an element of ``sympy_ring``."""
+    if field.kind == "QQ":
+        QQ = ring.domain
+        terms = {m: QQ(c.numerator, c.denominator) if isinstance(c, Fraction) else QQ(c)
+                 for m, c in terms.items()}
+    return ring.from_dict(dict(terms))
+
+
+def element_terms(element, field) -> dict:
+    """An element of ``sympy_ring`` as a term dict (``poly_terms``'s values)."""
+    out = {}
+    for m, c in element.items():
+        if field.kind == "GF":
+            v = int(c) % field.p
+        else:
+            v = Fraction(int(c.numerator), int(c.denominator))
+        if v != 0:
+            out[tuple(m)] = v
+    return out
 
 
 def poly_terms(poly, field) -> dict:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from synthset.algebra import terms as T
-from synthset.algebra.problems.base import PolyProblem, poly_terms, sympy_poly
+from synthset.algebra.problems.base import (PolyProblem, element_terms, poly_terms, ring_element,
+                                            sympy_poly, sympy_ring)
 from synthset.algebra.sampling import coeff_drawer
 from synthset.core.errors import ConfigError
 from synthset.core.nested import read_like
@@ -111,6 +112,18 @@ class GroebnerBackward(PolyProblem):
         import sympy
 
         fld, sym = self._field, self._symbols
+        if fld.kind in ("GF", "QQ"):
+            # What ``sympy.groebner`` runs (its Buchberger in its sparse ring), reached
+            # without the expressions it converts from and to.
+            from sympy.polys.groebnertools import groebner
+
+            ring = sympy_ring(sym, fld, "lex")
+            F = [ring_element(ring, self.terms_of(p), fld) for p in problem]
+            basis = groebner([f for f in F if f], ring)
+            got = sorted(sorted(T.normalize(element_terms(b, fld), fld, "lex").items())
+                         for b in basis)
+            return got == sorted(sorted(T.normalize(self.terms_of(g), fld, "lex").items())
+                                 for g in answer)
         F = [sympy_poly(self.terms_of(p), sym, fld) for p in problem]
         basis = sympy.groebner([f.as_expr() for f in F], *F[0].gens, order="lex",
                                domain=F[0].domain)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from synthset.algebra.backends import get_backend
-from synthset.algebra.problems.base import PolyProblem, poly_terms, sympy_poly
+from synthset.algebra.problems.base import (PolyProblem, element_terms, poly_terms, ring_element,
+                                            sympy_poly, sympy_ring)
 from synthset.core.errors import ConfigError
 
 
@@ -71,8 +72,18 @@ class PolyReduction(PolyProblem):
         import sympy
 
         fld, sym = self._field, self._symbols
-        f, *gens = (sympy_poly(self.terms_of(p), sym, fld) for p in problem)
         order = {"lex": "lex", "deglex": "grlex", "degrevlex": "grevlex"}[self._order]
+        if fld.kind in ("GF", "QQ"):
+            # What ``sympy.groebner`` and its ``reduce`` run over a field (Buchberger, then
+            # the division in its sparse ring), reached without the expressions they
+            # convert from and to.
+            from sympy.polys.groebnertools import groebner
+
+            ring = sympy_ring(sym, fld, order)
+            f, *gens = (ring_element(ring, self.terms_of(p), fld) for p in problem)
+            _, remainder = f.div(groebner([g for g in gens if g], ring))
+            return element_terms(remainder, fld) == self.terms_of(answer)
+        f, *gens = (sympy_poly(self.terms_of(p), sym, fld) for p in problem)
         basis = sympy.groebner([g.as_expr() for g in gens], *f.gens, order=order,
                                domain=f.domain)
         _, remainder = basis.reduce(f.as_expr())

@@ -1,12 +1,13 @@
 """A few GRPO steps with TRL on Depo, rewarded by synthset's own verifier.
 
 A tiny randomly initialised GPT-2 (no download: its tokenizer is built here from the task's
-vocabulary) samples answers to Depo prompts; ``synthset.rewards.reward_function`` scores every
-completion with the task's ``score_answer``; TRL's ``GRPOTrainer`` updates the model. On a
-CPU this shows the plumbing, not learning: a handful of steps of a 2-layer model.
+vocabulary) samples answers to Depo prompts; ``synthset.rewards.trl.reward_function`` scores
+every completion with the task's ``score_answer`` (and logs the answer it read and the share
+right through TRL's ``log_extra``/``log_metric``); TRL's ``GRPOTrainer`` updates the model. On
+a CPU this shows the plumbing, not learning: a handful of steps of a 2-layer model.
 
-    pip install -e ".[rl]"        # trl (with torch, transformers, datasets)
-    python examples/grpo_depo.py [--steps 4] [--out outputs/grpo_depo]
+    pip install torch==2.13.0 && pip install -e ".[rl]"   # trl, transformers, datasets
+    python examples/rl/trl_grpo.py [--steps 4] [--out outputs/trl_grpo]
 """
 
 from __future__ import annotations
@@ -32,19 +33,18 @@ def build_tokenizer(task):
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=4)
-    ap.add_argument("--out", default="outputs/grpo_depo")
+    ap.add_argument("--out", default="outputs/trl_grpo")
     args = ap.parse_args(argv)
 
     import transformers
     from trl import GRPOConfig, GRPOTrainer
 
     import synthset
-    from synthset.export import to_hf_dataset
-    from synthset.rewards import reward_function
+    from synthset.rewards.trl import prompt_dataset, reward_function
 
     config = {"N": 6, "K": 2, "V": 8, "min_len": 1, "max_len": 1, "num_queries": 2}
     task = synthset.get_task("depo", **config)
-    dataset = to_hf_dataset("depo", prompts=True, count=64, seed=0, task_config=config)
+    dataset = prompt_dataset("depo", count=64, seed=0, **config)  # prompt, answer, example, task
     tokenizer = build_tokenizer(task)
     model = transformers.GPT2LMHeadModel(transformers.GPT2Config(
         vocab_size=len(tokenizer), n_positions=64, n_embd=32, n_layer=2, n_head=2,
@@ -52,10 +52,10 @@ def main(argv=None) -> dict:
         pad_token_id=tokenizer.pad_token_id))
 
     scored = []  # every completion synthset scored, to show the reward's work
-    reward = reward_function(task)
+    reward = reward_function("depo", **config)
 
-    def synthset_reward(prompts, completions, example, **columns):
-        values = reward(prompts=prompts, completions=completions, example=example)
+    def synthset_reward(prompts, completions, **columns):
+        values = reward(prompts=prompts, completions=completions, **columns)
         scored.extend(zip(completions, values))
         return values
 

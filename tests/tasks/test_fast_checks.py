@@ -1,0 +1,239 @@
+"""The verifiers' fast paths say what the full checks say: a row the fast path accepts passes
+every check, a row it refuses gets the full checks' own message (Depo, Brevo, Mano, Capo);
+Lano's parser decides membership as the plain memoised parse does; polynomial strings read
+by string splits are the dicts the token parser reads; Groebner and reduction checks in
+SymPy's sparse ring give ``sympy.groebner``'s verdicts."""
+
+import copy
+import random
+import sys
+
+import pytest
+
+import synthset.tasks as T
+from synthset.algebra.parse import parse_terms
+from synthset.algebra.problems.base import read_canonical
+from synthset.core.nested import to_strings
+from synthset.tasks.grammars import GRAMMARS
+from synthset.tasks.lano import _parser
+
+
+def _outcome(fn, row):
+    try:
+        fn(row)
+    except Exception as exc:  # the class and the message are the verdict
+        return f"{type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def _mutants(row, rng, count):
+    """Copies of ``row`` with one token changed, swapped, removed or repeated (labels kept in
+    step with the ids half of the time), or a changed mask or label."""
+    for _ in range(count):
+        r = copy.deepcopy(row)
+        key = rng.choice(["input_ids"] * 3 + ["loss_mask", "labels"])
+        seq = r[key]
+        p, q = rng.randrange(len(seq)), rng.randrange(len(seq))
+        op = rng.randrange(4)
+        if op == 0:
+            seq[p] = rng.randrange(-1, max(seq) + 3)
+        elif op == 1:
+            seq[p], seq[q] = seq[q], seq[p]
+        elif op == 2:
+            del seq[p]
+        else:
+            seq.insert(p, seq[q])
+        if key == "input_ids" and len(seq) == len(r["loss_mask"]) and rng.random() < 0.5:
+            r["labels"] = [t if m else -100 for t, m in zip(seq, r["loss_mask"])]
+        yield r
+
+
+@pytest.mark.parametrize("name, config", [
+    ("depo", {}), ("depo", {"N": 12, "K": 3, "min_len": 2, "max_len": 3}),
+    ("depo", {"qa": True, "N": 16, "K": 4}), ("depo", {"fixed_k": 2, "N": 10}),
+    ("brevo", {}), ("brevo", {"qa": True, "N": 10}), ("brevo2", {}),
+    ("mano", {}), ("mano", {"augment": True, "loss_on": "answer"}),
+    ("mano", {"fixed_len": 4})])
+def test_fast_token_checks_agree_with_the_full_checks(name, config):
+    task = T.get(name, **config)
+    rng = random.Random(7)
+    accepted = refused = 0
+    for seed in range(40):
+        row = task.sample(random.Random(seed))
+        assert task._row_holds(row)
+        for mutant in _mutants(row, rng, 12):
+            full = _outcome(task._validate_row, mutant)
+            assert _outcome(task.validate_row, mutant) == full
+            if task._row_holds(mutant):
+                assert full == "ok"
+                accepted += 1
+            else:
+                refused += full != "ok"
+    assert accepted and refused > 200  # both ways exercised
+
+
+@pytest.mark.parametrize("config", [{}, {"N": 50, "order": "fixed"}])
+def test_fast_capo_check_agrees_with_the_full_check(config):
+    task = T.get("capo", **config)
+    rng = random.Random(3)
+    refused = 0
+    for seed in range(100):
+        row = task.sample(random.Random(seed))
+        assert task._row_holds(row)
+        for op in range(6):
+            r = copy.deepcopy(row)
+            text, meta = r["text"], r["meta"]
+            p = rng.randrange(len(text))
+            if op == 0:
+                r["text"] = text[:p] + "x" + text[p + 1:]
+            elif op == 1:
+                r["text"] = text[:p] + text[p + 1:]
+            elif op == 2:
+                meta["person"] = rng.choice([meta["person"] + 1, -1, "3", 10 ** 9])
+            elif op == 3:
+                meta["spans"][rng.choice(list(meta["spans"]))][rng.randrange(2)] += 1
+            elif op == 4:
+                meta["order"][rng.randrange(6)] = "major"
+            else:
+                r["text"] = text + " "
+            full = _outcome(task._validate_row, r)
+            assert _outcome(task.validate_row, r) == full
+            assert not task._row_holds(r) or full == "ok"
+            refused += full != "ok"
+    assert refused > 400
+
+
+def _reference_parser(name):
+    """The plain top-down parse, memoised on (symbol, start), a bit mask of ends each."""
+    root, rules = GRAMMARS[name]
+
+    def parse(w):
+        n, memo = len(w), {}
+
+        def ends(sym, i):
+            if (sym, i) not in memo:
+                if sym not in rules:
+                    mask = (1 << (i + 1)) if i < n and w[i] == sym else 0
+                else:
+                    mask = 0
+                    for rhs in rules[sym]:
+                        frontier = 1 << i
+                        for s in rhs:
+                            nxt = 0
+                            while frontier:
+                                low = frontier & -frontier
+                                nxt |= ends(s, low.bit_length() - 1)
+                                frontier ^= low
+                            frontier = nxt
+                        mask |= frontier
+                memo[sym, i] = mask
+            return memo[sym, i]
+
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20_000))
+        try:
+            return bool(ends(root, 0) >> n & 1)
+        finally:
+            sys.setrecursionlimit(limit)
+    return parse
+
+
+@pytest.mark.parametrize("grammar", ["cfg3f", "cfg3k"])
+def test_lano_parser_decides_as_the_plain_parse(grammar):
+    task = T.get("lano", grammar=grammar)
+    fast, reference = _parser(grammar), _reference_parser(grammar)
+    rng = random.Random(5)
+    accepted = 0
+    for seed in range(10):
+        s = task.sentence(random.Random(seed))
+        cases = [s, s[:-1], s + [1], [True if t == 1 else t for t in s], s + [300], []]
+        for _ in range(8):
+            w = list(s)
+            p = rng.randrange(len(w))
+            if rng.random() < 0.5:
+                w[p] = rng.choice([1, 2, 3])
+            else:
+                w.insert(p, rng.choice([1, 2, 3]))
+            cases.append(w)
+        for w in cases:
+            got = fast(tuple(w))
+            assert got == reference(tuple(w)), (seed, w)
+            accepted += got
+    assert accepted > 20
+
+
+def _leaves(x):
+    if isinstance(x, str):
+        yield x
+    else:
+        for y in x:
+            yield from _leaves(y)
+
+
+@pytest.mark.parametrize("name, config", [
+    ("poly_product", {}), ("poly_sum", {"field": "QQ"}), ("poly_addition", {}),
+    ("poly_factor", {"field": "QQ", "symbols": "x"}), ("groebner", {}),
+    ("unimodular_inverse", {})])
+def test_backend_strings_are_read_as_the_token_parser_reads_them(name, config):
+    task = T.get(name, **config)
+    sym, field = task._symbols, task._field
+    rng = random.Random(2)
+    for seed in range(30):
+        problem, answer = task(seed)
+        for text in [*_leaves(to_strings(problem)), *_leaves(to_strings(answer))]:
+            terms = read_canonical(text, sym, field)
+            assert list(terms.items()) == list(parse_terms(text, sym, field).items())
+            q = rng.randrange(len(text) + 1)
+            for broken in (text[:q] + rng.choice(["+", " ", "*", "^", "/0", "**", "z"])
+                           + text[q:], text[:q] + text[q + 1:]):
+                try:
+                    want = list(parse_terms(broken, sym, field).items())
+                except (ValueError, ZeroDivisionError) as exc:
+                    want = repr(exc)
+                try:
+                    got = read_canonical(broken, sym, field)
+                except (ValueError, ZeroDivisionError) as exc:
+                    got = repr(exc)
+                assert got is None or (list(got.items()) if isinstance(got, dict)
+                                       else got) == want
+
+
+@pytest.mark.parametrize("name, config", [
+    ("groebner", {}), ("groebner", {"symbols": "x, y", "degree": 4}),
+    ("poly_reduction", {}), ("poly_reduction", {"field": "QQ", "order": "lex"})])
+def test_groebner_checks_give_sympy_groebners_verdicts(name, config):
+    import sympy
+
+    from synthset.algebra import terms as TT
+    from synthset.algebra.problems.base import poly_terms, sympy_poly
+
+    task = T.get(name, **config)
+    fld, sym = task._field, task._symbols
+    order = {"lex": "lex", "deglex": "grlex", "degrevlex": "grevlex"}[task._order]
+    verdicts = []
+    for seed in range(15):
+        try:
+            problem, answer = map(to_strings, task(seed))
+        except ValueError:  # poly_reduction: an ideal that is the whole ring
+            continue
+        for wrong in (False, True):
+            a = answer
+            if wrong:
+                a = [*answer[:-1], answer[-1] + " + 1"] if isinstance(answer, list) \
+                    else answer + " + 1"
+            polys = [sympy_poly(task.terms_of(p), sym, fld) for p in problem]
+            gens = polys if name == "groebner" else polys[1:]
+            basis = sympy.groebner([g.as_expr() for g in gens], *polys[0].gens, order=order,
+                                   domain=polys[0].domain)
+            if name == "groebner":
+                want = sorted(sorted(TT.normalize(poly_terms(sympy.Poly(
+                    b, *polys[0].gens, domain=polys[0].domain), fld), fld, "lex").items())
+                    for b in basis.exprs) == sorted(sorted(TT.normalize(
+                        task.terms_of(g), fld, "lex").items()) for g in a)
+            else:
+                _, r = basis.reduce(polys[0].as_expr())
+                want = poly_terms(sympy.Poly(r, *polys[0].gens, domain=polys[0].domain),
+                                  fld) == task.terms_of(a)
+            assert task.check(problem, a) == want
+            verdicts.append(want)
+    assert True in verdicts and False in verdicts
