@@ -47,3 +47,19 @@ def trace_for(task, reply: str):
                  nodes=[MessageNode(message=vf.UserMessage(content=task.data.prompt)),
                         MessageNode(parent=0, message=vf.AssistantMessage(content=reply),
                                     sampled=True)])
+
+
+def task_tokenizer(task):
+    """A word-level tokenizer over a token task's names (whitespace-separated), made on the
+    spot, with a plain chat template (the messages' contents, one after another)."""
+    import transformers
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    names = ["<pad>", *task.vocab.itos, "|"]
+    core = Tokenizer(models.WordLevel({n: i for i, n in enumerate(dict.fromkeys(names))},
+                                      unk_token="<pad>"))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>",
+                                                     eos_token="<eos>")
+    tokenizer.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}"
+    return tokenizer

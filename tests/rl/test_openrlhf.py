@@ -15,21 +15,9 @@ import synthset
 from synthset.cli.main import main
 from synthset.core.errors import ConfigError
 from synthset.rewards.openrlhf import export_openrlhf, response_of, reward_func, reward_func_for
-from tests.rl.helpers import REWARD_FILE
+from tests.rl.helpers import REWARD_FILE, task_tokenizer
 
 DEPO = {"N": 6, "K": 2, "V": 8, "min_len": 1, "max_len": 1, "num_queries": 2}
-
-
-def _tokenizer(task):
-    import transformers
-    from tokenizers import Tokenizer, models, pre_tokenizers
-
-    names = ["<pad>", *task.vocab.itos, "|"]
-    core = Tokenizer(models.WordLevel({n: i for i, n in enumerate(dict.fromkeys(names))},
-                                      unk_token="<pad>"))
-    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    return transformers.PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>",
-                                                eos_token="<eos>")
 
 
 class Engine:
@@ -65,7 +53,7 @@ def test_openrlhf_reads_the_rows_and_scores_a_rollout(tmp_path):
     from openrlhf.utils.agent import SingleTurnAgentExecutor
 
     export_openrlhf("depo", tmp_path, count=3, task_config=DEPO)
-    tokenizer = _tokenizer(synthset.get_task("depo", **DEPO))
+    tokenizer = task_tokenizer(synthset.get_task("depo", **DEPO))
     strategy = SimpleNamespace(print=lambda *a: None, is_rank_0=lambda: False,
                                args=SimpleNamespace(use_ms=False, data=SimpleNamespace(
                                    input_key="input", label_key="label",

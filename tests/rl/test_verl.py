@@ -13,24 +13,9 @@ import torch
 from synthset.cli.main import main
 from synthset.core.errors import ConfigError
 from synthset.rewards.verl import export_verl
-from tests.rl.helpers import verl_reward
+from tests.rl.helpers import task_tokenizer, verl_reward
 
 DEPO = {"N": 6, "K": 2, "V": 8, "min_len": 1, "max_len": 1, "num_queries": 2}
-
-
-def _tokenizer(task):
-    """A word-level tokenizer over the task's token names, with a plain chat template."""
-    import transformers
-    from tokenizers import Tokenizer, models, pre_tokenizers
-
-    names = ["<pad>", *task.vocab.itos, "|"]
-    core = Tokenizer(models.WordLevel({n: i for i, n in enumerate(dict.fromkeys(names))},
-                                      unk_token="<pad>"))
-    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>",
-                                                     eos_token="<eos>")
-    tokenizer.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}"
-    return tokenizer
 
 
 def test_export_layout(tmp_path):
@@ -95,7 +80,7 @@ def test_rlhf_dataset_reads_the_export_and_the_reward_manager_scores(tmp_path):
     import synthset
 
     export_verl("depo", tmp_path, count=4, task_config=DEPO)
-    tokenizer = _tokenizer(synthset.get_task("depo", **DEPO))
+    tokenizer = task_tokenizer(synthset.get_task("depo", **DEPO))
     data = RLHFDataset(str(tmp_path / "train.parquet"), tokenizer, OmegaConf.create(
         {"max_prompt_length": 256, "filter_overlong_prompts_workers": 1,
          "cache_dir": str(tmp_path / "cache")}))
