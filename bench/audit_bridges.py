@@ -8,7 +8,8 @@ Writes bench/results/bridges_determinism.csv: dataset, library, builds, determin
 verifies (every stored answer scores 1.0 by the library's own scorer on the entry rebuilt
 from the row), distinct (distinct questions among the samples), us_per_sample (the serial
 run's wall time over its samples, the task's build and first example included: a rough cost,
-not a benchmark).
+not a benchmark), files_written (what a run left in its working directory: each dataset runs
+in an empty one).
 A dataset that fails to build, or whose run fails, says why. Each pass runs in its own process
 (``--pass``), so no state of one (a library's caches, the global random state) reaches the
 other.
@@ -29,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "bridges_determinism.csv"
-TIMEOUT = 20  # seconds a sample may take before the run is called failed
+TIMEOUT = 120  # seconds a sample may take before the run is called failed (a loaded machine)
 
 
 def names(library: str) -> list[str]:
@@ -64,6 +65,10 @@ def run_pass(library: str, datasets: list[str], count: int, n_jobs: int, folder:
             out[name] = {"builds": False, "reason": one_line(exc)}
             continue
         save = os.path.join(folder, f"{library}_{name}_{n_jobs}")
+        cwd = Path(folder, f"cwd_{library}_{name}_{n_jobs}")
+        cwd.mkdir()
+        home = os.getcwd()
+        os.chdir(cwd)  # an empty working directory: what the run leaves there is recorded
         started = time.perf_counter()
         try:
             DatasetPipeline(task=task_name, save_dir=save, num_train_samples=count,
@@ -73,10 +78,13 @@ def run_pass(library: str, datasets: list[str], count: int, n_jobs: int, folder:
         except Exception as exc:
             out[name] = {"builds": True, "reason": "the run failed: " + one_line(exc)}
             continue
+        finally:
+            os.chdir(home)
+            files = " ".join(sorted(p.name for p in cwd.iterdir()))[:200]
         seconds = time.perf_counter() - started
         data = Path(save, "train_data.jsonl").read_bytes()
         record = {"builds": True, "sha256": hashlib.sha256(data).hexdigest(),
-                  "us_per_sample": round(seconds / count * 1e6)}
+                  "us_per_sample": round(seconds / count * 1e6), "files": files}
         rows = [json.loads(line) for line in data.splitlines()]
         bad = []
         for i, row in enumerate(rows):
@@ -93,23 +101,124 @@ def run_pass(library: str, datasets: list[str], count: int, n_jobs: int, folder:
     return out
 
 
+HASHSEED0 = HERE / "results" / "bridges_determinism_hashseed0.csv"
+
+
+def verdict(row: dict, hashed: dict) -> tuple[str, str]:
+    """``(verdict, why)`` of one audited dataset; ``hashed``: its row of the audit run with
+    ``PYTHONHASHSEED=0`` (or {})."""
+    reason = row["reason"]
+    if "is refused: " in reason:
+        why = reason.split("is refused: ", 1)[1]
+        if "PYTHONHASHSEED" in why and hashed.get("deterministic") == "True":
+            return ("deterministic with `PYTHONHASHSEED` set; refused without it",
+                    "its items follow the order of Python sets of strings")
+        return "refused", why
+    if row["builds"] == "False":
+        return "fails to build", reason
+    if row["deterministic"] == "True" and row["verifies"] == "True" and not reason:
+        return "deterministic", ""
+    if reason == "every sample is the same problem":
+        return "**one problem only**", reason
+    if reason.startswith("the run failed: "):
+        return "fails to generate", reason[len("the run failed: "):]
+    return "**not deterministic**", reason
+
+
 def table(path: Path) -> str:
-    """The CSV as the Markdown table docs/guide/task-libraries.md holds."""
+    """The CSV as the Markdown table docs/guide/task-libraries.md holds: each dataset once,
+    with its verdict."""
     with path.open() as f:
         rows = list(csv.DictReader(f))
-    lines = ["| task | builds | deterministic | scorer accepts its answers | distinct of N | "
-             "why not |", "| --- | --- | --- | --- | --- | --- |"]
-    yes = {"True": "yes", "False": "**no**", "": ""}
+    hashed = {}
+    if HASHSEED0.exists():
+        with HASHSEED0.open() as f:
+            hashed = {(r["library"], r["dataset"]): r for r in csv.DictReader(f)}
+    lines = ["| task | verdict | distinct of N | why |", "| --- | --- | --- | --- |"]
+    rows.sort(key=lambda r: (r["library"] != "rg", r["dataset"]))
     for r in rows:
-        if "is refused" in r["reason"]:  # built, and refused by the bridge
-            r = {**r, "builds": "refused", "reason": r["reason"].split("is refused: ", 1)[1]}
-            yes = {**yes, "refused": "refused"}
+        said, why = verdict(r, hashed.get((r["library"], r["dataset"]), {}))
         distinct = f"{r['distinct']} of {r['samples']}" if r["distinct"] else ""
-        reason = r["reason"].replace("|", "\\|")
-        lines.append(f"| `{r['library']}/{r['dataset']}` | {yes[r['builds']]} | "
-                     f"{yes[r['deterministic']]} | {yes[r['verifies']]} | {distinct} | "
-                     f"{reason} |")
+        why = why.replace("|", "\\|").replace(str(Path(sys.executable).parents[1]), "...")
+        lines.append(f"| `{r['library']}/{r['dataset']}` | {said} | {distinct} | {why} |")
     return "\n".join(lines)
+
+
+def counts(path: Path) -> str:
+    """How many datasets of each library have each verdict, one line a library."""
+    from collections import Counter
+
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    hashed = {}
+    if HASHSEED0.exists():
+        with HASHSEED0.open() as f:
+            hashed = {(r["library"], r["dataset"]): r for r in csv.DictReader(f)}
+    out = []
+    for library in ("rg", "rcore"):
+        mine = [r for r in rows if r["library"] == library]
+        tally = Counter(verdict(r, hashed.get((library, r["dataset"]), {}))[0] for r in mine)
+        out.append(f"{library}: {len(mine)} datasets: " +
+                   ", ".join(f"{n} {v}" for v, n in tally.most_common()))
+    return "\n".join(out)
+
+
+STRESS_OUT = HERE / "results" / "bridges_determinism_stress.csv"
+# (PYTHONHASHSEED, order): the first two differ in order only, the first and third in the hash
+STRESS_RUNS = (("11", "forward"), ("11", "reverse"), ("22", "forward"))
+
+
+def stress_one(name: str, count: int, order: str, out: str) -> None:
+    """Write to ``out`` a digest of each of samples 0..count-1 of ``name`` (root seed 42),
+    made in ``order``, as one JSON list (a file: a library may print, or take stdout)."""
+    from synthset import get_task
+
+    task = get_task(name)
+    indices = range(count) if order == "forward" else reversed(range(count))
+    made = {i: json.dumps(task.record(42, i), sort_keys=True) for i in indices}
+    Path(out).write_text(json.dumps([hashlib.sha256(made[i].encode()).hexdigest()[:12]
+                                     for i in range(count)]))
+
+
+def stress(datasets: list[str], count: int, out: Path) -> None:
+    """A harder test than the audit's for a few datasets: ``count`` samples in three
+    processes, two with the same hash seed and the samples made in opposite orders (a sample
+    that depends on the ones made before it differs), two with other hash seeds (a sample
+    that follows the order of a set of strings differs). A row a dataset, appended to
+    ``out``."""
+    fields = ["dataset", "samples", "order_dependent", "hash_dependent", "differing", "note"]
+    done = set()
+    if out.exists():  # a stopped run resumes: the datasets in the file are skipped
+        with out.open(newline="") as f:
+            done = {r["dataset"] for r in csv.DictReader(f)}
+    else:
+        with out.open("w", newline="") as f:
+            csv.DictWriter(f, fieldnames=fields).writeheader()
+    for name in (n for n in datasets if n not in done):
+        digests, note = [], ""
+        for hash_seed, order in STRESS_RUNS:
+            with tempfile.TemporaryDirectory() as cwd:
+                result = Path(cwd, "digests.json")
+                cmd = [sys.executable, __file__, "--stress-one", name, str(count), order,
+                       str(result)]
+                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
+                                      env={**os.environ, "PYTHONHASHSEED": hash_seed})
+                if proc.returncode or not result.exists():
+                    note = " ".join(proc.stderr.strip().splitlines()[-1:])[:300] or \
+                        f"exit {proc.returncode}, no result"
+                    break
+                digests.append(json.loads(result.read_text()))
+        row = dict.fromkeys(fields, "")
+        row.update(dataset=name, samples=count, note=note)
+        if len(digests) == 3:
+            a, b, c = digests
+            row["order_dependent"] = a != b
+            row["hash_dependent"] = a != c
+            row["differing"] = " ".join(str(i) for i in range(count)
+                                        if len({a[i], b[i], c[i]}) > 1)
+        with out.open("a", newline="") as f:
+            csv.DictWriter(f, fieldnames=fields).writerow(row)
+        print(", ".join(f"{k}={v}" for k, v in row.items() if v != ""), flush=True)
 
 
 def main() -> None:
@@ -120,11 +229,26 @@ def main() -> None:
     parser.add_argument("--pass", dest="pass_", nargs=4, default=None,
                         metavar=("LIBRARY", "COUNT", "N_JOBS", "FOLDER"), help=argparse.SUPPRESS)
     parser.add_argument("--names", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--stress", nargs="+", default=None, metavar="LIBRARY/NAME",
+                        help="the harder test of these datasets (see stress()) into "
+                             "bridges_determinism_stress.csv")
+    parser.add_argument("--stress-samples", type=int, default=24)
+    parser.add_argument("--stress-one", nargs=4, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--table", action="store_true",
                         help="print the results CSV as a Markdown table, and nothing else")
     args = parser.parse_args()
+    if args.stress_one:
+        name, count, order, out = args.stress_one
+        stress_one(name, int(count), order, out)
+        return
+    if args.stress:
+        stress(args.stress, args.stress_samples,
+               Path(args.out) if args.out != str(OUT) else STRESS_OUT)
+        return
     if args.table:
+        print(counts(Path(args.out)))
+        print()
         print(table(Path(args.out)))
         return
     if args.pass_:
@@ -165,13 +289,20 @@ def main() -> None:
             a, b = one[name], two[name]
             row = {"dataset": name, "library": library, "builds": a["builds"],
                    "deterministic": "", "reason": a.get("reason", ""), "verifies": "",
-                   "distinct": "", "samples": count, "us_per_sample": ""}
+                   "distinct": "", "samples": count, "us_per_sample": "",
+                   "files_written": " ".join(sorted(set(
+                       a.get("files", "").split() + b.get("files", "").split())))}
             if "sha256" in a and "sha256" in b:
                 same = a["sha256"] == b["sha256"]
                 row.update(deterministic=same, verifies=a["verifies"], distinct=a["distinct"],
                            us_per_sample=a["us_per_sample"])
                 if not same:
                     row["reason"] = "n_jobs 1 and n_jobs 2 (two processes) wrote other bytes"
+                elif a["distinct"] == 1 and count > 1:
+                    row["reason"] = "every sample is the same problem"
+                elif row["files_written"]:
+                    row["reason"] = "it wrote files in the working directory: " + \
+                        row["files_written"]
                 elif not a["verifies"]:
                     row["reason"] = "the library's scorer refuses a stored answer: " + \
                         a["verify_reason"]

@@ -11,7 +11,13 @@ peak RSS (the largest single process, and the sum over the process tree sampled 
 every 0.1 s).
 
     python bench/bench_check.py [--task integer_sum depo ...] [--scale 1.0] [--n-jobs 2]
-                                [--write]
+                                [--repeat 1] [--write]
+    python bench/bench_check.py --instructions COUNT [--task ...]
+
+``--instructions COUNT`` counts instead what no load disturbs: the instructions per sample
+(valgrind's cachegrind) of the check's per-range loop over COUNT stored lines of a run, and of
+a serial generation of COUNT samples, each the difference with a run without them; their
+ratio leaves out the fixed costs of both commands.
 
 Runs go to a temporary folder (``--keep DIR`` to keep them). ``--write`` appends the table to
 docs/benchmarks.md; every run also writes its figures, one object per task, to
@@ -102,20 +108,30 @@ def data_yaml(path: Path, save_dir: Path, task: str, train: int, test: int, n_jo
     return path
 
 
-def workload(tmp: Path, name: str, task: str, train: int, test: int, n_jobs: int) -> dict:
+def workload(tmp: Path, name: str, task: str, train: int, test: int, n_jobs: int,
+             repeat: int = 1) -> dict:
+    """Generate, then check, ``repeat`` times in turn (a load on the machine falls on both
+    alike); the figures of the run whose check / generate CPU ratio is the median, and every
+    run's ratio."""
     synthset = [sys.executable, "-m", "synthset.cli.main"]
     run = tmp / name
-    shutil.rmtree(run, ignore_errors=True)
-    config = data_yaml(tmp / f"{name}.yaml", run, task, train, test, n_jobs)
-    gen = measure([*synthset, "generate", str(config)])
-    shutil.rmtree(run / "quality", ignore_errors=True)
-    check = measure([*synthset, "check", str(run), "--n-jobs", str(n_jobs), "-q",
-                     "--no-figures"], ok=(0, 1))  # 1: a FAIL (overlap in a small task)
-    quality = json.loads((run / "quality.json").read_text())
+    pairs = []
+    for _ in range(repeat):
+        shutil.rmtree(run, ignore_errors=True)
+        config = data_yaml(tmp / f"{name}.yaml", run, task, train, test, n_jobs)
+        gen = measure([*synthset, "generate", str(config)])
+        shutil.rmtree(run / "quality", ignore_errors=True)
+        check = measure([*synthset, "check", str(run), "--n-jobs", str(n_jobs), "-q",
+                         "--no-figures"], ok=(0, 1))  # 1: a FAIL (overlap in a small task)
+        quality = json.loads((run / "quality.json").read_text())
+        pairs.append((check["cpu"] / gen["cpu"], gen, check, quality))
+    ratios = [p[0] for p in pairs]
+    _, gen, check, quality = sorted(pairs, key=lambda p: p[0])[(len(pairs) - 1) // 2]
     n = train + test
     timing = quality["timing"]
     return {"name": name, "samples": n, "gen": gen, "check": check, "timing": timing,
             "ok": quality["ok"], "partitions": quality["partitions"], "n_jobs": n_jobs,
+            "ratios": ratios,
             "count_keys_per_core": n / max(timing["count"], 1e-9)
             / min(n_jobs, quality["partitions"])}
 
@@ -159,9 +175,77 @@ def write_results(path: str, command: str, rows: list[dict]) -> None:
                 "check_cpu_s": round(r["check"]["cpu"], 3),
                 "check_wall_s": round(r["check"]["wall"], 3),
                 "check_over_generate_cpu": round(r["check"]["cpu"] / r["gen"]["cpu"], 3),
+                "check_over_generate_cpu_runs": [round(x, 3) for x in r["ratios"]],
                 "check_steps_s": r["timing"], "ok": r["ok"]} for r in rows]}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(out, indent=1) + "\n")
+
+
+# --instructions: the check's per-range loop over COUNT stored lines after 200 warm-up lines
+# (COUNT 0: the warm-up alone), and a serial generation of 200 + COUNT samples after a warm-up
+# run (COUNT 0: 200); run under cachegrind, the difference per sample.
+CHECK_LOOP = """
+import sys, tempfile
+from pathlib import Path
+from synthset.quality.check import plan_task
+from synthset.quality.verify import Range, RangeJob, build
+from synthset.runs import RunFolder
+folder, count = Path(sys.argv[1]), int(sys.argv[2])
+plan = plan_task(RunFolder(folder), False)
+job = RangeJob(str(folder), tempfile.mkdtemp(), plan.task_plan, 0, None, "raise", {})
+build(plan.task_plan)
+data = (folder / "train_data.jsonl").read_bytes()
+ends = [0]
+while len(ends) < 201 + count:
+    ends.append(data.index(b"\\n", ends[-1]) + 1)
+job(Range("train", 0, 0, 200, 0, ends[200]))
+if count:
+    job(Range("train", 1, 200, 200 + count, ends[200], ends[200 + count]))
+"""
+GENERATE = """
+import shutil, sys
+from synthset.dataset import DatasetPipeline
+task, backend, count, out = sys.argv[1], sys.argv[2] or None, int(sys.argv[3]), sys.argv[4]
+def run(n):
+    shutil.rmtree(out, ignore_errors=True)
+    DatasetPipeline.from_config({"save_dir": out, "num_train_samples": n,
+        "num_test_samples": 1, "batch_size": 100000, "n_jobs": 1, "root_seed": 42,
+        "verbose": False, "task": task, "on_error": "skip", "executor": "serial",
+        "save_text": False, **({"backend": backend} if backend else {})}).run()
+run(50)
+run(200 + count)
+"""
+
+
+def instructions(cmd: list[str]) -> int:
+    """Instructions (cachegrind, ``--cache-sim=no``, ``PYTHONHASHSEED=0``) of ``cmd``."""
+    import re
+
+    done = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                           "--cachegrind-out-file=/dev/null", *cmd], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"cachegrind gave no count for {cmd}:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def per_sample(tmp: Path, task: str, count: int) -> dict:
+    """Instructions per sample of the check's loop and of generation, for ``task``."""
+    from bench_dedup import backend_of
+
+    run = tmp / task
+    if not (run / "train_data.jsonl").exists():
+        config = data_yaml(tmp / f"{task}.yaml", run, task, 200 + count, 1, 1)
+        subprocess.run([sys.executable, "-m", "synthset.cli.main", "generate", str(config)],
+                       check=True, capture_output=True)
+    py = sys.executable
+    check = [instructions([py, "-c", CHECK_LOOP, str(run), str(n)]) for n in (0, count)]
+    out = str(tmp / f"{task}-gen")
+    gen = [instructions([py, "-c", GENERATE, task, backend_of(task) or "", str(n), out])
+           for n in (0, count)]
+    return {"task": task, "count": count, "check": (check[1] - check[0]) // count,
+            "generate": (gen[1] - gen[0]) // count}
 
 
 def main() -> None:
@@ -172,26 +256,43 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="times bench_dedup.SIZES")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--keep", help="make the runs in this folder and keep them")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="generate and check this many times in turn; the median ratio")
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--results", default=str(HERE / "results" / "check.json"),
                         help="where the figures go (JSON)")
+    parser.add_argument("--instructions", type=int, metavar="COUNT",
+                        help="count instructions per sample instead (cachegrind) over COUNT "
+                             "samples: the check's loop and generation")
     args = parser.parse_args()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-check-"))
     tmp.mkdir(parents=True, exist_ok=True)
+    if args.instructions:
+        try:
+            for task in args.task:
+                r = per_sample(tmp, task, args.instructions)
+                print(f"| {task} | {r['check']:,} | {r['generate']:,} | "
+                      f"{r['check'] / r['generate']:.2f} |", flush=True)
+        finally:
+            if not args.keep:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return
     rows = []
     try:
         for task in args.task:
             total = max(200, int(SIZES.get(task, 20_000) * args.scale))
             test = max(1, total // 100)
-            rows.append(workload(tmp, task, task, total - test, test, args.n_jobs))
+            rows.append(workload(tmp, task, task, total - test, test, args.n_jobs,
+                                 args.repeat))
             print(table(rows[-1:]), flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     command = "python bench/bench_check.py " + " ".join(sys.argv[1:])
     write_results(args.results, command, rows)
+    runs = "one run each" if args.repeat == 1 else f"the median of {args.repeat} runs"
     report("synthset check", command,
-           f"n_jobs={args.n_jobs}; CPU seconds include the workers; one run each; load: "
+           f"n_jobs={args.n_jobs}; CPU seconds include the workers; {runs}; load: "
            f"{os.getloadavg()[0]:.1f} at the end", table(rows), args.write)
 
 

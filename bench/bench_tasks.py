@@ -7,13 +7,22 @@ and (--engine) every built-in task through the engine against its own generate_e
 Each measurement runs one task in this process for about ``--seconds`` and reports tokens/s
 (rows' ``input_ids``; Capo: characters of text). Medians of 3.
 
---engine: per registry task (its default level; the flint backend where it has one), the CPU
-time a sample takes in ``task.generate_example(random.Random(seed))`` alone (seeded as a run
-seeds its samples: the loop makes the samples the run writes), and the samples per CPU second of
-a whole run of as many samples through the engine (``DatasetPipeline``, text + JSONL, default
-statistics and determinism re-check, on_error: skip as the loop skips a seed that fails, its
-child processes' CPU included) at n_jobs=1 and 2;
-ratio = engine n_jobs=1 / alone. CPU time, not wall: the ratio holds on a loaded machine.
+--engine: per registry task (its default level; the flint backend where it has one), the
+samples per CPU second of a whole run through the engine (``DatasetPipeline``, text + JSONL,
+default statistics and determinism re-check, on_error: skip as the loops skip a seed that
+fails, its child processes' CPU included) at n_jobs=1 and 2, against two loops of the task
+alone, each sample from its run seed:
+
+- the task's own loop writing what the run writes (``bare``): ``task(seed)``, then the
+  sample's text line and JSON line (the format table's encoders: the run's bytes) written to
+  two files. Like for like: the engine's extra work is its statistics, shards, markers,
+  merge, card and determinism re-check. ratio = engine n_jobs=1 / bare.
+- ``task.generate_example(random.Random(seed))`` (the earlier yardstick): the record and its
+  prompt/answer view, no line written (an algebra problem's prompt is its text line's
+  problem; a token task decodes texts the run does not write). ratio vs generate_example.
+
+Both loops run in this process, alternating with the engine runs (medians of 3). CPU time,
+not wall: the ratios hold on a loaded machine.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ import time
 from pathlib import Path
 
 import synthset.tasks as T
-from synthset.core.seeding import derive_seed
+from synthset.core.seeding import derive_seed, derive_seeds
 from synthset.dataset import DatasetPipeline
 from synthset.tasks.registry import REGISTRY, get_task
 
@@ -78,6 +87,38 @@ def alone(task, seconds: float) -> float:
     return (time.process_time() - t0) / made
 
 
+def bare_loop(task, count: int) -> float:
+    """CPU seconds per sample of the task's own loop writing what a run writes: ``count``
+    samples from their run seeds, each as its text line and JSON line, written to two files
+    (a seed the task cannot use is skipped, as a run under on_error: skip replaces it)."""
+    from synthset.core.nested import to_strings
+    from synthset.io.formats import get_format
+
+    text, json = get_format("text"), get_format("json")
+    out = tempfile.mkdtemp(prefix="synthset-bench-")
+    made = 0
+    try:
+        t0 = time.process_time()
+        with open(f"{out}/raw.txt", "w", encoding="utf-8", newline="\n") as ft, \
+                open(f"{out}/data.jsonl", "w", encoding="utf-8", newline="\n") as fj:
+            for seed in derive_seeds(0, "train", 0, count):
+                try:
+                    sample = task(seed)
+                    if type(sample) is dict:  # a task row
+                        lines = text.encode_row(sample), json.encode_row(sample)
+                    else:  # a (problem, answer) pair
+                        problem, answer = to_strings(sample[0]), to_strings(sample[1])
+                        lines = text.encode(problem, answer), json.encode(problem, answer)
+                except Exception:  # a seed the task cannot use: skipped
+                    continue
+                ft.write(lines[0])
+                fj.write(lines[1])
+                made += 1
+        return (time.process_time() - t0) / max(made, 1)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def through_engine(name: str, backend: str, count: int, n_jobs: int) -> float:
     """Samples per CPU second of a fresh run of ``count`` train samples of task ``name``."""
     out = tempfile.mkdtemp(prefix="synthset-bench-")
@@ -92,16 +133,23 @@ def through_engine(name: str, backend: str, count: int, n_jobs: int) -> float:
 
 
 def engine_table(names, seconds: float) -> str:
-    lines = ["| task | backend | µs/sample alone | samples | engine n_jobs=1 (samples/CPU s) "
-             "| ratio | engine n_jobs=2 (samples/CPU s) |", "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| task | backend | µs/sample generate_example | µs/sample bare loop | samples "
+             "| engine n_jobs=1 (samples/CPU s) | ratio vs bare | ratio vs generate_example "
+             "| engine n_jobs=2 (samples/CPU s) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name in names:
         backend = backend_of(name)
-        each = alone(get_task(name, backend=backend), seconds)
+        task = get_task(name, backend=backend)
+        each = alone(task, seconds)
         count = max(200, int(seconds / each))
-        one, two = (statistics.median(through_engine(name, backend, count, n)
-                                      for _ in range(3)) for n in (1, 2))
-        lines.append(f"| {name} | {backend} | {each * 1e6:,.1f} | {count:,} | {one:,.0f} | "
-                     f"{one * each:.2f}x | {two:,.0f} |")
+        bare, one = [], []
+        for _ in range(3):  # alternating: the loop, then the engine
+            bare.append(bare_loop(task, count))
+            one.append(through_engine(name, backend, count, 1))
+        bare, one = statistics.median(bare), statistics.median(one)
+        two = statistics.median(through_engine(name, backend, count, 2) for _ in range(3))
+        lines.append(f"| {name} | {backend} | {each * 1e6:,.1f} | {bare * 1e6:,.1f} | "
+                     f"{count:,} | {one:,.0f} | {one * bare:.2f}x | {one * each:.2f}x | "
+                     f"{two:,.0f} |")
         print(lines[-1], flush=True)
     return "\n".join(lines)
 
@@ -118,7 +166,8 @@ def main():
         chosen = "" if args.tasks == list(REGISTRY) else " --tasks " + " ".join(args.tasks)
         report("Built-in tasks through the engine",
                f"python bench/bench_tasks.py --engine --seconds {args.seconds}{chosen}",
-               "CPU time, this process and its children; engine figures medians of 3",
+               "CPU time, this process and its children; medians of 3 alternating loop/engine "
+               "runs",
                engine_table(args.tasks, args.seconds), args.write)
         return
     lines = ["| preset | mode | generate (tokens/s) | validate (tokens/s) | tokens/row |",

@@ -56,6 +56,16 @@ def test_runs_are_the_same_bytes_for_any_n_jobs(tmp_path):
     assert outs[0] == outs[1]
 
 
+def test_a_task_needing_a_package_that_is_missing_says_so_when_built(monkeypatch):
+    from synthset.core.deps import MissingDependency
+
+    monkeypatch.setitem(sys.modules, "pyggp", None)  # not importable, installed or not
+    with pytest.raises(MissingDependency) as err:
+        get_task("rcore/game_best_move")
+    assert str(err.value) == ("task rcore/game_best_move needs the package 'pyggp', which is "
+                              "not installed: pip install 'reasoning-core[gen]'")
+
+
 def test_bad_names_and_fields_are_one_line():
     with pytest.raises(ConfigError, match=r"^unknown task rcore/arithmetic \(did you mean "
                                           r"rcore/arithmetics\?\)"):

@@ -77,9 +77,11 @@ def test_bad_names_and_fields_are_one_line():
         get_task("rg/acre", level=2)
 
 
-def test_runs_are_the_same_bytes_for_any_n_jobs(tmp_path):
+def test_runs_are_the_same_bytes_for_any_n_jobs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a run writes nothing beside its folder
     one = _run(tmp_path / "one", n_jobs=1, task_config={"level": 2})
     two = _run(tmp_path / "two", n_jobs=2, task_config={"level": 2})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]
     for split in ("train", "test"):
         assert (one / f"{split}_data.jsonl").read_bytes() == \
             (two / f"{split}_data.jsonl").read_bytes()
@@ -89,12 +91,18 @@ def test_runs_are_the_same_bytes_for_any_n_jobs(tmp_path):
 
 
 def test_a_sample_is_the_same_in_another_process():
-    code = ("import json; from synthset import get_task; "
-            "t = get_task('rg/pool_matrix'); print(json.dumps([t.record(7, i) for i in range(3)]))")
+    # matplotlib (imported by cellpylib, for game_of_life only) is imported on first use:
+    # not by a process that makes other datasets, and game_of_life's samples are the same
+    code = ("import json, sys; from synthset import get_task; "
+            "t = get_task('rg/pool_matrix'); print(json.dumps([t.record(7, i) for i in range(3)]));"
+            "print('matplotlib' in sys.modules);"
+            "print(json.dumps(get_task('rg/game_of_life').record(7, 0)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True).stdout.splitlines()
     here = get_task("rg/pool_matrix")
-    assert json.loads(out) == [here.record(7, i) for i in range(3)]
+    assert json.loads(out[0]) == [here.record(7, i) for i in range(3)]
+    assert out[1] == "False"
+    assert json.loads(out[2]) == get_task("rg/game_of_life").record(7, 0)
 
 
 def test_check_export_and_reward_need_no_task_code(tmp_path):
@@ -179,6 +187,13 @@ def test_a_record_is_the_library_item_of_its_seed():
     task = get_task("rg/list_functions")
     assert task(3) == task.row(*task.entry(3)) == task(3)
     assert task(3) != task(4)
+    # survo's item idx comes from Random(config.seed + idx): the item of each seed, not one
+    # item for every seed
+    task = get_task("rg/survo")
+    for seed in (3, 4):
+        item = create_dataset("survo", seed=seed, size=1)[0]
+        assert task(seed)["text"] == item["question"] + "\n" + item["answer"]
+    assert task(3) != task(4)
 
 
 def test_metadata_is_plain_json_from_the_first_sample_on(monkeypatch):
@@ -197,3 +212,27 @@ def test_metadata_is_plain_json_from_the_first_sample_on(monkeypatch):
     assert walked == []  # orjson's round trip, not the Python walk
     assert base.plain({"s": {"b", "a"}, "big": 2**70}) == {"s": ["a", "b"], "big": str(2**70)}
     assert len(walked) == 1  # what orjson refuses: the walk
+
+
+def test_a_task_that_is_not_deterministic_or_writes_files_is_refused_in_one_line(
+        tmp_path, monkeypatch):
+    """Refused before anything is written: rg/codeio runs code snippets that write files where
+    they run (file_N.txt in the working directory), rcore/table_qa draws from a random source
+    synthset cannot seed."""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "data.yaml"
+    config.write_text("dataset:\n  task: rg/codeio\n  save_dir: run\n  num_train_samples: 20\n"
+                      "  num_test_samples: 0\n  batch_size: 20\n  n_jobs: 1\n  root_seed: 0\n")
+    done = subprocess.run([sys.executable, "-m", "synthset.cli.main", "generate", str(config)],
+                          capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (
+        2, "synthset generate: error: task rg/codeio is refused: it executes the library's code "
+           "snippets, some of which write files in the working directory and in the temporary "
+           "folder (file_N.txt, temporary files kept), so a run would write outside its "
+           "folder\n")
+    with pytest.raises(ConfigError) as err:
+        _run(tmp_path / "run", task="rcore/table_qa")
+    assert str(err.value) == ("task rcore/table_qa is refused: the same seed gives other "
+                              "samples even within one process (it draws from a random source "
+                              "that is not seeded from outside)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.yaml"]

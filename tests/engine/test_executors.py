@@ -91,3 +91,36 @@ def test_ray_runs_the_readme_example_from_any_folder(tmp_path):
                               text=True)
         assert proc.returncode == 0, proc.stderr[-3000:]
     assert read_outputs(tmp_path / "by_ray") == read_outputs(tmp_path / "serial")
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_a_serial_run_keeps_the_objects_before_it_from_the_collector_and_gives_them_back(
+        tmp_path, frozen_before):
+    """In-process shards run with this process's earlier objects frozen (``gc.freeze``), as
+    the pool's forked workers do; the collector is as it was once the run is over, and a
+    process that froze objects itself keeps them frozen, the run freezing nothing more."""
+    import gc
+
+    seen = []
+
+    def gen(seed):
+        seen.append(gc.get_freeze_count())
+        return gens.integer_sum(seed)
+
+    if frozen_before:
+        gc.freeze()
+    before = gc.get_freeze_count()
+    try:
+        make_run(tmp_path / "run", gen, sizes={"train": 30}, verify_determinism=0)
+        after = gc.get_freeze_count()
+    finally:
+        if frozen_before:
+            gc.unfreeze()
+    assert min(seen) > 0
+    if frozen_before:  # frozen objects may die meanwhile: the count only falls
+        assert max(seen) <= before and 0 < after <= before
+    else:
+        assert after == 0
+    make_run(tmp_path / "ref", gens.integer_sum, sizes={"train": 30}, verify_determinism=0)
+    for name in ("train_raw.txt", "train_data.jsonl"):
+        assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes()

@@ -71,7 +71,7 @@ def test_every_dedup_all_round_draws_its_own_bar(tmp_path):
     moved = sum(problem in plain[:i] for i, problem in enumerate(plain))
     assert _finished(lines, f"dedup round 1 (test): {moved} replacements:"), lines
     for split in ("test", "train"):
-        rounds = [line for line in lines if line.startswith(f"dedup round ") and
+        rounds = [line for line in lines if line.startswith("dedup round ") and
                   f"({split}):" in line and "%|" in line]
         numbers = sorted({int(re.match(r"dedup round (\d+)", line)[1]) for line in rounds})
         assert numbers == list(range(1, len(numbers) + 1)), rounds

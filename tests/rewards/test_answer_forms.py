@@ -254,3 +254,29 @@ def test_score_completions_checks_its_arguments():
         == [0.0, 1.0]
     assert score_completions(task, ["", "<answer> </answer>"], [{**ex, "answer": ""}] * 2) \
         == [0.0, 0.0]
+
+
+def test_a_verifier_past_its_time_limit_scores_zero_in_any_thread(monkeypatch):
+    """A check that runs past ``timeout`` scores 0.0, in the main thread (SIGALRM) and in the
+    worker threads verl, OpenRLHF and the verifiers taskset score from (one watchdog thread
+    serves them all); the calls after it are limited and scored as before."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    task = synthset.get_task("mano10")
+    ex = _examples(task, 1)[0]
+    wrong = str((int(ex["answer"]) + 1) % 23)
+
+    def stuck(text, example):
+        if text == "stuck":
+            while True:  # Python code: the limit interrupts it
+                pass
+        return 1.0 if text == example["answer"] else 0.0
+
+    monkeypatch.setattr(task, "score_answer", stuck)
+    calls = ["stuck", wrong, f"<answer>{ex['answer']}</answer>", "stuck"]
+    want = [0.0, 0.0, 1.0, 0.0]
+    assert score_completions(task, calls, [ex] * 4, timeout=0.05) == want
+    with ThreadPoolExecutor(2) as pool:
+        scored = [pool.submit(score_completions, task, calls, [ex] * 4, 0.05)
+                  for _ in range(2)]
+        assert [f.result() for f in scored] == [want, want]

@@ -260,9 +260,19 @@ def sample_keyer(generator):
                 text = INNER_SEP.join(problem)
             except TypeError:
                 text = text_field(problem)
-        text = " ".join(text.split())
-        return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        return blake2b(squashed(text).encode("utf-8", "surrogatepass"),
+                       digest_size=16).digest()
     return pair_key
+
+
+def squashed(text: str) -> str:
+    """``" ".join(text.split())``: whitespace runs as one space, none at the ends. A text
+    that is already so is returned as it is, found without splitting it: printable (the only
+    whitespace ``str.split`` knows that is printable is the space), no two spaces in a row,
+    none at its ends."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def _row_key(row: dict) -> bytes:

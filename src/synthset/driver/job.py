@@ -176,24 +176,28 @@ class SampleJob:
                         else:
                             out = gen(seed)
                         took = clock() - t0
+                        # Under dedup the key comes first: a duplicate is made again
+                        # before its statistics and encodings cost anything.
                         if type(out) is dict:  # a task row
+                            if dedup:
+                                key = keyer(out)
+                                if held is not None and held(key):
+                                    raise Duplicate
                             if calc is not None:
                                 sample_stats = calc(out)
                             encoded = encode_row(out)
                         else:  # a (problem, answer) pair
-                            problem, answer = out if type(out) is tuple and len(out) == 2 \
-                                else pair_of(out)
-                            if calc is not None:
-                                sample_stats = calc(problem, answer)
-                            problem = to_strings(problem)
-                            answer = to_strings(answer)
-                            encoded = encode_pair(problem, answer)
+                            raw_problem, raw_answer = out if type(out) is tuple and \
+                                len(out) == 2 else pair_of(out)
+                            problem = to_strings(raw_problem)
+                            answer = to_strings(raw_answer)
                             if dedup:
-                                out = (problem, answer)
-                        if dedup:
-                            key = keyer(out)
-                            if held is not None and held(key):
-                                raise Duplicate
+                                key = keyer((problem, answer))
+                                if held is not None and held(key):
+                                    raise Duplicate
+                            if calc is not None:
+                                sample_stats = calc(raw_problem, raw_answer)
+                            encoded = encode_pair(problem, answer)
                     except (Exception, SystemExit, SampleTimeout, KeyboardInterrupt) as exc:
                         if isinstance(exc, KeyboardInterrupt) and not generators_own(exc):
                             raise
@@ -313,19 +317,20 @@ class SampleJob:
             out = self.generator(seed)
         took = time.perf_counter() - t0
         calc = self.statistics_calculator
-        if type(out) is dict:
-            encoded, sample_stats = encode[1](out), calc(out) if calc else None
-        else:
-            problem, answer = pair_of(out)
-            sample_stats = calc(problem, answer) if calc is not None else None
-            out = problem, answer = to_strings(problem), to_strings(answer)
-            encoded = encode[0](problem, answer)
+        raw = out if type(out) is dict else pair_of(out)
+        if type(out) is not dict:
+            out = to_strings(raw[0]), to_strings(raw[1])
         key = None
-        if dedup:
+        if dedup:  # before the statistics and encodings: a duplicate costs only its call
             keyer, held = dedup
             key = keyer(out)
             if held is not None and held(key):
                 raise Duplicate
+        if type(out) is dict:
+            encoded, sample_stats = encode[1](out), calc(out) if calc else None
+        else:
+            sample_stats = calc(*raw) if calc is not None else None
+            encoded = encode[0](*out)
         return encoded, sample_stats, took, key
 
     def _cause(self, exc) -> str:

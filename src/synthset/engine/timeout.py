@@ -15,7 +15,6 @@ entering one of them raises SampleTimeout at once, so it counts as the timeout i
 
 from __future__ import annotations
 
-import ctypes
 import signal
 import threading
 import time
@@ -100,6 +99,8 @@ class TimeLimit:
     def install(self) -> None:
         if self.main:
             self._old = signal.signal(signal.SIGALRM, _raise_timeout)
+        else:
+            import ctypes  # noqa: F401  (_async_raise's, loaded now rather than when it fires)
 
     def uninstall(self) -> None:
         if self.main:
@@ -136,6 +137,8 @@ class TimeLimit:
 
 
 def _async_raise(thread_id: int) -> None:
+    import ctypes  # a time limit outside the main thread's (loaded by ``install``)
+
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), ctypes.py_object(SampleTimeout)
     )

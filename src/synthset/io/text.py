@@ -16,6 +16,14 @@ from synthset.core.nested import check_line, text_line
 from synthset.io.formats import StreamFormat
 
 
+# str() of the token ids rows have held, looked up: a row's ids, joined, are most of what a
+# token task's line costs. Only for a list of ints (bool and other int-like types, whose str()
+# differs from the int's, take str()); it holds at most _MAX_IDS ids.
+_ID_TEXT: dict[int, str] = {}
+_MAX_IDS = 1 << 16
+_INT = frozenset((int,))
+
+
 class Text(StreamFormat):
     name = "text"
     shard_ext = "txt"
@@ -25,7 +33,18 @@ class Text(StreamFormat):
 
     @staticmethod
     def encode_row(row: dict) -> str:
-        text = row["text"] if "text" in row else " ".join(map(str, row["input_ids"]))
+        if "text" in row:
+            text = row["text"]
+        else:
+            ids = row["input_ids"]
+            if type(ids) is list and _INT.issuperset(map(type, ids)):
+                try:  # token ids, each written as str() does: digits, a line break in none
+                    return " ".join(map(_ID_TEXT.__getitem__, ids)) + "\n"
+                except KeyError:  # an id not in the table yet: it learns the row's ids
+                    if len(_ID_TEXT) < _MAX_IDS:
+                        _ID_TEXT.update((i, str(i)) for i in ids)
+                    return " ".join(map(str, ids)) + "\n"
+            text = " ".join(map(str, ids))
         check_line(text, "a row's text")
         return text + "\n"
 

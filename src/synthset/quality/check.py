@@ -58,11 +58,11 @@ from synthset.io.tokens import TokenCounts, check_max_tokens, count_tokens, load
     tokenizer_digest
 from synthset.quality.report import pct, write_figures
 from synthset.quality.verify import (
+    MergedDistribution,
     Range,
     RangeJob,
     TaskPlan,
     build,
-    merge_distributions,
     summarize,
 )
 from synthset.runs import RunFolder
@@ -494,12 +494,12 @@ class _Aggregate:
             s["by_class"][f[1]] = s["by_class"].get(f[1], 0) + 1
             self._failure(result["split"], f)
         for name, dist in result["lengths"].items():
-            s["lengths"][name] = merge_distributions(s["lengths"].get(name), dist)
+            _merged(s["lengths"], name).add(dist)
         if result["statistics"] is None:
             s["stats_ok"] = False
         elif s["stats_ok"]:
             for name, dist in result["statistics"].items():
-                s["statistics"][name] = merge_distributions(s["statistics"].get(name), dist)
+                _merged(s["statistics"], name).add(dist)
         for key in ("checked", "differ"):
             self.determinism[key] += result["determinism"][key]
 
@@ -525,6 +525,9 @@ class _Aggregate:
             self.spill.close()
 
     def report(self, plan: Plan, keys: dict, counts: dict, opts: Options, data: dict) -> dict:
+        for s in self.splits.values():  # the merged histograms, each sorted once
+            for kind in ("lengths", "statistics"):
+                s[kind] = {name: merged.result() for name, merged in s[kind].items()}
         manifest_sizes = None
         notes = list(plan.notes)
         problems: list[str] = []
@@ -618,6 +621,13 @@ class _Aggregate:
             "failures_file": FAILURES_FILE if self.spill is not None else None,
             "data": data,
         }
+
+
+def _merged(dists: dict, name: str) -> MergedDistribution:
+    merged = dists.get(name)
+    if merged is None:
+        merged = dists[name] = MergedDistribution()
+    return merged
 
 
 def _singular(what: str) -> str:

@@ -9,12 +9,13 @@ a worker reads only its own range), and for every line:
   built-in task's own verifier, or the user's ``check`` through ``UserTask``; a
   ``ValidationError`` is a *wrong* sample, any other exception an *error* of the verifier.
   A pair of a task that keeps ``PairTask``'s example and checks goes straight to
-  ``task.verifies(problem, answer)``: what those checks add holds by construction;
+  ``task.verifies(problem, answer)``: what those checks add holds by construction. A token
+  task with ``checked_key`` (Depo) gives its verdict and key in one reading of the row;
 - **dedup key**: ``task.dedup_key(example)`` (a pair: the same key as ``synthset generate``
   computes it, ``driver.dedup.sample_keyer``), kept as 16 bytes (``quality.keys``);
 - **lengths and statistics**: exact histograms of the prompt/answer lengths (characters) or
   of the row's tokens, and of the task's statistics where they can be computed from a stored
-  sample;
+  sample (``stored_statistics`` when the task says them more cheaply for strings);
 - **determinism**: the chosen indices are made again from their seed by the run's generator
   and compared byte for byte with the stored line.
 
@@ -28,15 +29,17 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
 
 from synthset.core.errors import FormatError
 from synthset.core.fs import atomic_write_text
 from synthset.core.identity import resolve_callable
-from synthset.core.nested import check_strings, json_line, text_field, to_strings
+from synthset.core.nested import (INNER_SEP, check_strings, json_line, text_field,
+                                   to_strings)
 from synthset.core.seeding import MAX_REPLACEMENTS, derive_seed, replacement_seed
 from synthset.core.task import PairTask, Task, ValidationError
-from synthset.driver.dedup import sample_keyer
+from synthset.driver.dedup import squashed
 from synthset.driver.job import NotAPair, pair_of
 from synthset.runs.folder import build_readable, stored_only
 from synthset.tasks.spec import TaskSpec
@@ -158,6 +161,51 @@ def merge_distributions(a: dict | None, b: dict) -> dict:
             "hist": sorted(([v, c] for v, c in hist.items()), key=lambda vc: vc[0])}
 
 
+class MergedDistribution:
+    """``merge_distributions`` of a sequence of distributions (``add`` them in order,
+    ``result()``), in one pass: the histograms' counts go to one Counter, sorted once at the
+    end — merging them pairwise sorts the growing histogram again for every range. The same
+    result; a histogram holding a NaN (which has no place in an order) is merged pairwise as
+    before."""
+
+    def __init__(self):
+        self.total: dict | None = None  # the merged figures (its histogram: see counts)
+        self.counts: Counter | None = None  # the merged histogram, when not yet sorted
+
+    def add(self, b: dict) -> None:
+        a = self.total
+        if a is None or not a["count"]:
+            self.total, self.counts = {**b, "hist": list(b["hist"])}, None
+            return
+        if not b["count"]:
+            return
+        if self.counts is None:
+            if _has_nan(a["hist"]) or _has_nan(b["hist"]):
+                self.total = merge_distributions(a, b)
+                return
+            self.counts = Counter({_hkey(v): c for v, c in a["hist"]})
+        elif _has_nan(b["hist"]):
+            self.total = merge_distributions(self.result(), b)
+            return
+        counts = self.counts
+        for v, c in b["hist"]:
+            counts[_hkey(v)] += c
+        a.update(count=a["count"] + b["count"], sum=a["sum"] + b["sum"],
+                 sumsq=a["sumsq"] + b["sumsq"], min=min(a["min"], b["min"]),
+                 max=max(a["max"], b["max"]))
+
+    def result(self) -> dict | None:
+        if self.counts is not None:
+            self.total["hist"] = sorted(([v, c] for v, c in self.counts.items()),
+                                        key=lambda vc: vc[0])
+            self.counts = None
+        return self.total
+
+
+def _has_nan(hist: list) -> bool:
+    return any(v != v for v, _ in hist)
+
+
 def _hkey(value):
     return int(value) if isinstance(value, float) and value.is_integer() \
         and abs(value) < 2 ** 53 else value
@@ -243,7 +291,13 @@ class RangeJob:
         keyed: list[int] = []
         lengths: dict[str, list] = {}
         stats: dict[str, list] = {}
-        stats_fn = getattr(task, "statistics", None) if self.statistics else None
+        columns: dict[tuple, list] = {}  # (category, name) -> its list in stats
+        same: list = [None, ()]  # the last statistics object and its (column, value) pairs
+        # statistics a task gives as one unchanging object (Problem.STORED_STATISTICS)
+        constant = getattr(task, "STORED_STATISTICS", None)
+        # a task may say what its statistics are for stored strings more cheaply
+        stats_fn = (getattr(task, "stored_statistics", None)
+                    or getattr(task, "statistics", None)) if self.statistics else None
         stats_ok = stats_fn is not None
         loads = orjson.loads
         example_of, validate, dedup_key = task.example_of, task.validate_example, task.dedup_key
@@ -251,6 +305,9 @@ class RangeJob:
         # Whether a token task needs a row's text view (its prompt) for its dedup key and
         # lengths; those that key on the row's own fields do not.
         row_text = getattr(type(task), "dedup_key", None) is Task.dedup_key
+        # A token task that makes a row's key while checking it (``checked_key``: the key
+        # when every check passes, else None), keyed on the row's own fields.
+        checked_key = getattr(task, "checked_key", None) if not row_text else None
         # A pair task that keeps PairTask's own example and checks: its example would only
         # restate the pair (checked as strings above), so the pair goes to ``verifies`` and
         # to the run's own keyer as it is (a third of the cost).
@@ -258,7 +315,6 @@ class RangeJob:
             getattr(type(task), name) is getattr(PairTask, name)
             for name in ("example_of", "validate_example")) and type(task).dedup_key is \
             Task.dedup_key
-        pair_key = sample_keyer(task) if plain_pairs else None
         verifies = task.verifies if plain_pairs else None
 
         def fail(index: int, kind: str, message: str) -> None:
@@ -270,11 +326,24 @@ class RangeJob:
             False when they cannot be made from stored strings (then none are kept)."""
             try:
                 values = stats_fn(*args)
+                if values is same[0] and values is constant:  # the task's fixed statistics
+                    for column, value in same[1]:
+                        column.append(value)
+                    return True
+                kept = []
                 for category, numbers in values.items():
                     for name, value in numbers.items():
-                        if isinstance(value, bool) or not isinstance(value, (int, float)):
+                        if type(value) is not int and type(value) is not float and (
+                                isinstance(value, bool)
+                                or not isinstance(value, (int, float))):
                             continue
-                        stats.setdefault(f"{category}.{name}", []).append(value)
+                        column = columns.get((category, name))
+                        if column is None:
+                            column = columns[category, name] = stats.setdefault(
+                                f"{category}.{name}", [])
+                        column.append(value)
+                        kept.append((column, value))
+                same[:] = values, kept
             except Exception:  # statistics made from objects, not from stored strings
                 stats.clear()
                 return False
@@ -295,23 +364,33 @@ class RangeJob:
             if "problem" in data and ("answer" in data or "solution" in data):
                 problem = data["problem"]
                 answer = data["answer"] if "answer" in data else data["solution"]
-                try:
-                    check_strings(problem)
-                    check_strings(answer)
-                except FormatError as exc:
-                    fail(index, "format", f"line {index + 1}: {exc}")
-                    continue
+                # A string or a flat list of strings is its own check and its text at once
+                # (``join`` refuses any other item); anything else goes through
+                # check_strings (its FormatError) and text_field.
+                prompt = _flat_text(problem) if plain_pairs else None
+                answer_text = _flat_text(answer) if prompt is not None else None
+                if answer_text is None:
+                    try:
+                        check_strings(problem)
+                        check_strings(answer)
+                    except FormatError as exc:
+                        fail(index, "format", f"line {index + 1}: {exc}")
+                        continue
                 record = (problem, answer)
                 row = False
                 if plain_pairs:
-                    prompt, answer_text = text_field(problem), text_field(answer)
+                    if answer_text is None:
+                        prompt, answer_text = text_field(problem), text_field(answer)
                     try:
                         if not verifies(problem, answer):
                             fail(index, "wrong", f"the answer does not verify: "
                                                  f"{answer_text[:200]!r}")
                     except Exception as exc:
                         fail(index, "error", f"the verifier raised {_describe(exc)}")
-                    keys.append(pair_key(record))
+                    # the run's own key (``sample_keyer``'s default for a pair: the problem's
+                    # text, whitespace squashed), from the text made above
+                    keys.append(blake2b(squashed(prompt).encode("utf-8", "surrogatepass"),
+                                        digest_size=16).digest())
                     keyed.append(offset)
                     lengths.setdefault("prompt chars", []).append(len(prompt))
                     lengths.setdefault("answer chars", []).append(len(answer_text))
@@ -326,6 +405,20 @@ class RangeJob:
                                       "'answer' nor a task row")
                 continue
             judge = row_task if row and row_task is not None else None
+            if row and judge is None and checked_key is not None:
+                # the task's verdict and key in one reading: a key only when every check
+                # passes; otherwise the steps below say what is wrong
+                try:
+                    key = checked_key(record)
+                except Exception:
+                    key = None
+                if key is not None:
+                    keys.append(bytes.fromhex(key))
+                    keyed.append(offset)
+                    for name, value in _lengths(record, row).items():
+                        lengths.setdefault(name, []).append(value)
+                    stats_ok = stats_ok and add_stats((record,))
+                    continue
             try:
                 if row and judge is None and not row_text:
                     example = record  # (see row_text)
@@ -420,6 +513,19 @@ def _failed(exc: Exception) -> str:
     if isinstance(exc, NotAPair):
         return str(exc)
     return f"the generator raised {_describe(exc)}"
+
+
+def _flat_text(obj, join=INNER_SEP.join):
+    """``text_field(obj)`` of a string or a flat list of strings, else None (``obj`` is then
+    for ``check_strings`` to judge)."""
+    if type(obj) is str:
+        return obj
+    if type(obj) is not list:
+        return None
+    try:
+        return join(obj)
+    except TypeError:  # an item that is no string: an inner list, a number...
+        return None
 
 
 def _lengths(example: dict, row: bool) -> dict:

@@ -35,6 +35,8 @@ Imports only the standard library, ``core`` and ``engine.timeout``.
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 from synthset.core.errors import ConfigError
 
@@ -163,22 +165,31 @@ def _same_text(task, text: str, answer) -> bool:
     return task.same_answer(text, answer) and text.strip() != ""
 
 
+def score_without_verifier(task, completion, example) -> tuple[float | None, str | None]:
+    """``(score, None)`` when the score needs no verifier: no example (None or not a dict),
+    no answer (0.0), or the stored answer in any form (1.0); else ``(None, answer read)``."""
+    if not isinstance(example, dict):  # None, or a value that is no example of ours
+        return 0.0, None
+    text = completion_text(completion)
+    answer = example.get("answer")
+    if text == answer and text.strip():  # the commonest right answer, before any reading
+        return 1.0, None
+    found = extract_answer(task, text)
+    if not found:
+        return 0.0, None
+    if _same_text(task, found, answer):
+        return 1.0, None
+    return None, found
+
+
 def score_completion(task, completion, example: dict | None, limit=None) -> float:
     """How right one completion (a string or a conversation) is as the answer to ``example``:
     a float in [0, 1]; 0.0 when there is no example (None or not a dict) or no answer.
     Never raises, except ``SampleTimeout`` out of ``limit`` (a ``TimeLimit``-like context
     manager, entered around the verifier only: the stored answer never costs it)."""
-    if not isinstance(example, dict):  # None, or a value that is no example of ours
-        return 0.0
-    text = completion_text(completion)
-    answer = example.get("answer")
-    if text == answer and text.strip():  # the commonest right answer, before any reading
-        return 1.0
-    found = extract_answer(task, text)
-    if not found:
-        return 0.0
-    if _same_text(task, found, answer):
-        return 1.0
+    score, found = score_without_verifier(task, completion, example)
+    if score is not None:
+        return score
     if limit is None:
         return task.score_answer(found, example)
     with limit:
@@ -212,14 +223,21 @@ def score_completions(task, completions, examples, timeout: float | None = 5.0) 
 
 
 class _Limit:
-    """A ``TimeLimit`` installed when a verifier first needs it: a call whose completions are
-    all the stored answer never touches the signal handlers."""
+    """A time limit installed when a verifier first needs it: a call whose completions are
+    all the stored answer never touches the signal handlers. In the main thread it is
+    ``engine.timeout.TimeLimit`` (SIGALRM); in another thread (verl's and OpenRLHF's workers,
+    the verifiers taskset's checks) one watchdog thread a process serves every call, instead
+    of a timer thread started per call."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.limit = None
+        self.main = threading.current_thread() is threading.main_thread()
 
     def __enter__(self):
+        if not self.main:
+            _watchdog().arm(self.seconds)
+            return self
         if self.limit is None:
             from synthset.engine.timeout import TimeLimit
 
@@ -228,8 +246,65 @@ class _Limit:
         return self.limit.__enter__()
 
     def __exit__(self, *exc):
+        if not self.main:
+            _watchdog().disarm()
+            return False
         return self.limit.__exit__(*exc)
 
     def uninstall(self) -> None:
         if self.limit is not None:
             self.limit.uninstall()
+
+
+class _Watchdog:
+    """One daemon thread that raises ``SampleTimeout`` in a thread whose armed call runs past
+    its deadline (as ``TimeLimit`` does off the main thread: it interrupts Python code, not a
+    long call inside C). Arming is a dict write under a lock; the thread sleeps until the
+    earliest deadline, at most the shortest limit it has been given, so a call armed later
+    never needs to wake it (its deadline is later still) unless its limit is shorter."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.deadlines: dict = {}  # thread id -> monotonic deadline
+        self.shortest = float("inf")
+        threading.Thread(target=self._run, name="synthset-reward-timeout",
+                         daemon=True).start()
+
+    def arm(self, seconds: float) -> None:
+        with self.cond:
+            self.deadlines[threading.get_ident()] = time.monotonic() + seconds
+            if seconds < self.shortest:
+                self.shortest = seconds
+                self.cond.notify()
+
+    def disarm(self) -> None:
+        with self.cond:
+            self.deadlines.pop(threading.get_ident(), None)
+
+    def _run(self) -> None:
+        import ctypes
+
+        from synthset.engine.timeout import SampleTimeout
+
+        with self.cond:
+            while True:
+                now = time.monotonic()
+                for tid, deadline in list(self.deadlines.items()):
+                    if deadline <= now:
+                        del self.deadlines[tid]
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                            ctypes.c_ulong(tid), ctypes.py_object(SampleTimeout))
+                wait = min(self.deadlines.values(), default=now + self.shortest) - now
+                self.cond.wait(min(max(wait, 0.0), 3600.0))
+
+
+_WATCHDOG: list = []
+_WATCHDOG_LOCK = threading.Lock()
+
+
+def _watchdog() -> _Watchdog:
+    if not _WATCHDOG:
+        with _WATCHDOG_LOCK:
+            if not _WATCHDOG:
+                _WATCHDOG.append(_Watchdog())
+    return _WATCHDOG[0]

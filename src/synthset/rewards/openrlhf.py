@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from synthset.core.errors import ConfigError
@@ -47,11 +48,30 @@ def response_of(query: str, prompt) -> str:
         return ""
     if isinstance(prompt, str) and prompt and query.startswith(prompt):
         query = query[len(prompt):]
-    return _END_TOKENS.sub("", query)
+    # The end tokens are at the end: the search starts near it (a scan of a long response
+    # from its start tries the pattern at every character), and from the start only when the
+    # run of end tokens may begin before where it looked.
+    start = max(0, len(query) - 256)
+    end = _END_TOKENS.search(query, start)
+    if end is not None and start and end.start() < start + 64:
+        end = _END_TOKENS.search(query)
+    return query if end is None else query[:end.start()]
 
 
 def read_label(label) -> tuple[object, str | None]:
-    """``(task, record JSON)`` of one label (a JSON string or the dict it holds)."""
+    """``(task, record JSON)`` of one label (a JSON string or the dict it holds). A label
+    string is read once (the last 1,024 kept): every response of a prompt carries it."""
+    if isinstance(label, str) and label:
+        return _read_label_text(label)
+    return _read_label(label)
+
+
+@lru_cache(maxsize=1024)
+def _read_label_text(label: str) -> tuple[object, str | None]:
+    return _read_label(label)
+
+
+def _read_label(label) -> tuple[object, str | None]:
     if label is None or label == "":
         raise ConfigError("the rows have no label: pass --data.label_key label (the rows of "
                           "`synthset export openrlhf`)")
@@ -65,9 +85,9 @@ def read_label(label) -> tuple[object, str | None]:
 def _result(scores: list[float]) -> dict:
     import torch
 
-    rewards = torch.tensor(scores, dtype=torch.float32)
-    return {"rewards": rewards, "scores": rewards,
-            "extra_logs": {"synthset_correct": (rewards == 1.0).float()}}
+    rewards = torch.tensor(scores, dtype=torch.float32)  # made from floats: one op each
+    correct = torch.tensor([float(s == 1.0) for s in scores], dtype=torch.float32)
+    return {"rewards": rewards, "scores": rewards, "extra_logs": {"synthset_correct": correct}}
 
 
 def reward_func(queries, prompts, labels, **kwargs) -> dict:

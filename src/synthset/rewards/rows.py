@@ -62,7 +62,15 @@ def _task(key: str, trust_code: bool):
 
 
 def task_from_label(label, trust_code: bool = False):
-    """The task a label names (a dict, or its JSON), built once a process."""
+    """The task a label names (a dict, or its JSON), built once a process. A JSON label is
+    read once: verl and OpenRLHF pass the same label with every completion of a row."""
+    if isinstance(label, str):
+        return _task_of_text(label, trust_code)
+    return _task(label_key(label), trust_code)
+
+
+@lru_cache(maxsize=256)
+def _task_of_text(label: str, trust_code: bool):
     return _task(label_key(label), trust_code)
 
 

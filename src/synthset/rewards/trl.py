@@ -95,13 +95,23 @@ def reward_function(task_or_run, timeout: float | None = 5.0, trust_code: bool =
     prefix = f"synthset/{task.name}"
     label = _label(task_or_run, config)
 
+    seen: dict = {}  # row label -> whether it is ours: a dataset holds a few labels
+
     def is_ours(row_label) -> bool:
+        try:
+            return seen[row_label]
+        except (KeyError, TypeError):  # not seen yet, or a value that cannot be a key
+            pass
         if label is not None:
             try:
-                return label_key(row_label) == label
+                ours = label_key(row_label) == label
             except ConfigError:
-                return False
-        return isinstance(row_label, str) and f'"name":"{task.name}"' in row_label
+                ours = False
+        else:
+            ours = isinstance(row_label, str) and f'"name":"{task.name}"' in row_label
+        if isinstance(row_label, str) and len(seen) < 1024:
+            seen[row_label] = ours
+        return ours
 
     def reward(prompts=None, completions=None, example=None, log_extra=None, log_metric=None,
                **columns) -> list[float | None]:

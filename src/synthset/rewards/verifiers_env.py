@@ -32,7 +32,9 @@ from typing import Any
 import verifiers.v1 as vf
 from pydantic import Field
 
-from synthset.rewards.rows import label_key, prompt_rows, score_one, task_from_label
+from synthset.rewards.answers import score_completions, score_without_verifier
+from synthset.rewards.rows import example_of, label_key, prompt_rows, score_one, task_from_label
+from synthset.tasks.base import TokenTask
 
 TASKSET_ID = "synthset_verifiers"
 
@@ -60,10 +62,20 @@ class SynthsetTask(vf.Task[SynthsetData, vf.State, SynthsetTaskConfig]):
 
     @vf.reward
     async def correct(self, task: SynthsetData, trace) -> float:
-        """The last reply judged against the sample: a float in [0, 1]. The check runs in a
-        worker thread, so a slow one never holds up the event loop's other rollouts."""
+        """The last reply judged against the sample: a float in [0, 1]. A reply that needs no
+        verifier (no answer, or the stored one in any form) and the checks of the built-in
+        reasoning tasks (micro- to milliseconds) are scored on the event loop; any other
+        check runs in a worker thread, so a slow one never holds up the loop's other
+        rollouts."""
         judge = task_from_label(task.task, trust_code=self.config.trust_code)
-        return await asyncio.to_thread(score_one, judge, trace.last_reply, task.example,
+        reply = trace.last_reply
+        example = example_of(judge, task.example)
+        score, _ = score_without_verifier(judge, reply, example)
+        if score is not None:
+            return score
+        if isinstance(judge, TokenTask):
+            return score_completions(judge, [reply], [example], self.config.timeout)[0]
+        return await asyncio.to_thread(score_one, judge, reply, task.example,
                                        self.config.timeout)
 
     async def validate(self, runtime=None) -> bool:

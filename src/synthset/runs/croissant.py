@@ -389,8 +389,14 @@ def _arrow_type(t) -> tuple[str | None, bool]:
     return None, False
 
 
+_SCALARS = {bool: "sc:Boolean", int: "sc:Integer", float: "sc:Float", str: "sc:Text"}
+
+
 def _value_type(value) -> tuple[str | None, bool]:
     if isinstance(value, list):
+        types = set(map(type, value))
+        if len(types) == 1 and (kind := _SCALARS.get(types.pop())):
+            return kind, True  # a list of one scalar type (a token row's ids) at once
         kinds = {_value_type(v) for v in value}
         if len(kinds) == 1:
             kind, nested = kinds.pop()

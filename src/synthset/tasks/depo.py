@@ -127,57 +127,79 @@ class DepoTask(TokenTask):
         """Whether every check of ``_validate_row`` passes, decided from the row read as text
         (one character a token) by regular expressions, dicts and sets (C); False (or anything
         unexpected, such as ids that are no integers) sends the row to ``_validate_row``."""
+        return self._holds(example) is not None
+
+    def checked_key(self, row: dict) -> str | None:
+        """``dedup_key(row)`` when ``validate_example(row)`` surely passes (``_row_holds``
+        and no prompt or answer text to compare), else None: the key made from what the
+        check found (the edge list ends where the queries start; its edges, sorted, are
+        ``sorted_edges``' own), without reading the row again."""
+        if "prompt" in row or "answer" in row:
+            return None
+        found = self._holds(row)
+        if found is None:
+            return None
+        text, start, tails, heads = found
+        return text_digest(text[:1] + "".join(sorted([t + h for t, h in zip(tails, heads)]))
+                           + text[start:])
+
+    def _holds(self, example: dict):
+        """``(text, start, tails, heads)`` of a row that passes every check (see
+        ``_row_holds``): its ``row_text``, where its queries start, its edges' words; else
+        None."""
         c, voc = self.config, self.vocab
         ids, mask = example["input_ids"], example["loss_mask"]
         try:
             if not labels_hold(ids, mask, example["labels"]):
-                return False
+                return None
             first_query, edge_list, word, queries, query = _depo_patterns(
                 voc.offset, c.V, c.min_len, c.max_len, voc["<bos>"], voc["<eos>"],
                 voc["<ans>"], voc["<query_1>"], c.K)
             text = row_text(ids)
             if len(text) < 2 or ord(text[0]) != voc["<bos>"] or ord(text[-1]) != voc["<eos>"]:
-                return False
+                return None
             found = first_query.search(text, 1)
             if found is None:
-                return False
+                return None
             start = found.start()
             if edge_list.fullmatch(text, 1, start) is None:
-                return False
+                return None
             words = word.findall(text, 1, start)
             tails, heads = words[::2], words[1::2]
             succ = dict(zip(tails, heads))
             n = len(succ)
             if n != len(tails) or set(heads) != succ.keys():
-                return False
+                return None
             origin = tails[0]
             node, steps = succ[origin], 1
             while node != origin:
                 node, steps = succ[node], steps + 1
             if steps != n or (c.qa is not False and n != c.N):
-                return False
+                return None
             if queries.fullmatch(text, start, len(text) - 1) is None:
-                return False
+                return None
             expected_mask, starts = [0] * start, set()
             q1, hops = voc["<query_1>"], (self.eval_hops() if c.qa else ())
             for token, q, a in query.findall(text, start, len(text) - 1):
                 k = ord(token) - q1 + 1
                 if (c.fixed_k is not None and k != c.fixed_k) or \
                         (c.fixed_k is None and c.qa and k not in hops):
-                    return False
+                    return None
                 if q not in succ or q in starts:
-                    return False
+                    return None
                 starts.add(q)
                 target = q
                 for _ in range(k):
                     target = succ[target]
                 if a != target:
-                    return False
+                    return None
                 expected_mask += [0] * (1 + len(q)) + [1] * (1 + len(a))
             expected_mask.append(0)
-            return len(starts) == min(n, c.num_queries) and list(mask) == expected_mask
+            if len(starts) == min(n, c.num_queries) and list(mask) == expected_mask:
+                return text, start, tails, heads
+            return None
         except Exception:  # the slow checks raise what the row deserves
-            return False
+            return None
 
     def _validate_row(self, example: dict) -> None:
         c, voc = self.config, self.vocab

@@ -13,6 +13,7 @@ import functools
 import random
 import re
 from abc import abstractmethod
+from types import MappingProxyType
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -23,6 +24,11 @@ from synthset.algebra.parse import parse_terms
 from synthset.algebra.sampling import PolynomialSampler
 from synthset.core.nested import read_like
 from synthset.core.task import PairTask, check_fields, check_level
+
+
+# _poly_stats of what holds no polynomial object (a string, a number, lists of them)
+_NO_POLYNOMIALS = MappingProxyType({"num_polynomials": 0, "total_degree": 0, "num_terms": 0,
+                                    "max_coeff_size": 0})
 
 
 @dataclass
@@ -39,6 +45,10 @@ class Problem(PairTask):
     LEVELS = {}  # level -> fields
     # The backends the problem runs on; empty: it uses none (any backend name is accepted).
     BACKENDS = ()
+    # What ``stored_statistics`` gives for every stored sample when ``statistics`` is this
+    # class's: one object, never changed (the check reads its values once).
+    STORED_STATISTICS = MappingProxyType({"problem": _NO_POLYNOMIALS,
+                                          "answer": _NO_POLYNOMIALS})
 
     def __post_init__(self):
         # Types first: a later check (or a worker's generate) then sees the declared types.
@@ -101,6 +111,14 @@ class Problem(PairTask):
     def statistics(self, problem, answer) -> dict:
         eng = get_backend(self.backend)
         return {"problem": _poly_stats(eng, problem), "answer": _poly_stats(eng, answer)}
+
+    def stored_statistics(self, problem, answer) -> dict:
+        """``statistics`` of a stored sample (strings, or lists of them: what ``synthset
+        check`` reads). Strings hold no polynomial object, so ``statistics`` above counts
+        none in them: its result is known without the backend."""
+        if type(self).statistics is not Problem.statistics:
+            return self.statistics(problem, answer)
+        return self.STORED_STATISTICS
 
 
 def _field_docs(cls) -> dict[str, str]:
@@ -186,6 +204,8 @@ class PolyProblem(Problem):
 
 
 _SIGNS = re.compile(r"\s*([-+])\s*")
+_TERMS: dict = {}  # symbols -> {a term's text, without its sign: (exponents, coefficient)}
+_CACHED_TERMS = 65536  # texts kept per ring
 _MONOMIALS: dict = {}  # symbols -> {a term's text after its integer: (factor, exponents)}
 _CACHED = 4096  # texts kept per ring
 
@@ -193,48 +213,73 @@ _CACHED = 4096  # texts kept per ring
 def read_canonical(text, symbols: tuple, field):
     """``parse_terms(text, symbols, field)`` for the notation the backends write — terms
     joined by `` + `` / `` - ``, each ``*``-joined integer or ``a/b`` coefficients and
-    ``name`` or ``name^e`` powers — by string splits and a table of the monomials already
-    read, instead of a token list (a fraction of the cost); None for anything else (signs in
-    a row, spaces inside a term, decimals, ``**``, unknown names...), which ``parse_terms``
-    then reads or refuses."""
+    ``name`` or ``name^e`` powers — by string splits and a table of the terms already read,
+    instead of a token list (a fraction of the cost); None for anything else (signs in a
+    row, spaces inside a term, decimals, ``**``, unknown names...), which ``parse_terms`` then
+    reads or refuses."""
     if type(text) is not str:
         return None
-    known = _MONOMIALS.get(symbols)
+    known = _TERMS.get(symbols)
     if known is None:
-        known = _MONOMIALS[symbols] = {}
+        known = _TERMS[symbols] = {}
+        _MONOMIALS[symbols] = {}
+    monomials = _MONOMIALS[symbols]
     pieces = _SIGNS.split(text.strip())
-    if pieces[0]:
-        items = [("+", pieces[0]), *zip(pieces[1::2], pieces[2::2])]
-    else:  # a leading sign
-        items = list(zip(pieces[1::2], pieces[2::2]))
-    if not items:
+    first = pieces[0]
+    if not first and len(pieces) < 3:
         return None
     terms: dict = {}
-    for sign, piece in items:
-        head, star, rest = piece.partition("*")
-        if not piece or (star and not rest):
-            return None
-        if head.isdecimal():
-            coeff = int(head)
-        else:
-            coeff, rest = 1, piece
-        got = known.get(rest)
+    # pieces: [first term (empty before a leading sign), sign, term, sign, term, ...]
+    for at in range(-1 if first else 1, len(pieces), 2):
+        piece = first if at < 0 else pieces[at + 1]
+        got = known.get(piece)
         if got is None:
-            got = _monomial(rest, symbols)
-            if len(known) < _CACHED:
-                known[rest] = got
+            got = _term(piece, symbols, monomials)
+            if len(known) < _CACHED_TERMS:
+                known[piece] = got
         if got is False:
             return None
-        factor, mono = got
-        if factor != 1:
-            coeff *= factor
-        terms[mono] = terms.get(mono, 0) + (-coeff if sign == "-" else coeff)
+        mono, coeff = got
+        if at >= 0 and pieces[at] == "-":
+            coeff = -coeff
+        if mono in terms:
+            terms[mono] += coeff
+        else:
+            terms[mono] = coeff
     out = {}
+    if field.kind == "GF":
+        p = field.p
+        for m, c in terms.items():
+            c = c % p if type(c) is int else cast_coefficient(c, field)
+            if c:
+                out[m] = c
+        return out
     for m, c in terms.items():
         c = cast_coefficient(c, field)
         if c != 0:
             out[m] = c
     return out
+
+
+def _term(piece: str, symbols: tuple, monomials: dict):
+    """``(exponents, coefficient)`` of one term's text without its sign: an integer, then
+    ``_monomial``'s product (looked up in ``monomials`` first); False when it is not one."""
+    head, star, rest = piece.partition("*")
+    if not piece or (star and not rest):
+        return False
+    if head.isdecimal():
+        coeff = int(head)
+    else:
+        coeff, rest = 1, piece
+    got = monomials.get(rest)
+    if got is None:
+        got = _monomial(rest, symbols)
+        if len(monomials) < _CACHED:
+            monomials[rest] = got
+    if got is False:
+        return False
+    factor, mono = got
+    return mono, coeff * factor if factor != 1 else coeff
 
 
 def _monomial(text: str, symbols: tuple):

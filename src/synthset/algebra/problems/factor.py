@@ -12,6 +12,7 @@ from functools import reduce
 
 from synthset.algebra import terms as T
 from synthset.algebra.problems.base import PolyProblem, poly_terms, sympy_poly
+from synthset.algebra.problems.certify import irreducible
 from synthset.core.errors import ConfigError
 
 
@@ -59,18 +60,26 @@ class PolyFactor(PolyProblem):
         fld, sym = self._field, self._symbols
         target = self.terms_of(problem)
         n = len(sym)
-        parts = answer if isinstance(answer, list) else [answer]
+        parts = [self.terms_of(part) for part in (answer if isinstance(answer, list)
+                                                   else [answer])]
         product = T.one(n)
         for part in parts:
-            product = T.mul(product, self.terms_of(part), fld)
+            product = T.mul(product, part, fld)
         if product != target:
             return False
-        factors = [self.terms_of(p) for p in parts if T.total_degree(self.terms_of(p)) > 0]
-        if strict and any(f != T.normalize(f, fld, self._order) for f in factors):
+        factors = [f for f in parts if T.total_degree(f) > 0]
+        normalized = [T.normalize(f, fld, self._order) for f in factors]
+        if strict and normalized != factors:
             return False
-        factors = [T.normalize(f, fld, self._order) for f in factors]
+        factors = normalized
         if fld.kind == "GF" and n > 1:  # SymPy cannot factor these: count the factors only
             return all(T.total_degree(f) > 0 for f in factors)
+        # Factors multiplying back to a nonzero problem, each provably irreducible
+        # (``certify``: by one-variable images) are its factorisation (unique up to the
+        # units the normalisation removes); where that is not proved, SymPy factors.
+        if target and fld.kind != "RR" and all(
+                irreducible(f, fld.kind, fld.p or 0) for f in factors):
+            return True
         _, expected = sympy_poly(target, sym, fld).factor_list()
         want = sorted(sorted(T.normalize(poly_terms(f, fld), fld, self._order).items())
                       for f, e in expected for _ in range(e))

@@ -102,7 +102,8 @@ class IntegerFactorization(Problem):
     def check(self, problem, answer) -> bool:
         """Distinct primes, ascending, whose product is the problem; each prime by
         Miller-Rabin, independent of the sieve the generator draws from."""
-        return _factorises(problem, answer if isinstance(answer, list) else [answer], is_prime)
+        return _factorises(problem, answer if isinstance(answer, list) else [answer],
+                           _known_prime)
 
     def _score(self, text: str, example: dict) -> float:
         """``check``'s property on the text's integers (split at ``|``: ``int`` ignores the
@@ -114,6 +115,22 @@ class IntegerFactorization(Problem):
 
     def statistics(self, problem, answer):
         return {"problem": {"digits": len(str(problem))}, "answer": {"num_factors": len(answer)}}
+
+
+# is_prime's verdicts already reached in this process (the factors of a run repeat: a check
+# decides each one once), up to this many numbers
+_PRIMES: dict = {}
+_PRIMES_KEPT = 1 << 20
+
+
+def _known_prime(n: int) -> bool:
+    """``is_prime(n)``, remembered."""
+    found = _PRIMES.get(n)
+    if found is None:
+        found = is_prime(n)
+        if len(_PRIMES) < _PRIMES_KEPT:
+            _PRIMES[n] = found
+    return found
 
 
 def _factorises(problem, answer: list, prime) -> bool:

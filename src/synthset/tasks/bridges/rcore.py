@@ -8,7 +8,7 @@ reasoning-core level ``L - 1``: 1 is the library's defaults, 10 its level 9.
 
 Determinism: reasoning-core draws from Python's and NumPy's global random states ("generation
 should not set a seed"), so both are seeded from the run's per-sample seed before each
-example. Three things of the library would make a sample depend on more than its seed, and are
+example. These things of the library would make a sample depend on more than its seed, and are
 fixed from outside for the bridge's calls only:
 - its per-example time limit retries a slow example with the random state where it stopped (a
   loaded machine writes other samples): off, synthset's ``timeout`` option limits a sample;
@@ -16,6 +16,8 @@ fixed from outside for the bridge's calls only:
   downloaded, else a count of words: always the count of words here, so every machine keeps
   the same examples and no download is tried;
 - its metadata records the wall time an example took (``_time``): dropped;
+- coreference's z3 solver stops at a wall-clock time limit (a loaded machine, another
+  sample): lifted (``WALL_CLOCK``);
 - its grammar generator reseeds the global state from the operating system
   (``random.seed(None)``): such a reseed is given the next seed derived from the sample's.
 Its caches that draw randomness when they fill are filled by one example when the task is
@@ -41,6 +43,13 @@ from synthset.tasks.bridges.base import (OWN_FIELDS, BridgeTask, library_error,
 
 DROPPED = ("_time",)  # metadata that is not a function of the seed
 WARM_UP_SEED = 0
+# Wall-clock time limits inside a task's generator (z3's timeout is wall-clock time: a loaded
+# machine would make another sample): lifted for the bridge's calls
+WALL_CLOCK = {"reasoning_core.tasks.coreference": {"Z3_TIMEOUT_MS": 2**31 - 1,
+                                                   "Z3_TIMEOUT_RETRIES": 0}}
+# Packages a task imports only when it makes an example: checked when it is built, so a run
+# stops in one line before it starts
+NEEDS = {"game_best_move": "pyggp", "game_forced_win": "pyggp"}
 # reasoning-core's "level" is the task's level, not a field
 KNOBS = OWN_FIELDS + ("level",)
 
@@ -69,18 +78,20 @@ def _no_retry(seconds=15, attempts=10):
 
 
 @contextlib.contextmanager
-def _patched(**names):
-    """reasoning_core.template's ``names`` replaced for the duration of one call."""
-    from reasoning_core import template
+def _patched(module=None, **names):
+    """``module``'s ``names`` (reasoning_core.template's by default) replaced for the
+    duration of one call."""
+    if module is None:
+        from reasoning_core import template as module
 
-    saved = {name: getattr(template, name) for name in names}
+    saved = {name: getattr(module, name) for name in names}
     for name, value in names.items():
-        setattr(template, name, value)
+        setattr(module, name, value)
     try:
         yield
     finally:
         for name, value in saved.items():
-            setattr(template, name, value)
+            setattr(module, name, value)
 
 
 @contextlib.contextmanager
@@ -127,9 +138,10 @@ class RCoreTask(BridgeTask):
     package = "reasoning-core"
     extra = "rcore"
     KNOBS = ("level",)
-    # Measured by bench/audit_bridges.py and a per-task probe (the same seeds twice in one
-    # process, in another order, in two processes with and without PYTHONHASHSEED).
-    HASH_ORDERED = frozenset({"analogical_case_matching", "set_expression"})
+    # Measured by bench/audit_bridges.py: its audit, and its --stress test (the same seeds in
+    # three processes: two in opposite orders, two with other hash seeds).
+    HASH_ORDERED = frozenset({"analogical_case_matching", "belief_tracking", "logic_qa",
+                              "set_expression"})
     REFUSED = {
         **dict.fromkeys(
             ("code_runnability", "defeasible_nli", "lambda_reduction",
@@ -138,7 +150,7 @@ class RCoreTask(BridgeTask):
             "the same seed gives other samples even within one process (it draws from a "
             "random source that is not seeded from outside)"),
         **dict.fromkeys(
-            ("logic_derivation", "multistep_evidence_retrieval"),
+            ("logic_derivation", "multistep_evidence_retrieval", "multistep_nli"),
             "a sample depends on the samples made before it in the same process (its "
             "caches), so it changes with the shards and n_jobs"),
         **dict.fromkeys(
@@ -170,6 +182,16 @@ class RCoreTask(BridgeTask):
         return task
 
     def build(self):
+        package = NEEDS.get(self.dataset)
+        if package:
+            import importlib.util
+
+            from synthset.core.deps import MissingDependency
+
+            if importlib.util.find_spec(package) is None:
+                raise MissingDependency(
+                    f"task {self.name} needs the package {package!r}, which is not installed: "
+                    "pip install 'reasoning-core[gen]'")
         task = self._new_task()
         self._shared["pristine"] = copy.deepcopy(task.config)
         config = task.config
@@ -218,11 +240,15 @@ class RCoreTask(BridgeTask):
 
     @staticmethod
     def _generate(task, seed: int):
+        import sys
+
         import numpy as np
 
         random.seed(seed)
         np.random.seed(seed % 2**32)
-        with _patched(timeout_retry=_no_retry), _derived_reseeds(seed):
+        module = type(task).__module__
+        with _patched(timeout_retry=_no_retry), _derived_reseeds(seed), \
+                _patched(sys.modules[module], **WALL_CLOCK.get(module, {})):
             return task.generate_example()
 
     def library_score(self, text: str, entry: dict) -> float:

@@ -12,11 +12,14 @@ gsm_symbolic, list_functions) refuse a level.
 Seeds: reasoning-gym makes item ``idx`` of a dataset from ``Random(seed + idx)``. The record of
 a run's per-sample seed ``s`` is item 0 of the dataset with seed ``s``: one dataset object per
 task is kept, its ``seed`` set to ``s`` before each item; the datasets that draw a pool from
-their seed when built (``INIT_SEEDED``) are built per sample, with ``size=1``. Python's and
+their seed when built (``INIT_SEEDED``), and those whose items read the config's seed instead
+of the dataset's (``CONFIG_SEEDED``), are built per sample, with ``size=1``. Python's and
 NumPy's global random states are seeded from ``s`` for the datasets that draw from them
-(``GLOBAL_STATE``, found by ``bench/audit_bridges.py``). The datasets whose items follow the
-iteration order of sets of strings (``HASH_ORDERED``) are the same in every process only
-when ``PYTHONHASHSEED`` fixes Python's string hashing: refused without it.
+(``GLOBAL_STATE``, found by ``bench/audit_bridges.py``). ``codeio``, which executes code
+snippets that write files where they run, is refused (``REFUSED``). The datasets whose items
+follow the iteration order of sets of strings (``HASH_ORDERED``) are the same in every
+process only when ``PYTHONHASHSEED`` fixes Python's string hashing: refused without it.
+reasoning-gym's costly imports of one dataset only (``DEFERRED``) happen on first use.
 
 Imports ``core`` and the bridge base; reasoning_gym when a task is built.
 """
@@ -32,8 +35,11 @@ from synthset.tasks.bridges.base import (OWN_FIELDS, SEED_MASK, BridgeTask, libr
 
 # Datasets that draw their item pool from the dataset's seed when built: built per sample.
 INIT_SEEDED = frozenset({"acre", "gsm_symbolic", "list_functions"})
+# Datasets whose item idx comes from Random(config.seed + idx), not from the dataset's seed
+# (setting that one would give every sample the same item): built per sample too.
+CONFIG_SEEDED = frozenset({"survo"})
 # Datasets that draw from Python's or NumPy's global random state: seeded per sample.
-GLOBAL_STATE = frozenset({"list_functions", "codeio"})  # codeio: the code it runs
+GLOBAL_STATE = frozenset({"list_functions"})
 # Datasets whose items follow the iteration order of sets of strings, which Python's string
 # hashing makes differ from process to process: refused unless PYTHONHASHSEED fixes it.
 HASH_ORDERED = frozenset({"isomorphic_strings", "knight_swap", "polynomial_multiplication",
@@ -46,13 +52,49 @@ HASH_ORDERED = frozenset({"isomorphic_strings", "knight_swap", "polynomial_multi
 SEED_32 = frozenset({"pool_matrix"})
 
 
+# Imported by reasoning-gym for one or two datasets, and costly: imported when first used.
+# cellpylib (game_of_life) imports matplotlib.pyplot: ~0.45 s of CPU, half of what importing
+# reasoning_gym costs each process of a run (its workers, the determinism re-check's).
+DEFERRED = ("cellpylib",)
+
+
 def _library():
+    import sys
+
     from synthset.core.deps import require
 
+    if "reasoning_gym" not in sys.modules:
+        for name in DEFERRED:
+            defer(name)
     require("reasoning_gym", "rg", "an rg/ task")
     from reasoning_gym import factory
 
     return factory
+
+
+def defer(name: str) -> None:
+    """Module ``name`` imported on first use of one of its attributes, not when imported:
+    ``import name`` gets a stand-in that imports the module then and hands every attribute
+    on (once imported, ``sys.modules`` holds the module itself)."""
+    import importlib.util
+    import sys
+    import threading
+    import types
+
+    if name in sys.modules or importlib.util.find_spec(name) is None:
+        return
+    lock = threading.Lock()
+
+    class Deferred(types.ModuleType):
+        def __getattr__(self, attr):
+            with lock:
+                module = sys.modules.get(name)
+                if module is self or module is None:
+                    sys.modules.pop(name, None)
+                    module = importlib.import_module(name)
+            return getattr(module, attr)
+
+    sys.modules[name] = Deferred(name)
 
 
 def level_fields(name: str, level: int) -> dict:
@@ -94,6 +136,10 @@ class RGTask(BridgeTask):
     REFUSED = {
         "composite": "it mixes other reasoning-gym datasets by weight; name each as rg/NAME "
                      "(synthset's mixtures weigh tasks)",
+        # e.g. the snippet asking for the line of a file writes file_N.txt where it runs
+        "codeio": "it executes the library's code snippets, some of which write files in the "
+                  "working directory and in the temporary folder (file_N.txt, temporary "
+                  "files kept), so a run would write outside its folder",
     }
 
     def names(self) -> list[str]:
@@ -156,7 +202,8 @@ class RGTask(BridgeTask):
         """The function of a seed making the library's item, chosen once per process (and
         shared by every copy of the task) for this dataset's seeding."""
         name = self.dataset
-        if name in GLOBAL_STATE or name in SEED_32 or name in INIT_SEEDED:
+        per_sample = name in INIT_SEEDED or name in CONFIG_SEEDED
+        if name in GLOBAL_STATE or name in SEED_32 or per_sample:
             def item(seed: int) -> dict:
                 if name in GLOBAL_STATE:
                     import numpy as np
@@ -165,7 +212,7 @@ class RGTask(BridgeTask):
                     np.random.seed(seed % 2**32)
                 if name in SEED_32:
                     seed %= 2**32
-                if name in INIT_SEEDED:
+                if per_sample:
                     config = dataclasses.replace(self._config, seed=seed, size=1)
                     return self.classes()[0](config=config)[0]
                 dataset = self._dataset()
