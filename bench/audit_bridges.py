@@ -125,15 +125,21 @@ def verdict(row: dict, hashed: dict) -> tuple[str, str]:
     return "**not deterministic**", reason
 
 
-def table(path: Path) -> str:
-    """The CSV as the Markdown table docs/guide/task-libraries.md holds: each dataset once,
-    with its verdict."""
+def _audit_rows(path: Path) -> tuple[list, dict]:
+    """The audit CSV's rows, and the PYTHONHASHSEED=0 audit's rows by (library, dataset)."""
     with path.open() as f:
         rows = list(csv.DictReader(f))
     hashed = {}
     if HASHSEED0.exists():
         with HASHSEED0.open() as f:
             hashed = {(r["library"], r["dataset"]): r for r in csv.DictReader(f)}
+    return rows, hashed
+
+
+def table(path: Path) -> str:
+    """The CSV as the Markdown table docs/guide/task-libraries.md holds: each dataset once,
+    with its verdict."""
+    rows, hashed = _audit_rows(path)
     lines = ["| task | verdict | distinct of N | why |", "| --- | --- | --- | --- |"]
     rows.sort(key=lambda r: (r["library"] != "rg", r["dataset"]))
     for r in rows:
@@ -148,12 +154,7 @@ def counts(path: Path) -> str:
     """How many datasets of each library have each verdict, one line a library."""
     from collections import Counter
 
-    with path.open() as f:
-        rows = list(csv.DictReader(f))
-    hashed = {}
-    if HASHSEED0.exists():
-        with HASHSEED0.open() as f:
-            hashed = {(r["library"], r["dataset"]): r for r in csv.DictReader(f)}
+    rows, hashed = _audit_rows(path)
     out = []
     for library in ("rg", "rcore"):
         mine = [r for r in rows if r["library"] == library]

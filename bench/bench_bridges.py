@@ -122,6 +122,12 @@ def measure(name: str, seconds: float, repeats: int, tmp: str) -> dict:
     for _ in range(repeats):
         own.append(timed_cpu(loop, n))
         ours.append(timed_cpu(engine_run, name, n, Path(tmp, "run")))
+    return speed_row(name, n, own, ours, load, repeats)
+
+
+def speed_row(name: str, n: int, own: list, ours: list, load: float, repeats: int) -> dict:
+    """The CSV row of ``n`` samples timed ``(wall, cpu)`` per repeat: the library's loop
+    (``own``) and synthset's run (``ours``), medians per sample."""
     a, b = (statistics.median(w for w, _ in x) for x in (own, ours))
     ca, cb = (statistics.median(c for _, c in x) for x in (own, ours))
     return {"dataset": name, "samples": n,
@@ -517,17 +523,7 @@ def main() -> None:
             except Exception as exc:
                 print(f"{name}: failed: {type(exc).__name__}: {exc}"[:300], flush=True)
                 continue
-            a, b = (statistics.median(w for w, _ in x) for x in (own, ours))
-            ca, cb = (statistics.median(c for _, c in x) for x in (own, ours))
-            row = {"dataset": name, "samples": n,
-                   "library_wall_us": round(a / n * 1e6, 1),
-                   "synthset_n_jobs2_wall_us": round(b / n * 1e6, 1),
-                   "wall_speedup": round(a / b, 2),
-                   "library_cpu_us": round(ca / n * 1e6, 1),
-                   "synthset_cpu_us": round(cb / n * 1e6, 1),
-                   "cpu_ratio": round(cb / ca, 2),
-                   "load_avg_1min": round((load + os.getloadavg()[0]) / 2, 2),
-                   "repeats": args.repeats}
+            row = speed_row(name, n, own, ours, load, args.repeats)
             rows.append(row)
             print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
     out = Path(args.out)
