@@ -260,9 +260,13 @@ def sample_keyer(generator):
                 text = INNER_SEP.join(problem)
             except TypeError:
                 text = text_field(problem)
-        return blake2b(squashed(text).encode("utf-8", "surrogatepass"),
-                       digest_size=16).digest()
+        return text_key(text)
     return pair_key
+
+
+def text_key(text: str) -> bytes:
+    """The 16-byte key of a problem's text: its digest, whitespace squashed."""
+    return blake2b(squashed(text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def squashed(text: str) -> str:

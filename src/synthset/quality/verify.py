@@ -29,7 +29,6 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from hashlib import blake2b
 from pathlib import Path
 
 from synthset.core.errors import FormatError
@@ -39,7 +38,7 @@ from synthset.core.nested import (INNER_SEP, check_strings, json_line, text_fiel
                                    to_strings)
 from synthset.core.seeding import MAX_REPLACEMENTS, derive_seed, replacement_seed
 from synthset.core.task import PairTask, Task, ValidationError
-from synthset.driver.dedup import squashed
+from synthset.driver.dedup import text_key
 from synthset.driver.job import NotAPair, pair_of
 from synthset.runs.folder import build_readable, stored_only
 from synthset.tasks.spec import TaskSpec
@@ -389,8 +388,7 @@ class RangeJob:
                         fail(index, "error", f"the verifier raised {_describe(exc)}")
                     # the run's own key (``sample_keyer``'s default for a pair: the problem's
                     # text, whitespace squashed), from the text made above
-                    keys.append(blake2b(squashed(prompt).encode("utf-8", "surrogatepass"),
-                                        digest_size=16).digest())
+                    keys.append(text_key(prompt))
                     keyed.append(offset)
                     lengths.setdefault("prompt chars", []).append(len(prompt))
                     lengths.setdefault("answer chars", []).append(len(answer_text))
