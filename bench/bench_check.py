@@ -13,6 +13,10 @@ every 0.1 s).
     python bench/bench_check.py [--task integer_sum depo ...] [--scale 1.0] [--n-jobs 2]
                                 [--repeat 1] [--write]
     python bench/bench_check.py --instructions COUNT [--task ...]
+    python bench/bench_check.py --before OTHER/src [--task ...] [--repeat 3]
+
+``--before SRC`` runs each generate + check with ``PYTHONPATH=SRC`` (another tree, e.g. a
+``git archive`` of a previous commit) and with this tree, alternately, and reports both.
 
 ``--instructions COUNT`` counts instead what no load disturbs: the instructions per sample
 (valgrind's cachegrind) of the check's per-range loop over COUNT stored lines of a run, and of
@@ -54,14 +58,14 @@ print(json.dumps({"rc": done.returncode, "cpu": r.ru_utime + r.ru_stime,
 """
 
 
-def measure(cmd: list[str], ok=(0,)) -> dict:
+def measure(cmd: list[str], ok=(0,), env=None) -> dict:
     """Wall, CPU, largest-process RSS and sampled process-tree RSS of ``cmd`` (``ok``: its
-    exit codes that are no failure)."""
+    exit codes that are no failure; ``env``: its environment, None the bench's)."""
     import psutil
 
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", WRAP, *cmd], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=env)
     peak = [0]
     stop = threading.Event()
 
@@ -109,20 +113,20 @@ def data_yaml(path: Path, save_dir: Path, task: str, train: int, test: int, n_jo
 
 
 def workload(tmp: Path, name: str, task: str, train: int, test: int, n_jobs: int,
-             repeat: int = 1) -> dict:
+             repeat: int = 1, env=None) -> dict:
     """Generate, then check, ``repeat`` times in turn (a load on the machine falls on both
     alike); the figures of the run whose check / generate CPU ratio is the median, and every
-    run's ratio."""
+    run's ratio (``env``: the commands' environment, None the bench's)."""
     synthset = [sys.executable, "-m", "synthset.cli.main"]
     run = tmp / name
     pairs = []
     for _ in range(repeat):
         shutil.rmtree(run, ignore_errors=True)
         config = data_yaml(tmp / f"{name}.yaml", run, task, train, test, n_jobs)
-        gen = measure([*synthset, "generate", str(config)])
+        gen = measure([*synthset, "generate", str(config)], env=env)
         shutil.rmtree(run / "quality", ignore_errors=True)
         check = measure([*synthset, "check", str(run), "--n-jobs", str(n_jobs), "-q",
-                         "--no-figures"], ok=(0, 1))  # 1: a FAIL (overlap in a small task)
+                         "--no-figures"], ok=(0, 1), env=env)  # 1: a FAIL (overlap)
         quality = json.loads((run / "quality.json").read_text())
         pairs.append((check["cpu"] / gen["cpu"], gen, check, quality))
     ratios = [p[0] for p in pairs]
@@ -134,6 +138,27 @@ def workload(tmp: Path, name: str, task: str, train: int, test: int, n_jobs: int
             "ratios": ratios,
             "count_keys_per_core": n / max(timing["count"], 1e-9)
             / min(n_jobs, quality["partitions"])}
+
+
+def alternating(tmp: Path, name: str, task: str, train: int, test: int, n_jobs: int,
+                repeat: int, before: str) -> dict:
+    """``workload`` once with ``PYTHONPATH=before`` (another tree's ``src``) and once with
+    this one, ``repeat`` times in turn; this tree's run of median ratio, with the other's
+    under ``before``."""
+    env = {**os.environ, "PYTHONPATH": str(Path(before).resolve())}
+    runs: dict = {"before": [], "after": []}
+    for _ in range(repeat):
+        runs["before"].append(workload(tmp, name, task, train, test, n_jobs, 1, env))
+        runs["after"].append(workload(tmp, name, task, train, test, n_jobs, 1))
+
+    def median(rs):
+        return sorted(rs, key=lambda r: r["ratios"][0])[(len(rs) - 1) // 2]
+
+    row = dict(median(runs["after"]), ratios=[r["ratios"][0] for r in runs["after"]])
+    old = median(runs["before"])
+    row["before"] = {"gen": old["gen"], "check": old["check"],
+                     "ratios": [r["ratios"][0] for r in runs["before"]]}
+    return row
 
 
 def table(rows: list[dict]) -> str:
@@ -176,7 +201,14 @@ def write_results(path: str, command: str, rows: list[dict]) -> None:
                 "check_wall_s": round(r["check"]["wall"], 3),
                 "check_over_generate_cpu": round(r["check"]["cpu"] / r["gen"]["cpu"], 3),
                 "check_over_generate_cpu_runs": [round(x, 3) for x in r["ratios"]],
-                "check_steps_s": r["timing"], "ok": r["ok"]} for r in rows]}
+                "check_steps_s": r["timing"], "ok": r["ok"],
+                **({"before_generate_cpu_s": round(r["before"]["gen"]["cpu"], 3),
+                    "before_check_cpu_s": round(r["before"]["check"]["cpu"], 3),
+                    "before_check_over_generate_cpu": round(
+                        r["before"]["check"]["cpu"] / r["before"]["gen"]["cpu"], 3),
+                    "before_check_over_generate_cpu_runs": [
+                        round(x, 3) for x in r["before"]["ratios"]]}
+                   if "before" in r else {})} for r in rows]}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(out, indent=1) + "\n")
 
@@ -258,6 +290,9 @@ def main() -> None:
     parser.add_argument("--keep", help="make the runs in this folder and keep them")
     parser.add_argument("--repeat", type=int, default=1,
                         help="generate and check this many times in turn; the median ratio")
+    parser.add_argument("--before", metavar="SRC",
+                        help="another tree's src folder: each run is made with it on "
+                             "PYTHONPATH and with this tree, in turn (before / after)")
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--results", default=str(HERE / "results" / "check.json"),
                         help="where the figures go (JSON)")
@@ -282,8 +317,16 @@ def main() -> None:
         for task in args.task:
             total = max(200, int(SIZES.get(task, 20_000) * args.scale))
             test = max(1, total // 100)
-            rows.append(workload(tmp, task, task, total - test, test, args.n_jobs,
-                                 args.repeat))
+            if args.before:
+                rows.append(alternating(tmp, task, task, total - test, test, args.n_jobs,
+                                        args.repeat, args.before))
+                old = rows[-1]["before"]
+                print(f"{task}: check / generate CPU, before (median of "
+                      f"{args.repeat}): {old['check']['cpu'] / old['gen']['cpu']:.2f} "
+                      f"{[round(x, 2) for x in old['ratios']]}", flush=True)
+            else:
+                rows.append(workload(tmp, task, task, total - test, test, args.n_jobs,
+                                     args.repeat))
             print(table(rows[-1:]), flush=True)
     finally:
         if not args.keep:

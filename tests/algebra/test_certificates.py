@@ -136,3 +136,105 @@ def test_written_out_sums_and_products_equal_the_terms_modules():
                          for _ in range(rng.randrange(0, 7))} for _ in range(2))
                 assert list(_add(a, b, field).items()) == list(T.add(a, b, field).items())
                 assert list(_mul(a, b, field).items()) == list(T.mul(a, b, field).items())
+
+
+def test_coprime_cofactors_that_share_a_root_at_every_point_of_a_small_field(monkeypatch):
+    """GF(7): the cofactors x*y*(x - 1) and 6*x + 3*y^3 + 4 are coprime, but at each y in
+    GF(7) the second's root is 0 or 1; the pseudo-remainder sequence proves it, and wrong
+    answers stay wrong."""
+    import synthset.algebra.problems.certify as certify
+
+    task = get_task("poly_gcd")
+    problem = ["x^2*y^2 + 5*x^2*y + 6*x*y^2 + 2*x*y", "3*y^4 + y^3 + 6*x*y + 2*x + 4*y + 6"]
+    answers = ["y + 5", "1", "y + 4", "x*y + 5*x", "x + 6"]
+    a, b, g = (task.terms_of(s) for s in (*problem, answers[0]))
+    assert gcd_module._certified(a, b, g, task._field)
+    fast, full = _verdicts(monkeypatch, gcd_module, "_certified",
+                           [(problem, answer) for answer in answers], task)
+    assert fast == full == [True, False, False, False, False]
+    with monkeypatch.context() as m:  # without the sequence: not proved by the points alone
+        m.setattr(certify, "_coprime_in", lambda *args: False)
+        assert not gcd_module._certified(a, b, g, task._field)
+    # a common factor (x + 1) is found in x and, rightly, not in y; over QQ as well
+    fld = task._field
+    h = {(1, 0): 1, (0, 0): 1}
+    u, v = T.mul(h, {(1, 0): 1, (0, 1): 1}, fld), T.mul(h, {(1, 1): 1, (0, 0): 2}, fld)
+    assert [certify._coprime_in(u, v, i, "GF", 7) for i in (0, 1)] == [False, True]
+    u = {(2, 1): 1, (1, 1): 2, (1, 0): 1, (0, 0): 2}  # (x*y + 1)(x + 2)
+    v = {(1, 2): 1, (1, 1): -3, (0, 1): 1, (0, 0): -3}  # (x*y + 1)(y - 3)
+    assert [certify._coprime_in(u, v, i, "QQ", 0) for i in (0, 1)] == [False, False]
+
+
+def test_a_quadratic_image_is_irreducible_when_it_has_no_rational_root():
+    from synthset.algebra.problems.certify import _irreducible_image, _no_rational_root
+
+    for c0 in range(-6, 7):
+        for c1 in range(-6, 7):
+            for c2 in (-4, -1, 1, 2, 3, 6):
+                if c0:
+                    assert _irreducible_image([c0, c1, c2], "ZZ", 0) == \
+                        _no_rational_root([c0, c1, c2]), (c0, c1, c2)
+
+
+@pytest.mark.parametrize("config", [{}, {"level": 2}, {"field": "QQ", "symbols": "x, y"}])
+def test_groebner_certificate_gives_the_full_checks_verdicts(monkeypatch, config):
+    import synthset.algebra.problems.groebner as groebner_module
+
+    task = get_task("groebner", **config)
+    names, fld = task._symbols, task._field
+    cases = []
+    for seed in range(12):
+        problem, answer = map(to_strings, task(seed))
+        h = task.terms_of(answer[-1])
+        z = {tuple(int(i == len(names) - 1) for i in range(len(names))): 1}
+        cases += [(task, problem, answer), (task, problem, answer[::-1]),
+                  (task, problem, answer[:-1]), (task, problem, answer + [answer[0]]),
+                  (task, problem, answer[:-1] + [_write(T.mul(h, z, fld), names)]),
+                  (task, problem, answer[:-1] + [_write(T.add(h, T.one(len(names)), fld),
+                                                        names)])]
+    # F = A G for the ideal of (x - 1/2, y + 3, (z - 1)(z + 1)) over QQ; the answer with
+    # z - 1 in place of the last holds F in its ideal, but is a larger ideal: no division
+    # of F by it has a constant determinant, and the full check says no
+    rational = get_task("groebner", field="QQ")
+    problem = ["x + y*z + 3*z - 1/2", "y + 3", "x*y - 1/2*y + z^2 - 1"]
+    right = ["x - 1/2", "y + 3", "z^2 - 1"]
+    cases += [(rational, problem, right), (rational, problem, ["x - 1/2", "y + 3", "z - 1"]),
+              (rational, right, right), (rational, right, ["x - 1/2", "y + 3", "z + 1"])]
+    fast = [_verdict(t, p, a) for t, p, a in cases]
+    with monkeypatch.context() as m:
+        m.setattr(groebner_module, "_certified", lambda *args: False)
+        full = [_verdict(t, p, a) for t, p, a in cases]
+    assert fast == full
+    assert full[:72:6] == [True] * 12 and full[72:] == [True, False, True, False]
+    assert full.count(False) >= 40
+    proved = [groebner_module._certified([t.terms_of(s) for s in p], [t.terms_of(s) for s in a],
+                                         t._field, len(t._symbols))
+              for t, p, a in cases[:72:6] + cases[72:]]
+    assert sum(proved[:12]) >= 6 and proved[12:] == [True, False, True, False]
+
+
+def test_two_variable_quotients_equal_the_general_loop():
+    """``quotient`` in two variables (exponents written out) gives what its general loop
+    gives for the same polynomials with a third variable of exponent 0."""
+    from synthset.algebra.fields import parse_field
+    from synthset.algebra.problems.certify import quotient
+
+    rng = random.Random(5)
+    for name in ("GF(7)", "GF(2)", "QQ", "ZZ"):
+        fld = parse_field(name)
+        found = 0
+        for _ in range(150):
+            g, h = ({(rng.randrange(3), rng.randrange(3)): rng.randrange(1, 7)
+                     for _ in range(rng.randrange(1, 4))} for _ in range(2))
+            g, h = T.scale(g, 1, fld), T.scale(h, 1, fld)
+            if not g or not h:
+                continue
+            a = T.mul(g, h, fld)
+            if rng.random() < 0.3:
+                a = T.add(a, {(0, 0): 1}, fld)
+            got = quotient(a, g, fld.kind, fld.p or 0)
+            wide = quotient({m + (0,): c for m, c in a.items()},
+                            {m + (0,): c for m, c in g.items()}, fld.kind, fld.p or 0)
+            assert got == (None if wide is None else {m[:2]: c for m, c in wide.items()})
+            found += got is not None
+        assert found >= 30

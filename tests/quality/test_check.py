@@ -353,3 +353,22 @@ def test_determinism_n_makes_exactly_n_samples_again(tmp_path, capsys):
         capsys.readouterr().out.splitlines()
     assert json.loads((run / "quality.json").read_text())["determinism"] == \
         {"checked": 8, "differ": 0}
+
+
+def test_a_corrupted_groebner_basis_is_reported_past_its_certificate(tmp_path):
+    """Groebner's verifier first checks a certificate (a shape basis and a division of
+    constant determinant; tests/algebra/test_certificates.py compares its verdicts with the
+    full check's): a stored basis changed by one term is still reported."""
+    run = _run(tmp_path / "run", task="groebner", num_train_samples=40, num_test_samples=5)
+    train = _lines(run, "train")
+    for at in (3, 11):
+        row = json.loads(train[at])
+        if isinstance(row["answer"], list):
+            row["answer"][-1] += " + 1"
+        else:
+            row["answer"] += " + 1"
+        train[at] = json.dumps(row, ensure_ascii=False)
+    _write(run, "train", train)
+    report = check_run(run, n_jobs=1)
+    assert [(f["split"], f["index"], f["class"]) for f in report["failures"]] == \
+        [("train", 3, "wrong"), ("train", 11, "wrong")]

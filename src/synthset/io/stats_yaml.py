@@ -25,6 +25,9 @@ def write_stats(path: Path, statistics: dict) -> None:
 
 
 def read_stats(path: Path) -> dict:
+    """A split's statistics, read with libyaml's safe loader where there is one (the same
+    values, a few times faster than the pure-Python one)."""
     import yaml
 
-    return yaml.safe_load(as_path(path).read_text())
+    return yaml.load(as_path(path).read_text(), Loader=getattr(yaml, "CSafeLoader",
+                                                               yaml.SafeLoader))

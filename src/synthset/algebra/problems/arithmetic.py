@@ -86,9 +86,10 @@ def _add(a: dict, b: dict, field) -> dict:
 
 def _mul(a: dict, b: dict, field) -> dict:
     """``terms.mul``, with the exponents of two or three variables added without ``zip``
-    and GF(p)'s reduction written out (the same dict)."""
+    and GF(p)'s reduction written out (the same dict; over ZZ and QQ nothing to reduce)."""
     n = len(next(iter(a))) if a else 0
-    if field.kind != "GF" or n not in (2, 3) or not b or len(next(iter(b))) != n:
+    if field.kind not in ("GF", "ZZ", "QQ") or n not in (2, 3) or not b \
+            or len(next(iter(b))) != n:
         return T.mul(a, b, field)
     out: dict = {}
     get = out.get
@@ -102,5 +103,7 @@ def _mul(a: dict, b: dict, field) -> dict:
             for (b0, b1, b2), cb in b.items():
                 m = (a0 + b0, a1 + b1, a2 + b2)
                 out[m] = get(m, 0) + ca * cb
+    if field.kind != "GF":
+        return {m: c for m, c in out.items() if c != 0}
     p = field.p
     return {m: c for m, c in ((m, c % p) for m, c in out.items()) if c != 0}

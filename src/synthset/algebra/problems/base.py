@@ -254,6 +254,13 @@ def read_canonical(text, symbols: tuple, field):
             if c:
                 out[m] = c
         return out
+    if field.kind == "ZZ":  # an integer stays as it is
+        for m, c in terms.items():
+            if type(c) is not int:
+                c = cast_coefficient(c, field)
+            if c:
+                out[m] = c
+        return out
     for m, c in terms.items():
         c = cast_coefficient(c, field)
         if c != 0:

@@ -11,13 +11,17 @@ them is the one the full re-derivation gives.
   have positive degree, the other variables are set to numbers at which ``u``'s leading
   coefficient in ``x`` does not vanish; a common factor ``h`` with ``x`` in it would then keep
   its degree in ``x`` and divide both images, so images with a constant gcd rule out every
-  such ``h``. A factor free of every variable is a constant.
+  such ``h``. A factor free of every variable is a constant. Where no point clears variable
+  ``x`` (over a small GF(p) every point's images can share a root while ``u`` and ``v`` are
+  coprime), a pseudo-remainder sequence in ``x`` over the other variables decides it: its
+  last nonzero remainder has degree 0 in ``x`` exactly when no common factor holds ``x``.
 - ``irreducible(f)``: over QQ, ZZ (with content 1) or GF(p) in one variable. With a main
   variable ``x`` two of whose coefficients (polynomials in the other variables) are coprime
   (so no factor is free of ``x``: it would divide both) and an image of the same degree in
   ``x`` that is irreducible, no splitting of ``f`` into two factors of positive degree in
   ``x`` exists (both would keep their degree in the image). One-variable images are
-  irreducible at degree 1, at degree 2 or 3 without a rational root, otherwise when SymPy's
+  irreducible at degree 1, at degree 2 when the discriminant is not a square, at degree 3
+  without a rational root, otherwise when SymPy's
   factorisation of the image (small: one variable) finds one factor.
 
 Images are taken at a few fixed points, the same for every sample: which points are tried
@@ -48,6 +52,8 @@ def quotient(a: dict, g: dict, kind: str, p: int = 0) -> dict | None:
     rest = dict(a)
     out = {}
     others = [(m, c) for m, c in g.items() if m != lead]
+    if len(lead) == 2:  # the same steps, the exponents of two variables written out
+        return _quotient2(rest, lead, lc, inv, others, kind, p)
     while rest:
         m = max(rest)
         shift = tuple([x - y for x, y in zip(m, lead)])
@@ -66,6 +72,39 @@ def quotient(a: dict, g: dict, kind: str, p: int = 0) -> dict | None:
         for mg, cg in others:
             key = tuple([x + y for x, y in zip(shift, mg)])
             v = rest.get(key, 0) - q * cg
+            if gf:
+                v %= p
+            if v:
+                rest[key] = v
+            else:
+                rest.pop(key, None)
+    return out
+
+
+def _quotient2(rest: dict, lead: tuple, lc, inv, others: list, kind: str, p: int):
+    """``quotient``'s loop for two variables."""
+    gf = kind == "GF"
+    l0, l1 = lead
+    out = {}
+    get = rest.get
+    while rest:
+        m = max(rest)
+        s0, s1 = m[0] - l0, m[1] - l1
+        if s0 < 0 or s1 < 0:
+            return None
+        c = rest.pop(m)
+        if gf:
+            q = c * inv % p
+        elif kind == "ZZ":
+            q, r = divmod(c, lc)
+            if r:
+                return None
+        else:
+            q = Fraction(c) / lc
+        out[(s0, s1)] = q
+        for (g0, g1), cg in others:
+            key = (s0 + g0, s1 + g1)
+            v = get(key, 0) - q * cg
             if gf:
                 v %= p
             if v:
@@ -151,8 +190,75 @@ def coprime(u: dict, v: dict, kind: str, p: int = 0) -> bool:
             if _constant_gcd(image_u, _image(v, i, point, kind, p), kind, p):
                 break
         else:
-            return False
+            if not _coprime_in(u, v, i, kind, p):
+                return False
     return True
+
+
+# The most terms a pseudo-remainder sequence may hold before it gives up (not proved).
+MAX_PRS_TERMS = 2000
+
+
+def _coprime_in(u: dict, v: dict, i: int, kind: str, p: int) -> bool:
+    """True when ``u`` and ``v`` provably have no common factor with variable ``i`` in it:
+    as polynomials in that variable over the others, their pseudo-remainder sequence (each
+    remainder ``lc(b)^k a - q b``, a combination of the two with the same gcd over the
+    field of fractions) ends with a remainder of degree 0 in it. False: not proved (a common
+    factor, or a sequence larger than ``MAX_PRS_TERMS`` terms)."""
+    gf = kind == "GF"
+
+    def split(f: dict) -> dict:  # degree in variable i -> its coefficient (a term dict)
+        out: dict = {}
+        for m, c in f.items():
+            out.setdefault(m[i], {})[m[:i] + (0,) + m[i + 1:]] = c
+        return out
+
+    def mul(a: dict, b: dict) -> dict:
+        out: dict = {}
+        for ma, ca in a.items():
+            for mb, cb in b.items():
+                m = tuple([x + y for x, y in zip(ma, mb)])
+                out[m] = out.get(m, 0) + ca * cb
+        return {m: c % p if gf else c for m, c in out.items() if (c % p if gf else c)}
+
+    def sub(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for m, c in b.items():
+            d = out.get(m, 0) - c
+            if gf:
+                d %= p
+            if d:
+                out[m] = d
+            else:
+                out.pop(m, None)
+        return out
+
+    def prem(a: dict, b: dict) -> dict:
+        db = max(b)
+        lb = b[db]
+        while a and max(a) >= db:
+            da = max(a)
+            la = a[da]
+            out = {d: mul(lb, c) for d, c in a.items() if d != da}
+            for d, c in b.items():
+                if d != db:
+                    k = d + da - db
+                    out[k] = sub(out.get(k, {}), mul(la, c))
+            a = {d: c for d, c in out.items() if c}
+            if sum(len(c) for c in a.values()) > MAX_PRS_TERMS:
+                return None
+        return a
+
+    a, b = split(u), split(v)
+    if max(a) < max(b):
+        a, b = b, a
+    while b:
+        if max(b) == 0:
+            return True  # a nonzero remainder free of the variable: a unit over the fractions
+        a, b = b, prem(a, b)
+        if b is None:
+            return False
+    return max(a) == 0
 
 
 # -- irreducibility ---------------------------------------------------------------------------
@@ -206,7 +312,12 @@ def _irreducible_image(f: list, kind: str, p: int) -> bool:
         f = [int(Fraction(c) * den) for c in f]
     if f[0] == 0:
         return False  # divisible by the variable
-    if d <= 3:
+    if d == 2:  # a rational root exactly when the discriminant is a square
+        from math import isqrt
+
+        disc = f[1] * f[1] - 4 * f[0] * f[2]
+        return disc < 0 or isqrt(disc) ** 2 != disc
+    if d == 3:
         found = _no_rational_root(f)
         if found is not None:
             return found

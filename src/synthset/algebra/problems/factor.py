@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 from synthset.algebra import terms as T
+from synthset.algebra.problems.arithmetic import _mul
 from synthset.algebra.problems.base import PolyProblem, poly_terms, sympy_poly
 from synthset.algebra.problems.certify import irreducible
 from synthset.core.errors import ConfigError
@@ -64,7 +65,7 @@ class PolyFactor(PolyProblem):
                                                    else [answer])]
         product = T.one(n)
         for part in parts:
-            product = T.mul(product, part, fld)
+            product = _mul(product, part, fld)
         if product != target:
             return False
         factors = [f for f in parts if T.total_degree(f) > 0]
