@@ -2,7 +2,7 @@
 beside synthset's engine at n_jobs=2 writing the same number of samples, in one run.
 
     python bench/bench_bridges.py [--datasets rg/chain_sum rcore/arithmetics ...]
-                                  [--seconds 1.5] [--repeats 3]
+                                  [--seconds 1.5] [--repeats 3] [--samples N]
 
 The library's loop: reasoning-gym ``create_dataset(NAME, seed=0, size=n)`` then ``ds[i]`` for
 every i; reasoning-core ``get_task(NAME).generate_example()`` n times (its token counter the
@@ -12,9 +12,9 @@ dataset card; not the default re-check of 16 samples in a fresh process at the e
 a fixed cost whatever the run's size (for reasoning-gym about 1.1 s of CPU at load 8, most
 of it importing reasoning_gym in the fresh process; 1.4 s before matplotlib, which only
 game_of_life uses, was imported on first use) that would only measure the run's size. n is
-chosen so that the loop takes about ``--seconds``. The two are run alternately ``--repeats``
-times and the medians compared: wall clock, and CPU time (user + system of the process and of
-the engine's workers), which a loaded machine disturbs far less.
+chosen so that the loop takes about ``--seconds`` (or is ``--samples``). The two are run
+alternately ``--repeats`` times and the medians compared: wall clock, and CPU time (user +
+system of the process and of the engine's workers), which a loaded machine disturbs far less.
 The machine's load average is recorded with each dataset: the wall figures are only as good
 as it. ``cpu_ratio`` is synthset's CPU per sample over the library's: the engine's own cost;
 on an idle machine with 2 free cores n_jobs=2 runs about 2 / cpu_ratio times the loop.
@@ -47,6 +47,14 @@ bench/results/bridges_overlap.csv as it finishes: the same command resumes a sto
     python bench/bench_bridges.py --overlap-table
 
 prints that file as the Markdown table of the datasets whose splits overlap.
+
+    python bench/bench_bridges.py --versus SRC [--datasets ...] [--samples 50000]
+                                  [--n-jobs 2] [--repeats 6] [--out PATH]
+
+compares two versions of synthset on the same runs: this tree's and the one whose ``src``
+folder is SRC (``git archive COMMIT src | tar -x -C DIR``, then DIR/src), each run in a fresh
+process, the two alternating, CPU per sample of the process and its workers (medians; every
+run in the row). Writes bench/results/bridges_versus.csv (or --out).
 """
 
 from __future__ import annotations
@@ -205,12 +213,12 @@ def library_loop(name: str):
     return run
 
 
-def engine_run(name: str, n: int, folder: Path) -> None:
+def engine_run(name: str, n: int, folder: Path, n_jobs: int = 2) -> None:
     from synthset.dataset import DatasetPipeline
 
     shutil.rmtree(folder, ignore_errors=True)
     DatasetPipeline(task=name, save_dir=str(folder), num_train_samples=n, num_test_samples=0,
-                    n_jobs=2, batch_size=100_000, save_text=False, verbose=False,
+                    n_jobs=n_jobs, batch_size=100_000, save_text=False, verbose=False,
                     verify_determinism=0).run()
 
 
@@ -235,6 +243,61 @@ def timed_cpu(fn, *args) -> tuple[float, float]:
     start, start_cpu = time.perf_counter(), cpu()
     fn(*args)
     return time.perf_counter() - start, cpu() - start_cpu
+
+
+VERSUS_FIELDS = ["dataset", "samples", "n_jobs", "this_cpu_us", "versus_cpu_us",
+                 "this_runs", "versus_runs", "load_avg_1min", "repeats"]
+
+
+def engine_cpu(name: str, n: int, n_jobs: int) -> float:
+    """CPU seconds per sample of one run of ``n`` samples (after a warm run of 20): what
+    ``--engine-one`` prints, in a fresh process."""
+    import json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine_run(name, 20, Path(tmp, "warm"), n_jobs)
+        start = cpu()
+        engine_run(name, n, Path(tmp, "run"), n_jobs)
+        took = cpu() - start
+    print(json.dumps({"cpu": took / n}))
+    return took / n
+
+
+def versus(datasets: list[str], src: str, n: int, n_jobs: int, repeats: int,
+           out: Path) -> None:
+    """The same runs (``n`` samples, ``n_jobs``) made by this tree's synthset and by the one in
+    ``src`` (a ``src`` folder, e.g. an older commit's ``git archive``), each in a fresh
+    process, alternating (this, other, other, this, ...), medians of CPU per sample (µs)."""
+    import json
+    import subprocess
+    import sys
+
+    here_src = str(HERE.parent / "src")
+    rows = []
+    for name in datasets:
+        runs: dict[str, list[float]] = {"this": [], "versus": []}
+        load = os.getloadavg()[0]
+        for r in range(repeats):
+            for side in (("this", "versus") if r % 2 == 0 else ("versus", "this")):
+                env = dict(os.environ, PYTHONPATH=here_src if side == "this" else src)
+                done = subprocess.run(
+                    [sys.executable, __file__, "--engine-one", name, str(n), str(n_jobs)],
+                    env=env, capture_output=True, text=True, check=True)
+                runs[side].append(json.loads(done.stdout.strip().splitlines()[-1])["cpu"])
+        row = {"dataset": name, "samples": n, "n_jobs": n_jobs,
+               **{f"{k}_cpu_us": round(statistics.median(v) * 1e6, 2)
+                  for k, v in (("this", runs["this"]), ("versus", runs["versus"]))},
+               "this_runs": " ".join(f"{x * 1e6:.2f}" for x in runs["this"]),
+               "versus_runs": " ".join(f"{x * 1e6:.2f}" for x in runs["versus"]),
+               "load_avg_1min": round((load + os.getloadavg()[0]) / 2, 2),
+               "repeats": repeats}
+        rows.append(row)
+        print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+    with out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=VERSUS_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {out}")
 
 
 OVERLAP_OUT = HERE / "results" / "bridges_overlap.csv"
@@ -479,8 +542,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None,
                         help="how long the library's loop runs (default 1.5; 1 with --all)")
     parser.add_argument("--repeats", type=int, default=None, help="default 3; 2 with --all")
+    parser.add_argument("--samples", type=int, default=None,
+                        help="samples per run instead of about --seconds of the loop (the "
+                             "same n for every dataset and every run: to compare two versions "
+                             "of synthset, whose fixed costs per run weigh with n)")
+    parser.add_argument("--versus", default=None, metavar="SRC",
+                        help="compare this tree's engine runs (--samples, default 50000; "
+                             "--n-jobs) with those of the synthset in SRC, CPU only")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--engine-one", nargs=3, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    if args.engine_one:
+        name, count, jobs = args.engine_one
+        engine_cpu(name, int(count), int(jobs))
+        return
+    if args.versus:
+        versus(args.datasets or DEFAULT[:1], args.versus, args.samples or 50_000, args.n_jobs,
+               args.repeats or 6, Path(args.out or HERE / "results" / "bridges_versus.csv"))
+        return
     if args.all:
         measure_all(args.datasets or every_dataset(), args.seconds or 1.0, args.repeats or 2,
                     Path(args.out or ALL_OUT))
@@ -513,7 +593,7 @@ def main() -> None:
                 loop(3)  # warm: imports, word lists
                 # per item, without the dataset's construction (a word list, ...)
                 probe = max((timed(loop, 401) - timed(loop, 1)) / 400, 1e-6)
-                n = int(min(max(args.seconds / probe, 200), 50_000))
+                n = args.samples or int(min(max(args.seconds / probe, 200), 50_000))
                 engine_run(name, min(n, 200), Path(tmp, "warm"))  # the workers' imports
                 own, ours = [], []
                 load = os.getloadavg()[0]

@@ -209,6 +209,11 @@ def test_metadata_is_plain_json_from_the_first_sample_on(monkeypatch):
         walked.append(value) if depth == 0 else None) or walk(value, depth))
     assert base.plain({"grid": ((1, 2), (3, 4)), 5: None}) == {"grid": [[1, 2], [3, 4]],
                                                                "5": None}
+    import numpy as np
+
+    # what orjson's default options refuse (NumPy, non-string keys) goes through its options
+    assert base.plain({"a": np.arange(3), 1.5: np.float64(0.25), "n": np.int64(7)}) == \
+        {"a": [0, 1, 2], "1.5": 0.25, "n": 7}
     assert walked == []  # orjson's round trip, not the Python walk
     assert base.plain({"s": {"b", "a"}, "big": 2**70}) == {"s": ["a", "b"], "big": str(2**70)}
     assert len(walked) == 1  # what orjson refuses: the walk

@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from fractions import Fraction
-from operator import mul
+from itertools import repeat
+from operator import itemgetter, mul, sub
 from typing import Any
 
 # A finite double is n / 2**k with k <= 1074; scaling by 2**1074 makes every one an integer.
@@ -181,7 +182,8 @@ class RunningStats:
         part = RunningStats()
         part.count = len(values)
         part.mean = mean = math.fsum(values) / part.count
-        part.M2 = math.fsum([(x - mean) ** 2 for x in values])
+        deviations = list(map(sub, values, repeat(mean)))  # each squared exactly as x ** 2 is
+        part.M2 = math.fsum(map(mul, deviations, deviations))
         part.min_val, part.max_val = min(values), max(values)
         self.merge(part)
 
@@ -371,13 +373,13 @@ def _columns(samples: list) -> list | None:
             or {len(first)} != set(map(len, samples)):
         return None
     columns = []
-    try:
+    try:  # the columns taken in C (itemgetter), their types checked in C
         for category, value in first.items():
-            column = [stats[category] for stats in samples]
+            column = list(map(itemgetter(category), samples))
             if type(value) is dict:
                 if {dict} != set(map(type, column)) or {len(value)} != set(map(len, column)):
                     return None
-                names = {name: [stats[name] for stats in column] for name in value}
+                names = {name: list(map(itemgetter(name), column)) for name in value}
                 if not all(_NUMBER.issuperset(map(type, v)) for v in names.values()):
                     return None
                 columns.append((category, names))

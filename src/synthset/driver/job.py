@@ -29,7 +29,7 @@ from synthset.driver.dedup import key_set, sample_keyer, seen_file
 from synthset.engine.plan import Shard
 from synthset.engine.state import RunState
 from synthset.engine.timeout import SampleTimeout, TimeLimit
-from synthset.io.formats import encoders, get_format
+from synthset.io.formats import StreamFormat, encoders, get_format
 
 # Which process made a shard (kept in its completion marker, for post-mortems).
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -92,7 +92,7 @@ class SampleJob:
         files: dict[str, int | None] = {}  # name in the state folder -> its rows
         for fmt, encoded in zip(formats, items):
             path = state.shard_file(shard, fmt.shard_ext)
-            fmt.write_shard(path, encoded, shard.start)
+            fmt.write_shard(path, joined(fmt, encoded), shard.start)
             files[state.name(path)] = len(encoded)
         if keys is not None and shard.split in self.collect:
             path = state.shard_file(shard, "keys")
@@ -397,6 +397,16 @@ def generators_own(exc: KeyboardInterrupt) -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     return _SIGINT["ignored"] or (_SIGINT["watching"] and not _SIGINT["arrived"])
+
+
+def joined(fmt, encoded: list) -> list:
+    """A shard's encoded samples as ``fmt.write_shard`` takes them: for a stream format that
+    writes its items one after another (``StreamFormat.write_shard``), one item, their
+    concatenation — the same bytes, in one write (a text file's ``writelines`` encodes and
+    writes each line by itself: ~0.45 µs a JSON line of 300 bytes, a third of that joined)."""
+    if len(encoded) < 2 or type(fmt).write_shard is not StreamFormat.write_shard:
+        return encoded
+    return ["".join(encoded) if fmt.mode == "w" else b"".join(encoded)]
 
 
 # The format whose encoding of a sample the determinism re-check compares, by preference.

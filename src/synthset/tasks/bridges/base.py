@@ -43,15 +43,21 @@ OWN_FIELDS = ("seed", "size")  # the library's fields a run decides, never a tas
 
 def plain(metadata):
     """``json_safe(metadata)``, by a round trip through orjson where it can (in C: ~10x the
-    Python walk); the walk for what orjson refuses (sets, objects, integers beyond 64 bits)."""
+    Python walk); the walk for what orjson refuses (sets, objects, integers beyond 64 bits).
+    orjson's default options first: what they take, the options for NumPy and non-string
+    keys write alike, at a third of the cost (they look at every key and value); what they
+    refuse, with those options."""
     try:
-        data = _dumps(metadata, option=_OPTION)  # first: it binds _loads on its first call
+        data = _dumps(metadata)  # first: it binds _loads on its first call
     except TypeError:  # orjson's JSONEncodeError is one
-        return json_safe(metadata)
+        try:
+            data = _dumps(metadata, option=_OPTION)
+        except TypeError:
+            return json_safe(metadata)
     return _loads(data)
 
 
-def _first_dumps(value, option: int) -> bytes:
+def _first_dumps(value, option: int | None = None) -> bytes:
     """orjson's ``dumps``, imported on first use; later calls go to orjson directly (``plain``
     runs once a sample: an import statement there costs a tenth of the bridge's time)."""
     global _dumps, _loads, _OPTION
@@ -60,7 +66,7 @@ def _first_dumps(value, option: int) -> bytes:
     _OPTION = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
     _loads = orjson.loads
     _dumps = orjson.dumps
-    return _dumps(value, option=_OPTION)
+    return _dumps(value, option=option)
 
 
 _dumps, _loads, _OPTION = _first_dumps, None, 0
