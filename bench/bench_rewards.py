@@ -45,9 +45,10 @@ own example, and writes bench/results/rewards_adapters.json unless --json says o
                records included: a ceiling of verifiers' own, not of the reward)
 
 ``--cold N`` adds "mix, new prompts": the mix over N examples no earlier pass has seen (root
-seeds 1000, 1001, ... one a run), each group scored once: what a trainer pays when every
-prompt is new, with no per-prompt work (a decoded example, Lano's parse of a prompt) reused
-across passes as the other columns reuse it.
+seeds 1000, 1001, ... one a run, other seeds for each adapter: one process runs them all),
+each group scored once: what a trainer pays when every prompt is new, with no per-prompt work
+(a decoded example, Lano's parse of a prompt) reused across passes or adapters as the other
+columns reuse it.
 
 Each rate is the median of --runs runs of --seconds on this process's CPU clock (what one core
 of its own gives on a machine other jobs share). The reasoning-gym rows score the same forms
@@ -322,18 +323,19 @@ def bench_adapter(adapter: str, name: str, args) -> dict:
 
 def cold_rate(adapter, name, task, prepare, score, args) -> tuple[float, list[float]]:
     """The mix with every prompt new: each run scores --cold examples no run has seen (root
-    seeds 1000, 1001, ...), each in its GRPO group once: per-prompt work is never reused
-    from an earlier pass."""
+    seeds 1000 + runs * (the adapter's place in ADAPTERS) + run: no adapter sees another's),
+    each in its GRPO group once: per-prompt work is never reused from an earlier pass."""
     from synthset.export import to_hf_dataset
 
     runs = []
+    first = 1000 + args.runs * ADAPTERS.index(adapter)
     for r in range(args.runs):
         try:
-            data = to_hf_dataset(name, prompts=True, count=args.cold, seed=1000 + r)
+            data = to_hf_dataset(name, prompts=True, count=args.cold, seed=first + r)
             own = {"prompts": list(data["prompt"]), "example": list(data["example"]),
                    "answer": list(data["answer"]), "index": list(data["index"])}
         except Exception:
-            own = columns_of(task, args.cold, seed=1000 + r)
+            own = columns_of(task, args.cold, seed=first + r)
         g = args.generations
         grouped = {k: [x for x in v for _ in range(g)] for k, v in own.items()}
         completions = completions_of("mix", grouped["answer"], g)

@@ -280,3 +280,38 @@ def test_a_verifier_past_its_time_limit_scores_zero_in_any_thread(monkeypatch):
         scored = [pool.submit(score_completions, task, calls, [ex] * 4, 0.05)
                   for _ in range(2)]
         assert [f.result() for f in scored] == [want, want]
+
+
+def test_depo_rewards_read_the_example_of_a_record_with_its_prompt_made_when_read():
+    import copy
+    import json
+    import pickle
+
+    from synthset.export import record_json
+    from synthset.rewards import examples_of
+
+    task = synthset.get_task("depo", level=2)
+    record = next(iter(task.iter_records(5, 1)))
+    want = task.example_of(record)
+    got = examples_of(task, [record_json(record)])[0]
+    assert dict.get(got, "prompt") is None  # not decoded yet: the verifier never reads it
+    assert task.score_answer(want["answer"], got) == 1.0
+    assert dict.get(got, "prompt") is None
+    assert "prompt" in got and len(got) == len(want)
+    assert got["prompt"] == want["prompt"] and list(got) == list(want)
+    again = examples_of(task, [record_json(record)])[0]
+    assert json.dumps(again) == json.dumps(want) and {**again} == want == again
+    assert type(pickle.loads(pickle.dumps(again))) is dict
+    assert copy.deepcopy(examples_of(task, [record_json(record)])[0]) == want
+
+
+@pytest.mark.parametrize("text", [
+    '{"input_ids": [0, 5, 17], "meta": {"n": 3}}', '{"problem": "x+1", "answer": "2"}',
+    '{"a": 123456789012345678901234567890}', '[-9223372036854775809, 9223372036854775807]',
+    '[1.5, 2e3, 0.1]', '[NaN, Infinity]', '"\\ud800"', '{"a": 1, "a": 2}', '["é", "\\u00e9"]'])
+def test_a_record_json_reads_as_the_export_reads_it(text):
+    from synthset.export import record_from_json
+    from synthset.rewards import _record_of
+
+    got, want = _record_of(text), record_from_json(text)
+    assert repr(got) == repr(want) and type(got) is type(want)

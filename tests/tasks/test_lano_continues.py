@@ -1,9 +1,8 @@
 """Lano's reward decision — a prompt's prefix parsed once into its stacks, each completion
 parsed alone from them — says what the parse of the whole sentence says, on right answers
 and on wrong ones (a token changed, dropped or inserted, another example's answer, cut short
-or run on), the first two times a prompt is scored (a whole parse) and every time after (its
-cut); and the cut's stacks are exactly those a left-to-right recognizer holds after the
-prefix."""
+or run on); and the cut's stacks are exactly those a left-to-right recognizer holds after the
+prefix, its leads the first terminals of every string those stacks derive."""
 
 import random
 
@@ -11,7 +10,7 @@ import pytest
 
 import synthset.tasks as T
 from synthset.tasks.grammars import GRAMMARS
-from synthset.tasks.lano import _grammar, _parser
+from synthset.tasks.lano import LEAD, _grammar, _parser
 
 
 def _answers(s, cut, other, rng):
@@ -49,7 +48,7 @@ def test_completions_are_judged_as_the_whole_parse_judges_them(grammar, count):
             assert task.score_answer(" ".join(map(str, answer)), row) == float(got)
             assert got or k  # the right answer is one
             rejected += not got
-        assert prefix in g._cuts  # scored three times or more: judged through its cut
+        assert prefix in g._cuts  # judged through its cut
     assert rejected >= 6 * count
 
 
@@ -69,6 +68,22 @@ def _recognizer_stacks(grammar, prefix):
     return states
 
 
+def _heads(grammar, stacks, k):
+    """The first ``k`` terminals (the whole string when shorter) of every string ``stacks``
+    derive, as bytes."""
+    root, rules = GRAMMARS[grammar]
+    out, todo = set(), [(stack, b"") for stack in stacks]
+    while todo:
+        stack, read = todo.pop()
+        if len(read) == k or not stack:
+            out.add(read)
+        elif stack[-1] in rules:
+            todo += [(stack[:-1] + tuple(reversed(rhs)), read) for rhs in rules[stack[-1]]]
+        else:
+            todo.append((stack[:-1], read + bytes([stack[-1]])))
+    return out
+
+
 def _flatten(nodes, k):
     """The stacks (top last) of node ``k`` of a cut."""
     out = set()
@@ -86,5 +101,7 @@ def test_the_cut_holds_the_stacks_of_a_left_to_right_recognizer():
         s = tuple(row["input_ids"][1:])
         for p in (1, 7, 30):
             nodes = g._cut(s[:p])
-            assert _flatten(nodes, len(nodes) - 1) == _recognizer_stacks("cfg3f", s[:p])
+            stacks = _recognizer_stacks("cfg3f", s[:p])
+            assert _flatten(nodes, len(nodes) - 1) == stacks
+            assert g._leads(nodes) == _heads("cfg3f", stacks, LEAD)
         assert g._cut((1, 1, 1, 1, 1, 1, 1, 1)) == ()  # no sentence starts with it

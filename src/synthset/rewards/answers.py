@@ -196,6 +196,26 @@ def score_completion(task, completion, example: dict | None, limit=None) -> floa
         return task.score_answer(found, example)
 
 
+def score_found(task, found: str, example: dict, timeout: float | None = 5.0) -> float:
+    """The verifier on an answer already read (``score_without_verifier``'s second value),
+    as ``score_completions`` runs it: 0.0 past ``timeout`` seconds (None: no limit)."""
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"timeout must be a positive number of seconds or None, "
+                          f"got {timeout!r}")
+    if timeout is None:
+        return task.score_answer(found, example)
+    from synthset.engine.timeout import SampleTimeout
+
+    limit = _Limit(timeout)
+    try:
+        with limit:
+            return task.score_answer(found, example)
+    except SampleTimeout:
+        return 0.0
+    finally:
+        limit.uninstall()
+
+
 def score_completions(task, completions, examples, timeout: float | None = 5.0) -> list[float]:
     """One float in [0, 1] per completion, ``completions[i]`` judged against ``examples[i]``
     (an example dict, ``task.example_of(record)``, or None: 0.0). A verifier call running past

@@ -8,7 +8,7 @@ found by id: the module of that name, exporting its ``Taskset`` subclass in ``__
 
 This module is such a taskset. ``SynthsetTaskset`` yields one ``SynthsetTask`` per sample of a
 task by name or of a run folder's split; its one reward, ``correct``, judges the rollout's last
-reply with the task's verifier through ``synthset.rewards.score_completions`` (the same score
+reply with the task's verifier as ``synthset.rewards.score_completions`` does (the same score
 as every other adapter). ``load_environment(task_or_run, ...)`` returns the
 ``vf.SingleAgentEnv`` over it; ``load_taskset`` the taskset alone.
 
@@ -32,7 +32,7 @@ from typing import Any
 import verifiers.v1 as vf
 from pydantic import Field
 
-from synthset.rewards.answers import score_completions, score_without_verifier
+from synthset.rewards.answers import score_found, score_without_verifier
 from synthset.rewards.rows import example_of, label_key, prompt_rows, score_one, task_from_label
 from synthset.tasks.base import TokenTask
 
@@ -70,11 +70,11 @@ class SynthsetTask(vf.Task[SynthsetData, vf.State, SynthsetTaskConfig]):
         judge = task_from_label(task.task, trust_code=self.config.trust_code)
         reply = trace.last_reply
         example = example_of(judge, task.example)
-        score, _ = score_without_verifier(judge, reply, example)
+        score, found = score_without_verifier(judge, reply, example)
         if score is not None:
             return score
-        if isinstance(judge, TokenTask):
-            return score_completions(judge, [reply], [example], self.config.timeout)[0]
+        if isinstance(judge, TokenTask):  # the answer already read: judged as it is
+            return score_found(judge, found, example, self.config.timeout)
         return await asyncio.to_thread(score_one, judge, reply, task.example,
                                        self.config.timeout)
 

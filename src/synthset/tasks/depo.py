@@ -285,16 +285,29 @@ class DepoTask(TokenTask):
         """Prompt: ``<bos>``, the edges, every query (``<query_k>`` and its word) in order, then
         one ``<ans>``. Answer: every answer word in query order, `` | `` between answers. (A
         row interleaves queries and answers; a prompt asks them all at once.)"""
-        names = self.vocab.decode(row["input_ids"])
-        spans = row["meta"]["answer_spans"]
+        return self._prompt_text(row), self._answer_text(row)
+
+    def _prompt_text(self, row: dict) -> str:
+        ids = row["input_ids"]
         first = self.vocab["<query_1>"]  # query ids follow every content id
-        start = next(i for i, t in enumerate(row["input_ids"]) if t >= first)
-        asked, prev = [], start
-        for a, b in spans:
-            asked.extend(names[prev:a - 1])  # <query_k> and its word, without the <ans>
+        start = next(i for i, t in enumerate(ids) if t >= first)
+        decode, asked, prev = self.vocab.decode, [], start
+        for a, b in row["meta"]["answer_spans"]:
+            asked.extend(decode(ids[prev:a - 1]))  # <query_k> and its word, without the <ans>
             prev = b
-        return (" ".join([*names[:start], *asked, "<ans>"]),
-                " | ".join(" ".join(names[a:b]) for a, b in spans))
+        return " ".join([*decode(ids[:start]), *asked, "<ans>"])
+
+    def _answer_text(self, row: dict) -> str:
+        ids, decode = row["input_ids"], self.vocab.decode
+        return " | ".join(" ".join(decode(ids[a:b])) for a, b in row["meta"]["answer_spans"])
+
+    def example_for_reward(self, row: dict) -> dict:
+        """``example_of(row)`` as the rewards read it (``synthset.rewards.examples_of``): its
+        prompt (the edge list, ~2,000 tokens at the top levels) decoded only when read, as
+        the verifier reads only the answer. Equal to ``example_of(row)`` in every way but
+        one: a serializer that reads a dict's storage directly (orjson) misses the prompt
+        until it is read, so the rewards only score it."""
+        return _Example(self, row, self._answer_text(row))
 
     def answer_spans(self, row: dict) -> list[list[int]]:
         return row["meta"]["answer_spans"]
@@ -344,3 +357,110 @@ def _depo_patterns(offset: int, V: int, min_len: int, max_len: int, bos: int, eo
     asked = f"({query})({any_word}){char_class(ans, ans)}({any_word})"
     return (re.compile(query), re.compile(f"(?:{word}{word})*"), re.compile(word),
             re.compile(f"(?:{asked})*"), re.compile(asked))
+
+
+class _Example(dict):
+    """``{**row, "prompt": ..., "answer": ...}`` whose prompt text is made by its task when
+    first read: by key, ``get``, ``in``, iteration, comparison or a copy (then it is a plain
+    entry, in its place before ``answer``). Pickled and copied as a plain dict."""
+
+    __slots__ = ("_task",)
+
+    def __init__(self, task, row: dict, answer: str):
+        super().__init__(row)
+        dict.pop(self, "prompt", None)
+        dict.pop(self, "answer", None)
+        dict.__setitem__(self, "answer", answer)
+        self._task = task
+
+    def _whole(self) -> "_Example":
+        task = self._task
+        if task is not None:
+            self._task = None
+            answer = dict.pop(self, "answer")
+            dict.__setitem__(self, "prompt", task._prompt_text(self))
+            dict.__setitem__(self, "answer", answer)
+        return self
+
+    def __missing__(self, key):
+        if key == "prompt" and self._task is not None:
+            return dict.__getitem__(self._whole(), key)
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        if key == "prompt":
+            self._whole()
+        return dict.get(self, key, default)
+
+    def __contains__(self, key):
+        return key == "prompt" and self._task is not None or dict.__contains__(self, key)
+
+    def __len__(self):
+        return dict.__len__(self) + (self._task is not None)
+
+    def __iter__(self):
+        return dict.__iter__(self._whole())
+
+    def keys(self):
+        return dict.keys(self._whole())
+
+    def values(self):
+        return dict.values(self._whole())
+
+    def items(self):
+        return dict.items(self._whole())
+
+    def copy(self):
+        return dict(self.items())
+
+    def __eq__(self, other):
+        if isinstance(other, _Example):
+            other._whole()
+        return dict.__eq__(self._whole(), other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None
+
+    def __repr__(self):
+        return dict.__repr__(self._whole())
+
+    def __reduce__(self):
+        return dict, (dict(self.items()),)
+
+    def __reduce_ex__(self, protocol):
+        return self.__reduce__()
+
+    def pop(self, key, *default):
+        self._whole()
+        return dict.pop(self, key, *default)
+
+    def popitem(self):
+        return dict.popitem(self._whole())
+
+    def setdefault(self, key, default=None):
+        self._whole()
+        return dict.setdefault(self, key, default)
+
+    def update(self, *args, **kwargs):
+        self._whole()
+        dict.update(self, *args, **kwargs)
+
+    def __setitem__(self, key, value):
+        self._whole()
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key):
+        self._whole()
+        dict.__delitem__(self, key)
+
+    def __or__(self, other):
+        return dict(self.items()) | other
+
+    def __ror__(self, other):
+        return other | dict(self.items())
+
+    def __ior__(self, other):
+        self.update(other)
+        return self

@@ -103,9 +103,16 @@ class LanoTask(TokenTask):
 
     def texts(self, row: dict) -> tuple[str, str]:
         """Prompt: ``<bos>`` and the first ``prefix`` of the sentence. Answer: the rest."""
-        names = self.vocab.decode(row["input_ids"])
-        cut = self.split_point(row)
-        return " ".join(names[:cut]), " ".join(names[cut:])
+        ids, cut = row["input_ids"], self.split_point(row)
+        names = _names(tuple(self.vocab.itos))
+        try:  # every id a name: looked up from bytes (a reward reads a row per prompt)
+            data = bytes(ids)
+            if max(data, default=0) >= len(names):
+                raise ValueError
+        except (TypeError, ValueError):
+            names = self.vocab.decode(ids)
+            return " ".join(names[:cut]), " ".join(names[cut:])
+        return " ".join(map(names, data[:cut])), " ".join(map(names, data[cut:]))
 
     def answer_spans(self, row: dict) -> list[list[int]]:
         return [[self.split_point(row), len(row["input_ids"])]]
@@ -133,6 +140,9 @@ FEW_STARTS = 6
 OPENING = 8
 # Prompts whose cut (``_Grammar._cut``) is kept a process: GRPO scores a group per prompt.
 CUT_CACHE = 1024
+# A cut keeps the first this many terminals of every continuation of its prompt: a completion
+# that begins otherwise is refused by one look-up (about half of wrong ones in cfg3f).
+LEAD = 4
 
 
 @lru_cache(maxsize=None)
@@ -165,13 +175,15 @@ class _Grammar:
     that a leftmost derivation from the root reads exactly P and leaves R to expand (the right
     siblings of the path to P's last token, lowest level on top: what a left-to-right
     recognizer holds after P). ``_cut`` parses P once into these stacks, shared as a graph of
-    (symbol, start) nodes, and keeps it per prompt from the prompt's third completion on (GRPO
-    scores a group of completions per prompt; see ``_cut_of``). ``continues`` then parses C
-    alone: every node gets the positions of C where its symbol can end, from its stacks' tops
-    down, each node and each (symbol, frontier) step once. A wrong completion dies in the first symbols of
-    most stacks: another example's answer to a cfg3f prompt ~80 us (the whole parse ~400 us),
-    a right answer other than the stored ~360 us (~610 us); cfg3k ~260 us (~1.1 ms). The cut
-    costs about two whole parses of a wrong answer.
+    (symbol, start) nodes, with the first LEAD terminals of every string they derive
+    (``_leads``), and keeps both per prompt from the prompt's first completion that is not the
+    stored answer on (GRPO scores a group of completions per prompt; see ``_cut_of``).
+    ``continues`` refuses a completion that begins with none of those (one look-up: about half
+    of wrong ones), then parses C alone: every node gets the positions of C where its symbol
+    can end, from its stacks' tops down, each node and each (symbol, frontier) step once. A
+    wrong completion dies in the first symbols of most stacks: another example's answer to a
+    cfg3f prompt ~50 us (the whole parse ~270 us), a right answer other than the stored ~250
+    us (~400 us). The cut and its leads cost about two whole parses of a wrong answer.
     """
 
     def __init__(self, root, rules):
@@ -263,6 +275,19 @@ class _Grammar:
             return firsts[sym]
 
         self.opening = {sym: frozenset(first(sym)) for sym in rules if lo[sym] >= OPENING}
+        # Per symbol and per r <= LEAD, the first r terminals of its strings (whole when
+        # shorter): what ``_leads`` joins into a cut's continuations. None when a terminal is
+        # not a byte (the look-up then is skipped).
+        self.leads = None
+        if all(type(t) is int and 0 <= t < 256 for t in self.terminals):
+            self.leads = {}
+            for sym in [*rules, *self.terminals]:
+                table = [((), ())]
+                for r in range(1, LEAD + 1):  # (those of r terminals, the shorter ones)
+                    heads = {w[:r] for w in first(sym)}
+                    table.append((tuple(w for w in heads if len(w) == r),
+                                  tuple(w for w in heads if len(w) < r)))
+                self.leads[sym] = table
         self.beginnings = {sym: frozenset(w[:k] for w in ws for k in range(1, len(w) + 1))
                            for sym, ws in self.opening.items()}
         # The proper beginnings of their strings: where such a symbol crosses a prompt's cut.
@@ -272,32 +297,33 @@ class _Grammar:
         self.tails = {x: [[(y, tuple(rhs[k + 1:]), sum(hi.get(s, 1) for s in rhs[k:]))
                            for k, y in enumerate(rhs)] for rhs in options]
                       for x, options in rules.items()}
-        self._cuts: OrderedDict = OrderedDict()  # prefix -> its cut, the last CUT_CACHE
-        self._once: OrderedDict = OrderedDict()  # prefix -> times scored without a cut
+        # ``tails`` as ``_cut`` reads them: each symbol y with the ones after it, the longest
+        # they derive, y's longest (0 for a terminal) and the look-ups that refuse a start of
+        # y crossing the cut (``starting``, ``beginnings``; None: none)
+        self.plan = {x: [[(y, siblings, longest, hi.get(y, 0), self.starting.get(y),
+                           self.beginnings.get(y)) for y, siblings, longest in rule]
+                         for rule in rule_list] for x, rule_list in self.tails.items()}
+        self._cuts: OrderedDict = OrderedDict()  # prefix -> (cut, leads), the last CUT_CACHE
         self._lock = threading.Lock()  # verl and OpenRLHF score from worker threads
 
-    def _cut_of(self, prefix: tuple) -> tuple | None:
-        """The cut of ``prefix`` (``_cut``), made the third time a prefix is scored and kept
-        for the last CUT_CACHE prefixes; None the first two times: a prompt is parsed whole
-        until the parses cost what its cut costs (about two of a wrong answer), so a prompt
-        scored once or twice costs what it did, and one scored many times far less."""
+    def _cut_of(self, prefix: tuple) -> tuple:
+        """``(nodes, leads)`` of ``prefix``: its cut (``_cut``) and the first LEAD terminals
+        of its continuations (``_leads``), made the first time the prefix is scored and kept
+        for the last CUT_CACHE prefixes. Made at once: a cut costs about two whole parses of
+        a wrong answer and saves most of one on each completion read from it, and a GRPO
+        group scores several completions of a prompt."""
         with self._lock:
-            nodes = self._cuts.get(prefix)
-            if nodes is not None:
+            got = self._cuts.get(prefix)
+            if got is not None:
                 self._cuts.move_to_end(prefix)
-                return nodes
-            seen = self._once.pop(prefix, 0)
-            if seen < 2:
-                self._once[prefix] = seen + 1
-                if len(self._once) > CUT_CACHE:
-                    self._once.popitem(last=False)
-                return None
+                return got
         nodes = self._cut(prefix)
+        got = nodes, self._leads(nodes)
         with self._lock:
-            self._cuts[prefix] = nodes
+            self._cuts[prefix] = got
             if len(self._cuts) > CUT_CACHE:
                 self._cuts.popitem(last=False)
-        return nodes
+        return got
 
     def chart(self, w: tuple, look_up: bool = False, whole: bool = False):
         """``(ends, step)`` over ``w``: ``ends(X, i)`` the mask of the j with X =>* w[i:j];
@@ -438,7 +464,7 @@ class _Grammar:
         every path to the root), and that of what follows x. () when no sentence starts with
         ``prefix``.
         """
-        rules, hi, root = self.rules, self.hi, self.root
+        hi, root = self.hi, self.root
         p = len(prefix)
         if not p:
             return self._bounded({(root, 0): (((root,), None),)})
@@ -449,9 +475,12 @@ class _Grammar:
             text = bytes(prefix)
         except (TypeError, ValueError):
             text = None
-        starting, beginnings = self.starting, self.beginnings
-
-        tails = self.tails
+        if text is None:  # no look-ups: every start of a symbol is tried
+            plan = {x: [[(y, siblings, longest, hi.get(y, 0), None, None)
+                         for y, siblings, longest, _, _, _ in rule] for rule in rule_list]
+                    for x, rule_list in self.plan.items()}
+        else:
+            plan = self.plan
 
         def cross(x, i) -> bool:
             """Make ``nodes[x, i]`` (its entries, or none: then False)."""
@@ -459,30 +488,32 @@ class _Grammar:
             if got is not None:
                 return bool(got)
             out: set = set()
-            for rule in tails[x]:
+            for rule in plan[x]:
                 frontier = 1 << i
-                for y, siblings, longest in rule:
+                for y, siblings, longest, y_hi, ends_in, begins in rule:
                     # the starts of y from which x can still reach past the cut
-                    starts = frontier & inside & -(1 << max(0, p - longest + 1))
+                    k = p - longest + 1
+                    starts = frontier & inside & -(1 << k) if k > 0 else frontier & inside
                     if not starts:
                         break
-                    frontier = step(y, starts)
-                    if siblings and frontier >> p & 1:  # y ends exactly at the cut
-                        out.add((siblings, None))
-                    if y not in rules:
+                    if siblings:  # where y ends is needed only for what follows it
+                        frontier = step(y, starts)
+                        if frontier >> p & 1:  # y ends exactly at the cut
+                            out.add((siblings, None))
+                    if not y_hi:  # a terminal
                         continue
-                    starts &= ~((1 << max(0, p - hi[y] + 1)) - 1)  # y may span past the cut
+                    k = p - y_hi + 1
+                    if k > 0:
+                        starts &= -(1 << k)  # y may span past the cut
                     while starts:
                         low = starts & -starts
                         j = low.bit_length() - 1
                         starts ^= low
                         # a lowest symbol crosses the cut where the prefix's end begins one
                         # of its strings (a look-up, not a parse)
-                        if text is not None and y in starting \
-                                and text[j:] not in starting[y]:
+                        if ends_in is not None and text[j:] not in ends_in:
                             continue
-                        if text is not None and y in beginnings \
-                                and text[j:j + OPENING] not in beginnings[y]:
+                        if begins is not None and text[j:j + OPENING] not in begins:
                             continue  # no string of y begins as the prefix does at j
                         if cross(y, j):
                             out.add((siblings, (y, j)))
@@ -499,7 +530,7 @@ class _Grammar:
 
     def _bounded(self, nodes: dict) -> tuple:
         """``_cut``'s nodes with their bounds, children first."""
-        root, hi = (self.root, 0), self.hi
+        root, lo, hi = (self.root, 0), self.lo, self.hi
         # How many tokens may follow each node's symbol (over every path to the root), then
         # per entry and per sibling the lengths what is left from that sibling on may take:
         # ``continues`` keeps only the positions from which the rest can end exactly at the
@@ -510,30 +541,65 @@ class _Grammar:
             entries = nodes[key]
             if not entries or key not in after:
                 continue
-            a_lo, a_hi = after[key]
+            tail = after[key]
             made = []
             for siblings, below in entries:
-                bounds = [(a_lo, a_hi)]
+                s_lo, s_hi = tail
+                path = []
                 for sym in reversed(siblings):
-                    s_lo, s_hi = bounds[-1]
-                    bounds.append((s_lo + self.lo.get(sym, 1), s_hi + hi.get(sym, 1)))
-                bounds.reverse()
+                    s_lo += lo.get(sym, 1)
+                    s_hi += hi.get(sym, 1)
+                    path.append((sym, s_lo, s_hi))
+                path.reverse()
                 if below is not None:
-                    b_lo, b_hi = bounds[0]
                     old = after.get(below)
-                    after[below] = (b_lo, b_hi) if old is None else (min(old[0], b_lo),
-                                                                    max(old[1], b_hi))
-                made.append((siblings, below, tuple(bounds)))
-            out[key] = tuple(made)
+                    after[below] = (s_lo, s_hi) if old is None else (
+                        min(old[0], s_lo), max(old[1], s_hi))
+                made.append((below, tuple(path), tail))
+            out[key] = made
         if not out.get(root):
             return ()
         # children first, the root last; an entry as (its below's index or -1, its siblings
-        # with the bounds from each on, the bounds of what follows the node)
+        # each with the bounds from it on, the bounds of what follows the node)
         order = list(reversed(out))
         index = {key: k for k, key in enumerate(order)}
-        return tuple(tuple((-1 if below is None else index[below],
-                            tuple((sym, *b) for sym, b in zip(siblings, bounds)), bounds[-1])
-                           for siblings, below, bounds in out[key]) for key in order)
+        return tuple(tuple((-1 if below is None else index[below], path, tail)
+                           for below, path, tail in out[key]) for key in order)
+
+    def _leads(self, nodes: tuple) -> frozenset | None:
+        """The first LEAD terminals of every string the stacks of cut ``nodes`` derive (the
+        whole string when shorter), as bytes: a completion of at least LEAD terminals
+        continues the prefix only if it begins with one of them, a shorter one exactly when
+        it is one. Joined children first like ``continues``; None when ``leads`` is."""
+        firsts = self.leads
+        if firsts is None:
+            return None
+        made: list = []  # per node: (its beginnings of LEAD terminals, its shorter strings)
+        for entries in nodes:
+            full: set = set()
+            whole: set = set()
+            for below, path, _ in entries:
+                if below >= 0:
+                    got, short = made[below]
+                    full |= got
+                else:
+                    short = _NOTHING
+                for sym, _, _ in path:
+                    if not short:
+                        break
+                    table, more = firsts[sym], set()
+                    for a in short:
+                        longs, shorts = table[LEAD - len(a)]
+                        full.update([a + b for b in longs])
+                        if shorts:
+                            more.update([a + b for b in shorts])
+                    short = more
+                whole |= short
+            made.append((full, whole))
+        if not made:
+            return frozenset()
+        full, whole = made[-1]
+        return frozenset(full | whole)
 
     def continues(self, prefix: tuple, rest: tuple) -> bool:
         """Whether ``prefix + rest`` is a sentence, ``rest`` not empty: ``rest`` derived from
@@ -546,11 +612,18 @@ class _Grammar:
             return self.parses(prefix)
         if not self.lo[self.root] <= len(prefix) + m <= self.hi[self.root]:
             return False
-        nodes = self._cut_of(prefix)
-        if nodes is None:  # a prompt scored once or twice so far: parsed whole
-            return self.parses(prefix + rest)
+        nodes, leads = self._cut_of(prefix)
         if not nodes:
             return False
+        if leads is not None:
+            try:
+                head = bytes(rest[:LEAD])
+            except (TypeError, ValueError):  # not a terminal: no sentence holds it
+                return False
+            if head not in leads:
+                return False
+            if m < LEAD:  # a continuation shorter than LEAD is one of them whole
+                return True
         _, step = self.chart(rest, look_up=True)
         seen: dict = {}  # (symbol, frontier) -> its step: nodes share steps
         done: list = []
@@ -558,7 +631,12 @@ class _Grammar:
         for entries in nodes:  # children first: the root last
             out = 0
             for below, path, (shortest, longest) in entries:
-                frontier = 1 if below < 0 else done[below]
+                if below < 0:
+                    frontier = 1
+                else:
+                    frontier = done[below]
+                    if not frontier:  # nothing of rest reads to where below ends
+                        continue
                 for sym, first, last in path:
                     # the positions from which this sibling, the next ones and what follows
                     # the node fit
@@ -578,6 +656,9 @@ class _Grammar:
         return bool(out >> m & 1)
 
 
+_NOTHING = frozenset((b"",))  # what an empty stack top derives
+
+
 def _positions(w: tuple, terminals) -> dict:
     """terminal -> the bit mask of the positions i with ``w[i]`` equal to it (bit i), for the
     grammar's terminals; by bytes translation when every token is a byte (C), else a loop."""
@@ -592,6 +673,12 @@ def _positions(w: tuple, terminals) -> dict:
         else:
             out[t] = int(data.translate(_digit_of(t)) or b"0", 2)
     return out
+
+
+@lru_cache(maxsize=None)
+def _names(itos: tuple):
+    """``itos.__getitem__``, made once per vocabulary."""
+    return itos.__getitem__
 
 
 @lru_cache(maxsize=None)
