@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from hashlib import sha256
 
+from synthset.core.errors import GenerationError
+
 
 def derive_seed(root_seed: int, split: str, index: int) -> int:
     """The seed of sample ``index`` of ``split`` (CALT's formula, 128 bits)."""
@@ -48,3 +50,28 @@ def replacement_seed(root_seed: int, split: str, index: int, attempt: int) -> in
     """
     key = f"{root_seed}_{split}_{index}#retry{attempt}"
     return int.from_bytes(sha256(key.encode()).digest()[:16], "big")
+
+
+def attempt_seed(root_seed: int, split: str, index: int, attempt: int = 0) -> int:
+    """The seed of try ``attempt`` at sample ``index`` of ``split``: its own seed (attempt 0),
+    then its replacement seeds (1, 2, ... ``MAX_REPLACEMENTS``)."""
+    if attempt == 0:
+        return derive_seed(root_seed, split, index)
+    return replacement_seed(root_seed, split, index, attempt)
+
+
+def draw(generator, root_seed: int, split: str, index: int):
+    """Sample ``index`` of ``split`` as a run with ``on_error: skip`` (and no dedup) stores it:
+    ``generator(seed)`` for the sample's own seed and, while that raises, for its replacement
+    seeds in turn (``attempt_seed``). The engine replaces a failed sample by the same rule, so
+    a sample made here by a task's name equals the run's. A failure is an exception or a
+    ``sys.exit()`` in the generator; a KeyboardInterrupt stops. When every seed fails:
+    GenerationError naming the sample and the last failure."""
+    for attempt in range(MAX_REPLACEMENTS + 1):
+        try:
+            return generator(attempt_seed(root_seed, split, index, attempt))
+        except (Exception, SystemExit) as exc:
+            failure = exc
+    raise GenerationError(split, index, derive_seed(root_seed, split, index),
+                          f"{MAX_REPLACEMENTS} replacement seeds failed too; last: "
+                          f"{type(failure).__name__}: {failure}") from failure

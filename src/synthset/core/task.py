@@ -39,7 +39,7 @@ from collections.abc import Iterator
 
 from synthset.core.errors import ConfigError, SynthsetError
 from synthset.core.nested import text_field, to_strings
-from synthset.core.seeding import derive_seed
+from synthset.core.seeding import draw
 
 LEVELS = range(1, 11)
 # A model's answer longer than this many times the reference (plus a margin) is not read: a
@@ -280,7 +280,10 @@ class Task(ABC):
 
     # -- streams: example i of split s comes from derive_seed(seed, s, i), as in a run -----
     def record(self, seed: int, index: int, split: str = "train"):
-        return self(derive_seed(seed, split, index))
+        """The record a run with ``root_seed: seed`` (``on_error: skip``, no dedup) stores as
+        sample ``index`` of ``split``: a draw the task rejects is replaced as the run replaces
+        it (``core.seeding.draw``)."""
+        return draw(self, seed, split, index)
 
     def iter_records(self, seed: int, num: int | None = None, start: int = 0, step: int = 1,
                      split: str = "train") -> Iterator:

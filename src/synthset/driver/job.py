@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from synthset.core.errors import FormatError, GenerationError
 from synthset.core.fs import atomic_open, atomic_write_text
 from synthset.core.nested import to_strings
-from synthset.core.seeding import (MAX_REPLACEMENTS, derive_seed, derive_seeds,
+from synthset.core.seeding import (MAX_REPLACEMENTS, attempt_seed, derive_seeds,
                                    replacement_seed)
 from synthset.core.stats import MemoryEfficientStatisticsCalculator
 from synthset.driver.dedup import key_set, sample_keyer, seen_file
@@ -236,10 +236,8 @@ class SampleJob:
                 try:
                     check.update_batch((), [sample_stats])
                 except TypeError as exc:
-                    attempt = attempts.get(str(index))
-                    seed = derive_seed(self.options.root_seed, shard.split, index) \
-                        if attempt is None else \
-                        replacement_seed(self.options.root_seed, shard.split, index, attempt)
+                    seed = attempt_seed(self.options.root_seed, shard.split, index,
+                                        attempts.get(str(index), 0))
                     raise GenerationError(shard.split, index, seed, _describe(exc)) from None
             raise
         return stats

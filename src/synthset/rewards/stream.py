@@ -6,7 +6,8 @@
     stream_reward("depo", level=curriculum)             the TRL reward: each row at its level
 
 Row ``i`` is sample ``i`` of split ``split`` of a run with root seed ``seed``: its seed is
-``derive_seed(seed, split, i)``, as in a run and in ``to_hf_dataset(task, prompts=True,
+``derive_seed(seed, split, i)`` (a draw the task rejects replaced as a run with
+``on_error: skip`` replaces it), as in a run and in ``to_hf_dataset(task, prompts=True,
 count=..., seed=...)``, whose row ``i`` it equals at a fixed level. The columns are that
 function's: ``prompt``, ``answer``, ``example`` (the record as JSON, what
 ``synthset.rewards.reward_function`` judges a completion against) and ``index``. The same
