@@ -372,3 +372,45 @@ def test_a_corrupted_groebner_basis_is_reported_past_its_certificate(tmp_path):
     report = check_run(run, n_jobs=1)
     assert [(f["split"], f["index"], f["class"]) for f in report["failures"]] == \
         [("train", 3, "wrong"), ("train", 11, "wrong")]
+
+
+def _corrupt(task, row):
+    """``row`` (a stored line's object) with a wrong answer that keeps its format."""
+    if task == "integer_factorization":
+        row["answer"] = ["1", row["problem"]]  # the right product; 1 is no prime
+    elif task == "capo":
+        row["meta"]["person"] += 1  # another person's biography
+    elif task == "mano":
+        ids = row["input_ids"]
+        ids[-1] = ids[-3] if ids[-3] != ids[-1] else ids[-1] - 1  # another value: the
+        # expression's last operand, or the value below
+        row["labels"][-1] = ids[-1]
+    else:  # brevo: the query put first among its ancestors
+        start, stop = row["meta"]["answer_span"]
+        for seq in (row["input_ids"], row["labels"]):
+            seq[start], seq[stop - 1] = seq[stop - 1], seq[start]
+    return row
+
+
+@pytest.mark.parametrize("task, columns", [
+    ("integer_factorization", {"problem.digits", "answer.num_factors"}),
+    ("mano", {"row.length", "row.loss_tokens", "meta.l", "meta.value"}),
+    ("capo", {"row.length", "row.loss_tokens", "meta.person"}),
+    ("brevo", {"row.length", "row.loss_tokens", "meta.n", "meta.num_ancestors"})])
+def test_fast_verifiers_report_corrupted_rows_and_keep_statistics(tmp_path, task, columns):
+    """The tasks whose check reads a row once (its verdict and key together) and keeps its
+    statistics as one tuple: two corrupted rows are reported, and the statistics agree with
+    the run's own stats YAML (the report keeps only those that do)."""
+    run = _run(tmp_path / "run", task=task, num_train_samples=60, num_test_samples=6)
+    train = _lines(run, "train")
+    for at in (4, 31):
+        train[at] = json.dumps(_corrupt(task, json.loads(train[at])), ensure_ascii=False)
+    _write(run, "train", train)
+    report = check_run(run, n_jobs=1, figures=False)
+    assert [(f["split"], f["index"], f["class"]) for f in report["failures"]] == \
+        [("train", 4, "wrong"), ("train", 31, "wrong")]
+    clean = check_run(_run(tmp_path / "clean", task=task, num_train_samples=60,
+                           num_test_samples=6), n_jobs=1, figures=False)
+    assert clean["ok"] and not clean["failures"]
+    stats = clean["splits"]["train"]["statistics"]
+    assert set(stats) == columns and {s["count"] for s in stats.values()} == {60}

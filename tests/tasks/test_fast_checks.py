@@ -237,3 +237,83 @@ def test_groebner_checks_give_sympy_groebners_verdicts(name, config):
             assert task.check(problem, a) == want
             verdicts.append(want)
     assert True in verdicts and False in verdicts
+
+
+def _flat_statistics(task, *args):
+    return tuple(task.statistics(*args)[category][name]
+                 for category, name in task.STATISTICS_COLUMNS)
+
+
+@pytest.mark.parametrize("name, config", [
+    ("brevo", {}), ("brevo", {"qa": True, "N": 10}), ("brevo2", {}), ("mano", {}),
+    ("mano", {"augment": True, "loss_on": "answer"}), ("capo", {})])
+def test_checked_keys_and_stored_statistics_are_the_full_ones(name, config):
+    """``checked_key`` (what ``synthset check`` keys a row by while checking it) is the row's
+    ``dedup_key`` when the row passes every check, else None; ``stored_statistic_values`` are
+    the row's ``statistics`` in the task's STATISTICS_COLUMNS."""
+    task = T.get(name, **config)
+    rng = random.Random(5)
+    keyed = refused = 0
+    for seed in range(30):
+        row = task.sample(random.Random(seed))
+        assert task.checked_key(row) == task.dedup_key(row)
+        assert task.stored_statistic_values(row) == _flat_statistics(task, row)
+        assert len(task.STATISTICS_COLUMNS) == len(task.statistics(row)["row"]) + len(
+            [v for v in row["meta"].values() if type(v) in (int, float)])  # every number
+        assert task.checked_key({**row, "prompt": "p", "answer": "a"}) is None
+        if name == "capo":
+            continue  # its mutants: test_fast_capo_check_agrees_with_the_full_check
+        for mutant in _mutants(row, rng, 8):
+            key = task.checked_key(mutant)
+            if key is None:
+                refused += _outcome(task.validate_example, mutant) != "ok"
+            else:
+                assert _outcome(task.validate_example, mutant) == "ok"
+                assert key == task.dedup_key(mutant)
+                keyed += 1
+    assert name == "capo" or refused > 100
+
+
+def test_brevo_cycle_test_and_answer_order():
+    from synthset.tasks.brevo import _acyclic
+
+    assert _acyclic({"b": ["a"], "c": ["a", "b"]}, {"a"})
+    assert not _acyclic({"b": ["a", "c"], "c": ["b"]}, {"a"})
+    assert not _acyclic({"a": ["a"]}, set())
+    task = T.get("brevo", N=12)
+    refused = degree = 0
+    for seed in range(40):
+        row = task.sample(random.Random(seed))
+        start, stop = row["meta"]["answer_span"]  # the ancestors, then the query, then stop
+        for a, b in ((start, stop - 1), (start, stop - 2), (start, start + 1)):
+            r = copy.deepcopy(row)
+            for seq in (r["input_ids"], r["labels"]):  # answer positions: labels are the ids
+                seq[a], seq[b] = seq[b], seq[a]
+            full = _outcome(task.validate_example, r)
+            assert (task.checked_key(r) is None) == (full != "ok")
+            refused += full.startswith("ValidationError")
+        r = copy.deepcopy(row)  # the first five edges' tails made one node: out-degree 5
+        for i in range(3, 11, 2):
+            r["input_ids"][i] = r["input_ids"][1]
+        full = _outcome(task.validate_example, r)
+        assert (task.checked_key(r) is None) == (full != "ok") and full != "ok"
+        degree += "out-degree" in full
+    assert refused > 40 and degree
+
+
+def test_integer_factorization_check_and_stored_statistics():
+    task = T.get("integer_factorization")
+    rng = random.Random(2)
+    for _ in range(50):
+        problem, answer = task.generate(rng)
+        stored, factors = to_strings(problem), to_strings(answer)
+        assert task.verifies(stored, factors)
+        assert task.stored_statistic_values(stored, factors) == \
+            _flat_statistics(task, problem, answer)
+        assert not task.verifies(stored, ["1", stored])  # the product, 1 no prime
+        assert not task.verifies(stored, factors[::-1])
+        assert not task.verifies(stored, [*factors[:-1], str(int(factors[-1]) + 2)])
+    p = 999_983  # a composite of two primes the answers use is no prime either
+    assert task.verifies(str(2 * 3 * p), ["2", "3", str(p)])
+    assert not task.verifies(str(2 * 3 * p), ["6", str(p)])
+    assert not task.verifies(str(4 * p), ["4", str(p)])

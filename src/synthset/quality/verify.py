@@ -135,8 +135,15 @@ def distribution(values: list) -> dict:
     """A mergeable summary of ``values``: count, sum, sum of squares, min, max, histogram."""
     if not values:
         return {"count": 0, "sum": 0, "sumsq": 0, "min": None, "max": None, "hist": []}
+    counts = Counter(values)
+    if all(type(v) is int for v in counts) and -EXACT_BELOW < min(counts) and \
+            max(counts) < EXACT_BELOW:  # integers below EXACT_BELOW: their own bins
+        return {"count": len(values), "sum": sum(values),
+                "sumsq": sum([v * v * c for v, c in counts.items()]),
+                "min": min(counts), "max": max(counts),
+                "hist": [[v, c] for v, c in sorted(counts.items())]}
     hist: Counter = Counter()
-    for value, count in Counter(values).items():
+    for value, count in counts.items():
         hist[bin_value(value)] += count
     exact = all(type(v) is int for v in hist)
     return {"count": len(values), "sum": sum(values),
@@ -298,6 +305,13 @@ class RangeJob:
         stats_fn = (getattr(task, "stored_statistics", None)
                     or getattr(task, "statistics", None)) if self.statistics else None
         stats_ok = stats_fn is not None
+        # or as one tuple a sample, in the order of its STATISTICS_COLUMNS (built-in tasks:
+        # numbers only), turned into columns once at the end
+        columns_of = getattr(task, "STATISTICS_COLUMNS", None) if stats_ok else None
+        values_fn = getattr(task, "stored_statistic_values", None) if columns_of else None
+        rows: list[tuple] = []
+        # the token rows' two length columns, once they exist (see _lengths)
+        token_columns = None
         loads = orjson.loads
         example_of, validate, dedup_key = task.example_of, task.validate_example, task.dedup_key
         row_task = None
@@ -323,6 +337,12 @@ class RangeJob:
         def add_stats(args: tuple) -> bool:
             """Add the task's statistics of one sample (``args``: the row, or the pair);
             False when they cannot be made from stored strings (then none are kept)."""
+            if values_fn is not None:
+                try:
+                    rows.append(values_fn(*args))
+                except Exception:  # statistics made from objects, not from stored strings
+                    return False
+                return True
             try:
                 values = stats_fn(*args)
                 if values is same[0] and values is constant:  # the task's fixed statistics
@@ -413,9 +433,21 @@ class RangeJob:
                 if key is not None:
                     keys.append(bytes.fromhex(key))
                     keyed.append(offset)
-                    for name, value in _lengths(record, row).items():
-                        lengths.setdefault(name, []).append(value)
-                    stats_ok = stats_ok and add_stats((record,))
+                    if token_columns is not None and "input_ids" in record:  # (_lengths)
+                        token_columns[0].append(len(record["input_ids"]))
+                        token_columns[1].append(sum(record.get("loss_mask") or ()))
+                    else:
+                        for name, value in _lengths(record, row).items():
+                            lengths.setdefault(name, []).append(value)
+                        if "tokens" in lengths:
+                            token_columns = lengths["tokens"], lengths["answer tokens"]
+                    if values_fn is None:
+                        stats_ok = stats_ok and add_stats((record,))
+                    elif stats_ok:
+                        try:
+                            rows.append(values_fn(record))
+                        except Exception:  # (see add_stats)
+                            stats_ok = False
                     continue
             try:
                 if row and judge is None and not row_text:
@@ -442,6 +474,9 @@ class RangeJob:
             for name, value in _lengths(example, row).items():
                 lengths.setdefault(name, []).append(value)
             stats_ok = stats_ok and add_stats((record,) if row else record)
+        if values_fn is not None and stats_ok and rows:
+            for (category, name), column in zip(columns_of, zip(*rows)):
+                stats[f"{category}.{name}"] = list(column)
         determinism = self._determinism(r, lines, generator, fail)
         digests = b"".join(keys)
         indices = None if len(keyed) == len(lines) else keyed

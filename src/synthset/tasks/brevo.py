@@ -12,9 +12,9 @@ on ``<ans>``, the answer and ``<eos>``.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import eq
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
@@ -146,28 +146,63 @@ class BrevoTask(TokenTask):
         if not self._row_holds(example):
             self._validate_row(example)  # the checks that say what is wrong
 
+    # ``statistics`` as one tuple of these columns (what ``synthset check`` keeps of every
+    # stored row: one tuple a row instead of a dict of dicts)
+    STATISTICS_COLUMNS = (("row", "length"), ("row", "loss_tokens"), ("meta", "n"),
+                          ("meta", "num_ancestors"))
+
+    def stored_statistic_values(self, row: dict) -> tuple:
+        """``statistics(row)`` in the order of STATISTICS_COLUMNS, for a row whose ``meta``
+        is a sample's: its integers ``n`` and ``num_ancestors`` and its ``answer_span``
+        (anything else raises: the check then keeps no statistics)."""
+        meta = row["meta"]
+        n, ancestors = meta["n"], meta["num_ancestors"]
+        if type(n) is not int or type(ancestors) is not int or len(meta) != 3 \
+                or type(meta["answer_span"]) is not list:
+            raise ValueError("meta is not {n, num_ancestors, answer_span}")
+        return len(row["input_ids"]), sum(row["loss_mask"]), n, ancestors
+
     def _row_holds(self, example: dict) -> bool:
-        """Whether every check of ``_validate_row`` passes, decided from the row read as text
-        (one character a token: words are substrings) with regular expressions, sets and
-        counters; False (or anything unexpected) sends the row to ``_validate_row``."""
+        """Whether every check of ``_validate_row`` passes (see ``_holds``); False (or
+        anything unexpected) sends the row to ``_validate_row``."""
+        return self._holds(example) is not None
+
+    def checked_key(self, row: dict) -> str | None:
+        """``dedup_key(row)`` when ``validate_example(row)`` surely passes (``_holds`` and no
+        prompt or answer text to compare), else None: the key made from the edges the check
+        read (sorted, they are ``sorted_edges``' own), without reading the row again."""
+        if "prompt" in row or "answer" in row:
+            return None
+        found = self._holds(row)
+        if found is None:
+            return None
+        text, qpos, apos, tails, heads = found
+        return text_digest(text[:1] + "".join(sorted([t + h for t, h in zip(tails, heads)]))
+                           + text[qpos:apos])
+
+    def _holds(self, example: dict):
+        """``(text, qpos, apos, tails, heads)`` of a row that passes every check of
+        ``_validate_row`` (its ``row_text``, where ``<query>`` and ``<ans>`` are, its edges'
+        words), else None: decided from the row read as text (one character a token: words
+        are substrings) with regular expressions and set operations."""
         c, voc = self.config, self.vocab
         ids, mask = example["input_ids"], example["loss_mask"]
         try:
             if not labels_hold(ids, mask, example["labels"]):
-                return False
+                return None
             words_of, word = _brevo_patterns(
                 voc.content(1), voc.content(c.N if self.single else c.V),
                 voc.content(2 * c.V), c.min_len, c.max_len, self.single)
             text = row_text(ids)
             size = len(text)
             if size < 2 or ord(text[0]) != voc["<bos>"] or ord(text[-1]) != voc["<eos>"]:
-                return False
+                return None
             qpos, apos = text.find(chr(voc["<query>"])), text.find(chr(voc["<ans>"]))
             if qpos < 0 or apos <= qpos:
-                return False
+                return None
             for a, b in ((1, qpos), (qpos + 1, apos), (apos + 1, size - 1)):
                 if words_of.fullmatch(text, a, b) is None:
-                    return False
+                    return None
             if self.single:
                 words, asked, answer = text[1:qpos], text[qpos + 1:apos], text[apos + 1:-1]
             else:
@@ -175,38 +210,54 @@ class BrevoTask(TokenTask):
                 asked = word.findall(text, qpos + 1, apos)
                 answer = word.findall(text, apos + 1, size - 1)
             if len(words) % 2 or len(asked) != 1:
-                return False
+                return None
             q = asked[0]
             tails, heads = words[::2], words[1::2]
-            if len(set(zip(tails, heads))) != len(tails):
-                return False
-            if max(Counter(heads).values()) > MAX_DEGREE or \
-                    max(Counter(tails).values()) > MAX_DEGREE:
-                return False
-            n = example["meta"]["n"]
-            if not (len(set(tails).union(heads)) <= n <= c.N and (not c.qa or n == c.N)):
-                return False
-            parents: dict = {}
+            if len(set(zip(tails, heads))) != len(tails):  # distinct edges
+                return None
+            parents: dict = {}  # node -> its parents
             for p, v in zip(tails, heads):
                 if v in parents:
                     parents[v].append(p)
                 else:
                     parents[v] = [p]
-            if q not in parents or not _acyclic(parents):
-                return False
+            # in and out degrees: a tail more than MAX_DEGREE times is one equal to the tail
+            # MAX_DEGREE places after it, once they are sorted
+            ordered = sorted(tails)
+            if max(map(len, parents.values())) > MAX_DEGREE or \
+                    any(map(eq, ordered, ordered[MAX_DEGREE:])):
+                return None
+            nodes = set(tails)
+            nodes.update(parents)
+            n = example["meta"]["n"]
+            if not (len(nodes) <= n <= c.N and (not c.qa or n == c.N)):
+                return None
+            if q not in parents or not _acyclic(parents, nodes.difference(parents)):
+                return None
             if not answer or answer[-1] != q:
-                return False
+                return None
+            # The answer before q, read backwards: each node is a parent of q or of a node
+            # after it (so an ancestor of q) and none of its parents comes after it; at the
+            # end every parent met is in the answer (so every ancestor is) and no node twice.
             got = answer[:-1]
-            place = {v: i for i, v in enumerate(got)}
-            if len(place) != len(got) or place.keys() != _ancestors_of(parents, q):
-                return False
-            for v, i in place.items():  # every parent comes before its child
-                for p in parents.get(v, ()):
-                    if place[p] > i:
-                        return False
-            return list(mask) == [0] * apos + [1] * (size - apos)
+            needed, seen = set(parents[q]), set()
+            for v in reversed(got):
+                if v not in needed or v in seen:
+                    return None
+                ps = parents.get(v)
+                if ps:
+                    if not seen.isdisjoint(ps):
+                        return None
+                    needed.update(ps)
+                seen.add(v)
+            if len(needed) != len(seen):
+                return None
+            # the mask (0 or 1 each, labels_hold): 0 before <ans>, 1 from it on
+            if mask.index(1) != apos or mask.count(1) != size - apos:
+                return None
+            return text, qpos, apos, tails, heads
         except Exception:  # the slow checks raise what the row deserves
-            return False
+            return None
 
     def _validate_row(self, example: dict) -> None:
         check_labels(example)
@@ -428,39 +479,19 @@ def _brevo_patterns(first: int, end: int, last: int, min_len: int, max_len: int,
     return re.compile(f"(?:{word})*"), re.compile(word)
 
 
-def _acyclic(parents: dict) -> bool:
-    """Whether the graph of ``parents`` (node -> its parents; nodes without parents may be
-    missing) has no cycle: a depth-first search towards the roots."""
-    done: set = set()
-    active: set = set()
-    for start in parents:
-        if start in done:
-            continue
-        stack = [(start, iter(parents[start]))]
-        active.add(start)
-        while stack:
-            v, it = stack[-1]
-            for p in it:
-                if p in active:
-                    return False
-                if p not in done and p in parents:
-                    active.add(p)
-                    stack.append((p, iter(parents[p])))
-                    break
+def _acyclic(parents: dict, roots: set) -> bool:
+    """Whether the graph of ``parents`` (node -> its parents; ``roots``: the nodes without
+    any, missing from it) has no cycle: Kahn's peeling by set tests. Pass after pass, a node
+    whose parents are all placed is placed; a pass that places nothing leaves a cycle."""
+    placed, pending = set(roots), list(parents)
+    while pending:
+        rest = []
+        for v in pending:
+            if placed.issuperset(parents[v]):
+                placed.add(v)
             else:
-                stack.pop()
-                active.discard(v)
-                done.add(v)
+                rest.append(v)
+        if len(rest) == len(pending):
+            return False
+        pending = rest
     return True
-
-
-def _ancestors_of(parents: dict, q) -> set:
-    """The ancestors of ``q`` (``parents`` may miss the nodes without parents)."""
-    seen: set = set()
-    stack = list(parents[q])
-    while stack:
-        v = stack.pop()
-        if v not in seen:
-            seen.add(v)
-            stack.extend(parents.get(v, ()))
-    return seen

@@ -573,6 +573,28 @@ class CapoTask(TokenTask):
         if not self._row_holds(example):
             self._validate_row(example)  # the checks that say what is wrong
 
+    def checked_key(self, row: dict) -> str | None:
+        """``dedup_key(row)`` when ``validate_example(row)`` surely passes (``_row_holds`` and
+        no prompt or answer text to compare), else None."""
+        if "prompt" in row or "answer" in row or not self._row_holds(row):
+            return None
+        return digest(row["text"])
+
+    # ``statistics`` as one tuple of these columns (what ``synthset check`` keeps of every
+    # stored row: one tuple a row instead of a dict of dicts)
+    STATISTICS_COLUMNS = (("row", "length"), ("row", "loss_tokens"), ("meta", "person"))
+
+    def stored_statistic_values(self, row: dict) -> tuple:
+        """``statistics(row)`` in the order of STATISTICS_COLUMNS, for a text row whose
+        ``meta`` is a sample's: its integer ``person``, its ``spans`` and ``order`` (anything
+        else raises: the check then keeps no statistics)."""
+        meta = row["meta"]
+        person = meta["person"]
+        if type(person) is not int or len(meta) != 3 or type(meta["spans"]) is not dict \
+                or type(meta["order"]) is not list or "input_ids" in row:
+            raise ValueError("not a text row whose meta is a sample's")
+        return len(row["text"]), 0, person
+
     def _row_holds(self, example: dict) -> bool:
         """Whether every check of ``_validate_row`` (and ``templates_used``) passes, with no
         message made on the way; False (or anything unexpected) sends the row to

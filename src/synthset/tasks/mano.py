@@ -133,52 +133,81 @@ class ManoTask(TokenTask):
         check(pos == len(tokens), "tokens left after the expression")
         return value, count
 
+    # ``statistics`` as one tuple of these columns (what ``synthset check`` keeps of every
+    # stored row: one tuple a row instead of a dict of dicts)
+    STATISTICS_COLUMNS = (("row", "length"), ("row", "loss_tokens"), ("meta", "l"),
+                          ("meta", "value"))
+
+    def stored_statistic_values(self, row: dict) -> tuple:
+        """``statistics(row)`` in the order of STATISTICS_COLUMNS, for a row whose ``meta``
+        holds its two integers (anything else raises: the check then keeps no statistics)."""
+        meta = row["meta"]
+        length, value = meta["l"], meta["value"]
+        if type(length) is not int or type(value) is not int or len(meta) != 2:
+            raise ValueError("meta is not {l, value}")
+        return len(row["input_ids"]), sum(row["loss_mask"]), length, value
+
     def validate_row(self, example: dict) -> None:
         if not self._row_holds(example):
             self._validate_row(example)  # the checks that say what is wrong
 
     def _row_holds(self, example: dict) -> bool:
-        """Whether every check of ``_validate_row`` passes, with the expression evaluated
-        right to left on a stack and the vocabulary's tables made once; False (or anything
-        unexpected) sends the row to ``_validate_row``."""
+        """Whether every check of ``_validate_row`` passes (see ``_holds``); False (or
+        anything unexpected) sends the row to ``_validate_row``."""
+        return self._holds(example) is not None
+
+    def checked_key(self, row: dict) -> str | None:
+        """``dedup_key(row)`` when ``validate_example(row)`` surely passes (``_holds`` and no
+        prompt or answer text to compare), else None: the key of the text the check read."""
+        if "prompt" in row or "answer" in row:
+            return None
+        text = self._holds(row)
+        return None if text is None else text_digest(text[:-1])
+
+    def _holds(self, example: dict) -> str | None:
+        """The row's ``row_text`` when every check of ``_validate_row`` passes, else None:
+        the expression evaluated right to left on a stack (its tokens checked at once
+        against the operators and operands; an operator short of two operands empties the
+        stack), the vocabulary's tables made once."""
         c = self.config
         ids, mask = example["input_ids"], example["loss_mask"]
         try:
-            row_text(ids)  # ids that are no integers go to the slow checks
+            text = row_text(ids)  # ids that are no integers go to the slow checks
             if not labels_hold(ids, mask, example["labels"]):
-                return False
+                return None
             key = (c.modulus, c.L, c.fixed_len, c.augment)
             tables = _TABLES.get(key)
             if tables is None:
                 tables = _TABLES[key] = _mano_tables(self.vocab, c)
-            firsts, lengths, markers, ops, offset = tables
+            firsts, lengths, markers, kinds, offset, tokens = tables
             length = lengths.get(ids[1])
-            if ids[0] not in firsts or length is None or len(ids) != 2 * length + 5 \
-                    or ids[-2] not in markers[length]:
-                return False
-            m, stack, count = c.modulus, [], 0
-            for t in reversed(ids[2:-2]):
-                o = ops.get(t)
-                if o is None:
-                    v = t - offset
-                    if not 0 <= v < m:
-                        return False
-                    stack.append(v)
-                else:
-                    if len(stack) < 2:
-                        return False
-                    a = stack.pop()
-                    b = stack[-1]
-                    stack[-1] = (a + b) % m if o == 0 else (a - b) % m if o == 1 else a * b % m
-                    count += 1
-            if len(stack) != 1 or count != length or ids[-1] - offset != stack[0]:
-                return False
-            if (c.qa or c.fixed_len) and length != (c.fixed_len or c.L):
-                return False
             size = len(ids)
-            return list(mask) == ([1] * size if c.loss_on == "all" else [0] * (size - 2) + [1, 1])
+            if ids[0] not in firsts or length is None or size != 2 * length + 5 \
+                    or ids[-2] not in markers[length]:
+                return None
+            expression = ids[2:-2]
+            if not tokens.issuperset(expression):
+                return None
+            m, stack = c.modulus, []
+            push, pop = stack.append, stack.pop
+            for t in reversed(expression):
+                k = kinds[t]  # an operand's value, or -1 (+), -2 (-), -3 (*)
+                if k >= 0:
+                    push(k)
+                else:
+                    a = pop()
+                    b = stack[-1]
+                    stack[-1] = (a + b) % m if k == -1 else (a - b) % m if k == -2 else a * b % m
+            # one value left of 2l + 1 tokens: l operators, as <len_l> says
+            if len(stack) != 1 or ids[-1] - offset != stack[0]:
+                return None
+            if (c.qa or c.fixed_len) and length != (c.fixed_len or c.L):
+                return None
+            if c.loss_on == "all":  # mask values are 0 or 1 (labels_hold)
+                return text if mask.count(1) == size else None
+            return text if mask.index(1) == size - 2 and mask.count(1) == 2 else None
         except Exception:  # the slow checks raise what the row deserves
-            return False
+            return None
 
     def _validate_row(self, example: dict) -> None:
         c, voc = self.config, self.vocab
@@ -225,8 +254,10 @@ _TABLES: dict = {}
 
 
 def _mano_tables(voc, c) -> tuple:
-    """The ids ``_row_holds`` reads: the ``<bos>`` spellings, ``<len_l>`` id -> l, l -> its
-    answer markers, operator id -> 0 (+), 1 (-) or 2 (*), and the content ids' offset."""
+    """The ids ``_holds`` reads: the ``<bos>`` spellings, ``<len_l>`` id -> l, l -> its
+    answer markers, a list from id to an operand's value or -1 (+), -2 (-), -3 (*), the
+    content ids' offset, and the ids an expression may hold (operators, operands
+    0 .. modulus - 1: the list's ids that mean something)."""
     top = max(c.L, c.fixed_len or 0)
     firsts = {voc["<bos>"], voc["<bos'>"]} if c.augment else {voc["<bos>"]}
     lengths = {voc[f"<len_{i}>"]: i for i in range(1, top + 1)}
@@ -237,4 +268,8 @@ def _mano_tables(voc, c) -> tuple:
     ops = {voc[o]: i for i, o in enumerate(OPS)}
     if c.augment:
         ops.update({voc[a]: i for i, a in enumerate(ALT_OPS)})
-    return firsts, lengths, markers, ops, voc.offset
+    tokens = frozenset(ops).union(range(voc.offset, voc.offset + c.modulus))
+    kinds = [0] * (max(tokens) + 1)  # id -> an operand's value, or -1 - the operator
+    for t in tokens:
+        kinds[t] = -1 - ops[t] if t in ops else t - voc.offset
+    return firsts, lengths, markers, kinds, voc.offset, tokens

@@ -116,10 +116,22 @@ class IntegerFactorization(Problem):
     def statistics(self, problem, answer):
         return {"problem": {"digits": len(str(problem))}, "answer": {"num_factors": len(answer)}}
 
+    # ``stored_statistics`` as one tuple of these columns (what ``synthset check`` keeps of
+    # every stored sample: one tuple a sample instead of a dict of dicts)
+    STATISTICS_COLUMNS = (("problem", "digits"), ("answer", "num_factors"))
+
+    def stored_statistic_values(self, problem, answer) -> tuple:
+        """``statistics`` of a stored sample (the problem's string, the answer's list of
+        strings) in the order of STATISTICS_COLUMNS: the same numbers, without making the
+        integer again."""
+        return len(problem) if type(problem) is str else len(str(problem)), len(answer)
+
 
 # is_prime's verdicts already reached in this process (the factors of a run repeat: a check
-# decides each one once), up to this many numbers
+# decides each one once), up to this many numbers; _PROVED holds those found prime, for one
+# set test of a whole answer
 _PRIMES: dict = {}
+_PROVED: set = set()
 _PRIMES_KEPT = 1 << 20
 
 
@@ -130,12 +142,16 @@ def _known_prime(n: int) -> bool:
         found = is_prime(n)
         if len(_PRIMES) < _PRIMES_KEPT:
             _PRIMES[n] = found
+            if found:
+                _PROVED.add(n)
     return found
 
 
 def _factorises(problem, answer: list, prime) -> bool:
     """``answer`` (integers or their strings) is the problem's distinct prime factors in
-    ascending order, ``prime`` telling primes apart."""
-    factors = [int(a) for a in answer]
+    ascending order, ``prime`` telling primes apart (with ``_known_prime``, factors already
+    proved prime are looked up at once)."""
+    factors = list(map(int, answer))
     return (math.prod(factors) == int(problem) and factors == sorted(set(factors))
-            and all(map(prime, factors)))
+            and (prime is _known_prime and _PROVED.issuperset(factors)
+                 or all(map(prime, factors))))
