@@ -26,6 +26,7 @@ Imports verifiers at import (it is the point of the module), ``core``, ``export`
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sys
 from typing import Any
 
@@ -77,6 +78,10 @@ class SynthsetTask(vf.Task[SynthsetData, vf.State, SynthsetTaskConfig]):
             return score_found(judge, found, example, self.config.timeout)
         return await asyncio.to_thread(score_one, judge, reply, task.example,
                                        self.config.timeout)
+
+    # verifiers' ``invoke`` reads the reward's signature at every call; a function that
+    # carries its own (``__signature__``) is read at a third of the cost.
+    correct.__signature__ = inspect.signature(correct)
 
     async def validate(self, runtime=None) -> bool:
         """verifiers' model-free check of the ground truth (``vf-validate``): the stored
