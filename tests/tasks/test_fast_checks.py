@@ -246,12 +246,16 @@ def _flat_statistics(task, *args):
 
 @pytest.mark.parametrize("name, config", [
     ("brevo", {}), ("brevo", {"qa": True, "N": 10}), ("brevo2", {}), ("mano", {}),
-    ("mano", {"augment": True, "loss_on": "answer"}), ("capo", {})])
+    ("mano", {"augment": True, "loss_on": "answer"}), ("capo", {}), ("depo", {}),
+    ("depo", {"N": 12, "K": 3, "min_len": 2, "max_len": 3})])
 def test_checked_keys_and_stored_statistics_are_the_full_ones(name, config):
     """``checked_key`` (what ``synthset check`` keys a row by while checking it) is the row's
     ``dedup_key`` when the row passes every check, else None; ``stored_statistic_values`` are
     the row's ``statistics`` in the task's STATISTICS_COLUMNS."""
+    from synthset.core.identity import callable_identity
+
     task = T.get(name, **config)
+    identity = callable_identity(task)
     rng = random.Random(5)
     keyed = refused = 0
     for seed in range(30):
@@ -272,6 +276,7 @@ def test_checked_keys_and_stored_statistics_are_the_full_ones(name, config):
                 assert key == task.dedup_key(mutant)
                 keyed += 1
     assert name == "capo" or refused > 100
+    assert callable_identity(task) == identity  # the checks' caches are not its state
 
 
 def test_brevo_cycle_test_and_answer_order():
@@ -317,3 +322,23 @@ def test_integer_factorization_check_and_stored_statistics():
     assert task.verifies(str(2 * 3 * p), ["2", "3", str(p)])
     assert not task.verifies(str(2 * 3 * p), ["6", str(p)])
     assert not task.verifies(str(4 * p), ["4", str(p)])
+
+
+@pytest.mark.parametrize("name", ["depo", "brevo"])
+def test_token_fast_checks_read_labels_and_mask_by_position(name):
+    """The fast checks read the labels and the mask by counts and the answer slices: a trained
+    label swapped with an untrained one (the counts unchanged), or a mask 1 moved off the
+    answer, is refused with the full checks' message."""
+    task = T.get(name)
+    for seed in range(5):
+        row = task.sample(random.Random(seed))
+        trained = row["loss_mask"].index(1)
+        for key in ("labels", "loss_mask"):
+            r = copy.deepcopy(row)
+            seq = r[key]
+            seq[0], seq[trained] = seq[trained], seq[0]
+            assert task.checked_key(r) is None
+            assert not task._row_holds(r)
+            full = _outcome(task._validate_row, r)
+            assert _outcome(task.validate_row, r) == full
+            assert full.startswith("ValidationError: labels[0] is ")  # the first wrong place

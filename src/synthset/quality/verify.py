@@ -310,6 +310,10 @@ class RangeJob:
         columns_of = getattr(task, "STATISTICS_COLUMNS", None) if stats_ok else None
         values_fn = getattr(task, "stored_statistic_values", None) if columns_of else None
         rows: list[tuple] = []
+        # statistics whose first two columns are a token row's lengths (_lengths): its
+        # "tokens" and "answer tokens", read from them
+        lengths_of_values = values_fn is not None and tuple(columns_of[:2]) == (
+            ("row", "length"), ("row", "loss_tokens"))
         # the token rows' two length columns, once they exist (see _lengths)
         token_columns = None
         loads = orjson.loads
@@ -433,6 +437,18 @@ class RangeJob:
                 if key is not None:
                     keys.append(bytes.fromhex(key))
                     keyed.append(offset)
+                    if lengths_of_values and stats_ok and token_columns is not None \
+                            and "input_ids" in record:
+                        # the statistics' first two values are the row's two lengths
+                        try:
+                            values = values_fn(record)
+                        except Exception:  # (see add_stats)
+                            stats_ok = False
+                        else:
+                            rows.append(values)
+                            token_columns[0].append(values[0])
+                            token_columns[1].append(values[1])
+                            continue
                     if token_columns is not None and "input_ids" in record:  # (_lengths)
                         token_columns[0].append(len(record["input_ids"]))
                         token_columns[1].append(sum(record.get("loss_mask") or ()))

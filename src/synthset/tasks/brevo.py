@@ -20,7 +20,7 @@ from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import (TokenTask, check, check_labels, distinct_words, draw_size,
                                  make_row, require_int)
-from synthset.tasks.rowkeys import (char_class, edge_patterns, labels_hold, row_text,
+from synthset.tasks.rowkeys import (IGNORE, char_class, edge_patterns, row_text,
                                     sorted_edges, text_digest)
 from synthset.tasks.vocab import Vocab
 
@@ -186,9 +186,9 @@ class BrevoTask(TokenTask):
         words), else None: decided from the row read as text (one character a token: words
         are substrings) with regular expressions and set operations."""
         c, voc = self.config, self.vocab
-        ids, mask = example["input_ids"], example["loss_mask"]
+        ids, mask, labels = example["input_ids"], example["loss_mask"], example["labels"]
         try:
-            if not labels_hold(ids, mask, example["labels"]):
+            if not len(ids) == len(mask) == len(labels):
                 return None
             words_of, word = _brevo_patterns(
                 voc.content(1), voc.content(c.N if self.single else c.V),
@@ -252,8 +252,12 @@ class BrevoTask(TokenTask):
                 seen.add(v)
             if len(needed) != len(seen):
                 return None
-            # the mask (0 or 1 each, labels_hold): 0 before <ans>, 1 from it on
-            if mask.index(1) != apos or mask.count(1) != size - apos:
+            # what labels_hold and the expected mask say, by counts and one slice: the mask
+            # is 0 before <ans> (its first 1) and 1 from it on, the labels IGNORE before it
+            # and the ids from it on (ids are no IGNORE)
+            if mask.index(1) != apos or mask.count(1) != size - apos \
+                    or mask.count(0) != apos or labels.count(IGNORE) != apos \
+                    or labels[apos:] != ids[apos:]:
                 return None
             return text, qpos, apos, tails, heads
         except Exception:  # the slow checks raise what the row deserves
@@ -483,14 +487,14 @@ def _acyclic(parents: dict, roots: set) -> bool:
     """Whether the graph of ``parents`` (node -> its parents; ``roots``: the nodes without
     any, missing from it) has no cycle: Kahn's peeling by set tests. Pass after pass, a node
     whose parents are all placed is placed; a pass that places nothing leaves a cycle."""
-    placed, pending = set(roots), list(parents)
+    placed, pending = set(roots), list(parents.items())
     while pending:
         rest = []
-        for v in pending:
-            if placed.issuperset(parents[v]):
+        for v, ps in pending:
+            if placed.issuperset(ps):
                 placed.add(v)
             else:
-                rest.append(v)
+                rest.append((v, ps))
         if len(rest) == len(pending):
             return False
         pending = rest

@@ -492,7 +492,8 @@ class CapoTask(TokenTask):
     def __getstate__(self):
         """The population is drawn from the config, so it is left out: a task's state is its
         identity (unchanged by having sampled), and workers draw it again themselves."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_people", "_hq")}
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_people", "_hq", "_at_hq")}
 
     @property
     def people(self) -> list[dict]:
@@ -633,10 +634,19 @@ class CapoTask(TokenTask):
                 else:
                     return False
                 pos, later = e + len(post), 1
-            return pos == len(norm) and who["work_city"] == values()["city"][
-                self.headquarters[_employer_index()[who["employer"]]]]
+            return pos == len(norm) and self._works_at_headquarters()[person]
         except Exception:  # the slow checks raise what the row deserves
             return False
+
+    def _works_at_headquarters(self) -> list[bool]:
+        """Per person, whether the work city is the employer's headquarters (the last check
+        of ``_validate_row``; the population is the config's), made once a task."""
+        found = self.__dict__.get("_at_hq")
+        if found is None:
+            cities, index, hq = values()["city"], _employer_index(), self.headquarters
+            found = self.__dict__["_at_hq"] = [
+                who["work_city"] == cities[hq[index[who["employer"]]]] for who in self.people]
+        return found
 
     def _validate_row(self, example: dict) -> None:
         text, meta = example["text"], example["meta"]

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import add
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
 from synthset.tasks.base import (TokenTask, ValidationError, check, check_labels,
                                  distinct_words, draw_size, make_row, require_int)
-from synthset.tasks.rowkeys import (char_class, edge_patterns, labels_hold, row_text,
+from synthset.tasks.rowkeys import (IGNORE, char_class, edge_patterns, row_text,
                                     sorted_edges, text_digest)
 from synthset.tasks.vocab import Vocab
 
@@ -140,50 +141,83 @@ class DepoTask(TokenTask):
         if found is None:
             return None
         text, start, tails, heads = found
-        return text_digest(text[:1] + "".join(sorted([t + h for t, h in zip(tails, heads)]))
-                           + text[start:])
+        return text_digest(text[:1] + "".join(sorted(map(add, tails, heads))) + text[start:])
+
+    # statistics(row) as one tuple a row (quality.verify turns them into columns)
+    STATISTICS_COLUMNS = (("row", "length"), ("row", "loss_tokens"), ("meta", "n"))
+
+    def stored_statistic_values(self, row: dict) -> tuple:
+        """``statistics(row)`` in the order of STATISTICS_COLUMNS, for a row whose ``meta``
+        is a sample's: its integer ``n``, its lists ``k`` and ``answer_spans`` (anything else
+        raises: the check then keeps no statistics)."""
+        meta = row["meta"]
+        n = meta["n"]
+        if type(n) is not int or len(meta) != 3 or type(meta["k"]) is not list \
+                or type(meta["answer_spans"]) is not list:
+            raise ValueError("meta is not {n, k, answer_spans}")
+        return len(row["input_ids"]), sum(row["loss_mask"]), n
+
+    def __getstate__(self):
+        """Without ``_fast_parts``' cache: a task's state is its identity (unchanged by having
+        checked a row)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_fast"}
+
+    def _fast_parts(self) -> tuple:
+        """What ``_holds`` reads rows with (patterns, tokens, the config's rules), made once
+        a task (left out of its state)."""
+        parts = self.__dict__.get("_fast")
+        if parts is None:
+            c, voc = self.config, self.vocab
+            patterns = _depo_patterns(voc.offset, c.V, c.min_len, c.max_len, voc["<bos>"],
+                                      voc["<eos>"], voc["<ans>"], voc["<query_1>"], c.K)
+            first_query, _, *rest = patterns  # (the edge list: tiled by words instead)
+            parts = self._fast = (
+                first_query, *rest, voc["<bos>"], voc["<eos>"], voc["<query_1>"], c.fixed_k,
+                frozenset(self.eval_hops()) if c.qa else None, c.qa is not False, c.N,
+                c.num_queries, [1] * (c.max_len + 1))
+        return parts
 
     def _holds(self, example: dict):
         """``(text, start, tails, heads)`` of a row that passes every check (see
         ``_row_holds``): its ``row_text``, where its queries start, its edges' words; else
-        None."""
-        c, voc = self.config, self.vocab
-        ids, mask = example["input_ids"], example["loss_mask"]
+        None. One reading: the edge list's words tile it (findall's matches cover it, so it
+        is a sequence of words), then each query's answer span is where the mask is 1 and the
+        labels are the ids; the counts of 1, 0 and IGNORE say nothing else is (what
+        ``labels_hold`` and the expected mask of ``_validate_row`` say)."""
+        ids, mask, labels = example["input_ids"], example["loss_mask"], example["labels"]
         try:
-            if not labels_hold(ids, mask, example["labels"]):
-                return None
-            first_query, edge_list, word, queries, query = _depo_patterns(
-                voc.offset, c.V, c.min_len, c.max_len, voc["<bos>"], voc["<eos>"],
-                voc["<ans>"], voc["<query_1>"], c.K)
+            (first_query, word, queries, query, bos, eos, q1, fixed_k, hops, whole, N,
+             num_queries, ones_list) = self._fast_parts()
             text = row_text(ids)
-            if len(text) < 2 or ord(text[0]) != voc["<bos>"] or ord(text[-1]) != voc["<eos>"]:
+            size = len(text)
+            if size < 2 or ord(text[0]) != bos or ord(text[-1]) != eos \
+                    or len(mask) != size or len(labels) != size:
                 return None
             found = first_query.search(text, 1)
             if found is None:
                 return None
             start = found.start()
-            if edge_list.fullmatch(text, 1, start) is None:
-                return None
             words = word.findall(text, 1, start)
+            if len(words) & 1 or sum(map(len, words)) != start - 1:
+                return None
             tails, heads = words[::2], words[1::2]
             succ = dict(zip(tails, heads))
             n = len(succ)
-            if n != len(tails) or set(heads) != succ.keys():
+            if n != len(tails) or succ.keys() != set(heads):
                 return None
             origin = tails[0]
             node, steps = succ[origin], 1
             while node != origin:
                 node, steps = succ[node], steps + 1
-            if steps != n or (c.qa is not False and n != c.N):
+            if steps != n or (whole and n != N):
                 return None
-            if queries.fullmatch(text, start, len(text) - 1) is None:
+            if queries.fullmatch(text, start, size - 1) is None:
                 return None
-            expected_mask, starts = [0] * start, set()
-            q1, hops = voc["<query_1>"], (self.eval_hops() if c.qa else ())
-            for token, q, a in query.findall(text, start, len(text) - 1):
+            starts, pos, ones = set(), start, 0
+            for token, q, a in query.findall(text, start, size - 1):
                 k = ord(token) - q1 + 1
-                if (c.fixed_k is not None and k != c.fixed_k) or \
-                        (c.fixed_k is None and c.qa and k not in hops):
+                if (k != fixed_k) if fixed_k is not None else (hops is not None
+                                                               and k not in hops):
                     return None
                 if q not in succ or q in starts:
                     return None
@@ -193,11 +227,16 @@ class DepoTask(TokenTask):
                     target = succ[target]
                 if a != target:
                     return None
-                expected_mask += [0] * (1 + len(q)) + [1] * (1 + len(a))
-            expected_mask.append(0)
-            if len(starts) == min(n, c.num_queries) and list(mask) == expected_mask:
-                return text, start, tails, heads
-            return None
+                answer = pos + 1 + len(q)  # the <ans> token, then the answer word
+                pos = answer + 1 + len(a)
+                if mask[answer:pos] != ones_list[:pos - answer] \
+                        or labels[answer:pos] != ids[answer:pos]:
+                    return None
+                ones += pos - answer
+            if len(starts) != min(n, num_queries) or mask.count(1) != ones \
+                    or mask.count(0) != size - ones or labels.count(IGNORE) != size - ones:
+                return None
+            return text, start, tails, heads
         except Exception:  # the slow checks raise what the row deserves
             return None
 
