@@ -54,11 +54,13 @@ def examples_of(task, column) -> list:
     Each distinct value is read once: a group of completions shares its example."""
     # a task may make the example its verifier reads cheaper: texts it never reads made only
     # when read (Depo's prompt)
+    from synthset.export import record_from_json  # numpy: keeps `import synthset.rewards` cheap
+
     make = getattr(task, "example_for_reward", None) or task.example_of
 
     def example_of(record_json: str):
         try:
-            return make(_record_of(record_json))
+            return make(record_from_json(record_json))
         except Exception:  # a column that is not one of ours: nothing to judge against
             return None
 
@@ -68,33 +70,6 @@ def examples_of(task, column) -> list:
         read = example_of
     return [read(e) for e in column]
 
-
-
-def _record_of(text):
-    """``export.record_from_json(text)``, read by orjson (twice as fast on a Depo record)
-    when the text holds only numbers it reads exactly as ``json`` does: no number of 19
-    digits or more (orjson makes a float of an integer past 64 bits), no fraction or
-    exponent; anything else, or anything orjson refuses, by ``json``."""
-    import orjson
-
-    from synthset.export import record_from_json  # numpy: keeps `import synthset.rewards` cheap
-
-    if type(text) is not str:
-        return record_from_json(text)
-    data = text.encode("utf-8", "surrogatepass")
-    shape = data.translate(_SHAPE)  # digits as 1, "." "e" "E" as x, the rest as spaces
-    if b"1" * 19 in shape or b"1x" in shape:
-        return record_from_json(text)
-    try:
-        data = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return record_from_json(text)
-    if isinstance(data, dict) and set(data) == {"problem", "answer"}:
-        return data["problem"], data["answer"]
-    return data
-
-
-_SHAPE = bytes(0x31 if 0x30 <= b <= 0x39 else 0x78 if b in b".eE" else 0x20 for b in range(256))
 
 
 def batch_examples(task, completions, example) -> list:
