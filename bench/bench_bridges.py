@@ -46,7 +46,12 @@ bench/results/bridges_overlap.csv as it finishes: the same command resumes a sto
 
     python bench/bench_bridges.py --overlap-table
 
-prints that file as the Markdown table of the datasets whose splits overlap.
+prints that file as the Markdown table of the datasets whose splits overlap, and
+
+    python bench/bench_bridges.py --speed-table
+
+prints bench/results/bridges_speed_all.csv (``--all``) as Markdown: a summary, every measured
+dataset, the ones not measured with their reason.
 
     python bench/bench_bridges.py --versus SRC [--datasets ...] [--samples 50000]
                                   [--n-jobs 2] [--repeats 6] [--out PATH]
@@ -511,6 +516,43 @@ def overlap_table(path: Path) -> str:
     return "\n".join(lines)
 
 
+def speed_table(path: Path) -> str:
+    """The ``--all`` CSV as Markdown: a summary (costly items: over 20 us of the library's CPU
+    each), every measured dataset costliest first, then the rows with a note instead."""
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    measured = [r for r in rows if r["cpu_ratio"] != ""]
+    noted = [r for r in rows if r["cpu_ratio"] == ""]
+    costly = [r for r in measured if float(r["library_cpu_us"]) > 20]
+    cheap = [r for r in measured if float(r["library_cpu_us"]) <= 20]
+
+    def median(rs, key):
+        return statistics.median(float(r[key]) for r in rs) if rs else float("nan")
+
+    def part(rs, goal):
+        met = sum(float(r["wall_speedup"]) >= goal for r in rs)
+        return (f"{len(rs)} datasets: {met} at or above {goal}x the library's own loop in wall "
+                f"time (2 workers), median wall speed-up {median(rs, 'wall_speedup'):.2f}x, "
+                f"median CPU ratio {median(rs, 'cpu_ratio'):.2f}")
+    slower = sum(float(r["wall_speedup"]) < 1 for r in measured)
+    lines = [f"{len(rows)} datasets in the file: {len(measured)} measured, {len(noted)} with a "
+             f"note instead (below). Costly items (over 20 us of library CPU each): "
+             f"{part(costly, 1.7)}. Cheap items: {part(cheap, 1.0)}. {slower} of the "
+             f"{len(measured)} are slower through synthset than their own loop in wall time.",
+             "", "| dataset | samples | library CPU us/item | synthset CPU us/item | CPU ratio "
+             "| wall speed-up (2 workers) | load |", "| --- | ---: | ---: | ---: | ---: | ---: "
+             "| ---: |"]
+    for r in sorted(measured, key=lambda r: -float(r["library_cpu_us"])):
+        lines.append(f"| `{r['dataset']}` | {int(r['samples']):,} | {r['library_cpu_us']} | "
+                     f"{r['synthset_cpu_us']} | {r['cpu_ratio']} | {r['wall_speedup']} | "
+                     f"{r['load_avg_1min']} |")
+    if noted:
+        lines += ["", "Not measured: " + "; ".join(
+            f"`{r['dataset']}` ({r['note'][:140]})" for r in sorted(noted,
+                                                                  key=lambda r: r["dataset"]))]
+    return "\n".join(lines)
+
+
 def by_cost(datasets: list[str]) -> list[str]:
     """``datasets``, cheapest first by the determinism audit's rough cost a sample."""
     costs = {}
@@ -535,6 +577,8 @@ def main() -> None:
     parser.add_argument("--overlap-table", action="store_true",
                         help="print the overlap CSV (--out) as a Markdown table, and nothing "
                              "else")
+    parser.add_argument("--speed-table", action="store_true",
+                        help="print the --all CSV (--out) as a Markdown table, and nothing else")
     parser.add_argument("--all", action="store_true",
                         help="every dataset of both libraries (or --datasets), short budgets, "
                              "into bridges_speed_all.csv")
@@ -564,6 +608,9 @@ def main() -> None:
     if args.all:
         measure_all(args.datasets or every_dataset(), args.seconds or 1.0, args.repeats or 2,
                     Path(args.out or ALL_OUT))
+        return
+    if args.speed_table:
+        print(speed_table(Path(args.out or ALL_OUT)))
         return
     if args.overlap_table:
         print(overlap_table(Path(args.out or OVERLAP_OUT)))
