@@ -184,8 +184,11 @@ def test_backend_strings_are_read_as_the_token_parser_reads_them(name, config):
             terms = read_canonical(text, sym, field)
             assert list(terms.items()) == list(parse_terms(text, sym, field).items())
             q = rng.randrange(len(text) + 1)
-            for broken in (text[:q] + rng.choice(["+", " ", "*", "^", "/0", "**", "z"])
-                           + text[q:], text[:q] + text[q + 1:]):
+            # (a sign after a sign, a zero term, a monomial written twice, terms that cancel)
+            for broken in (text[:q] + rng.choice(["+", " ", "*", "^", "/0", "**", "z", " + -",
+                                                  "-", " - -", " + 0*"])
+                           + text[q:], text[:q] + text[q + 1:], f"{text} + {text}",
+                           f"{text} - {text}", f"-{text}"):
                 try:
                     want = list(parse_terms(broken, sym, field).items())
                 except (ValueError, ZeroDivisionError) as exc:
@@ -286,7 +289,7 @@ def test_brevo_cycle_test_and_answer_order():
     assert not _acyclic({"b": ["a", "c"], "c": ["b"]}, {"a"})
     assert not _acyclic({"a": ["a"]}, set())
     task = T.get("brevo", N=12)
-    refused = degree = 0
+    refused = degree = cycles = 0
     for seed in range(40):
         row = task.sample(random.Random(seed))
         start, stop = row["meta"]["answer_span"]  # the ancestors, then the query, then stop
@@ -303,7 +306,23 @@ def test_brevo_cycle_test_and_answer_order():
         full = _outcome(task.validate_example, r)
         assert (task.checked_key(r) is None) == (full != "ok") and full != "ok"
         degree += "out-degree" in full
-    assert refused > 40 and degree
+        # every edge made a loop on its child, or turned around: a cycle through the query,
+        # its ancestors or the rest of the graph (the fast check peels only the rest)
+        edges = row["input_ids"].index(task.vocab["<query>"]) // 2
+        for i in range(edges):
+            for turn in (False, True):
+                r = copy.deepcopy(row)
+                ids = r["input_ids"]
+                tail, head = 1 + 2 * i, 2 + 2 * i
+                if turn:
+                    ids[tail], ids[head] = ids[head], ids[tail]
+                else:
+                    ids[tail] = ids[head]
+                full = _outcome(task.validate_example, r)
+                assert (task.checked_key(r) is None) == (full != "ok")
+                assert turn or full != "ok"
+                cycles += "cycle" in full
+    assert refused > 40 and degree and cycles > 100
 
 
 def test_integer_factorization_check_and_stored_statistics():
@@ -342,3 +361,39 @@ def test_token_fast_checks_read_labels_and_mask_by_position(name):
             full = _outcome(task._validate_row, r)
             assert _outcome(task.validate_row, r) == full
             assert full.startswith("ValidationError: labels[0] is ")  # the first wrong place
+
+
+def test_gf17_addition_check_gives_the_running_sums_verdict():
+    """The looked-up running sums give the plain loop's verdict, and its error, on other
+    spellings, wrong sums and lengths too."""
+    task = T.get("gf17_addition")
+    rng = random.Random(4)
+
+    def plain(problem, answer):
+        total, ok = 0, len(problem) == len(answer)
+        for v, s in zip(problem, answer):
+            total = (total + int(v)) % 17
+            ok &= total == int(s)
+        return ok
+
+    spellings = ["05", " 3", "17", "-1", "x", "", "+2", "3 "]
+    seen = set()
+    for _ in range(3000):
+        made = task.generate(rng)
+        problem, answer = map(to_strings, made)
+        assert task.stored_statistic_values(problem, answer) == _flat_statistics(task, *made)
+        for seq in rng.sample([problem, answer], rng.randrange(3)):
+            seq[rng.randrange(len(seq))] = rng.choice(
+                spellings + [str(rng.randrange(17))])
+        if rng.random() < 0.1:
+            answer = answer[:-1]
+        outcomes = []
+        for fn in (plain, task.check):
+            try:
+                outcomes.append(fn(problem, answer))
+            except ValueError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[1] == outcomes[0]
+        seen.add(outcomes[0] if type(outcomes[0]) is bool else "error")
+    assert seen == {True, False, "error"}
+    assert task.check(["16", "2"], ["16", "1"]) and not task.check(["16", "2"], ["16", "18"])

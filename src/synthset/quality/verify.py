@@ -25,6 +25,7 @@ done, and a rerun skips it. Only a few counters travel back to the driver.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from collections import Counter
@@ -264,7 +265,17 @@ class RangeJob:
     def __call__(self, r: Range) -> dict:
         from synthset.quality.keys import partition_offsets, range_records, write_records  # numpy
 
-        result, digests, indices = self.verify(r)
+        # the process's own objects (imports: SymPy, numpy, a task's tables) out of the
+        # collector's reach while the range's lines are read, as a serial generation does
+        # (engine.executors.local): the collections its objects trigger then walk those only
+        frozen = not gc.get_freeze_count()
+        if frozen:
+            gc.freeze()
+        try:
+            result, digests, indices = self.verify(r)
+        finally:
+            if frozen:
+                gc.unfreeze()
         records = range_records(digests, r.start, indices)
         result["offsets"] = partition_offsets(records, self.bits)
         result["keys"] = int(records.size)

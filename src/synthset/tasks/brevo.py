@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import eq
+from operator import add, eq
 
 from synthset.core.errors import ConfigError
 from synthset.core.rand import fast_randint
@@ -176,15 +176,15 @@ class BrevoTask(TokenTask):
         found = self._holds(row)
         if found is None:
             return None
-        text, qpos, apos, tails, heads = found
-        return text_digest(text[:1] + "".join(sorted([t + h for t, h in zip(tails, heads)]))
-                           + text[qpos:apos])
+        text, qpos, apos, edges = found
+        return text_digest(text[:1] + "".join(sorted(edges)) + text[qpos:apos])
 
     def _holds(self, example: dict):
-        """``(text, qpos, apos, tails, heads)`` of a row that passes every check of
+        """``(text, qpos, apos, edges)`` of a row that passes every check of
         ``_validate_row`` (its ``row_text``, where ``<query>`` and ``<ans>`` are, its edges'
-        words), else None: decided from the row read as text (one character a token: words
-        are substrings) with regular expressions and set operations."""
+        texts, parent word then child word), else None: decided from the row read as text
+        (one character a token: words are substrings) with regular expressions and set
+        operations."""
         c, voc = self.config, self.vocab
         ids, mask, labels = example["input_ids"], example["loss_mask"], example["labels"]
         try:
@@ -213,7 +213,10 @@ class BrevoTask(TokenTask):
                 return None
             q = asked[0]
             tails, heads = words[::2], words[1::2]
-            if len(set(zip(tails, heads))) != len(tails):  # distinct edges
+            # an edge's text: its two words, which it spells in one way only (a word ends
+            # with its end-of-word piece)
+            edges = list(map(add, tails, heads))
+            if len(set(edges)) != len(edges):  # distinct edges
                 return None
             parents: dict = {}  # node -> its parents
             for p, v in zip(tails, heads):
@@ -232,13 +235,13 @@ class BrevoTask(TokenTask):
             n = example["meta"]["n"]
             if not (len(nodes) <= n <= c.N and (not c.qa or n == c.N)):
                 return None
-            if q not in parents or not _acyclic(parents, nodes.difference(parents)):
-                return None
-            if not answer or answer[-1] != q:
+            if q not in parents or not answer or answer[-1] != q:
                 return None
             # The answer before q, read backwards: each node is a parent of q or of a node
-            # after it (so an ancestor of q) and none of its parents comes after it; at the
-            # end every parent met is in the answer (so every ancestor is) and no node twice.
+            # after it (so an ancestor of q) and neither it nor any of its parents comes
+            # after it; at the end every parent met is in the answer (so every ancestor is)
+            # and no node twice. The answer is then a topological order of q's ancestors,
+            # a set holding every parent of its nodes: no cycle passes through them or q.
             got = answer[:-1]
             needed, seen = set(parents[q]), set()
             for v in reversed(got):
@@ -246,11 +249,16 @@ class BrevoTask(TokenTask):
                     return None
                 ps = parents.get(v)
                 if ps:
-                    if not seen.isdisjoint(ps):
+                    if v in ps or not seen.isdisjoint(ps):
                         return None
                     needed.update(ps)
                 seen.add(v)
             if len(needed) != len(seen):
+                return None
+            # the rest of the graph peeled from the roots, q and its ancestors
+            seen.add(q)
+            seen.update(nodes.difference(parents))
+            if not _acyclic(parents, seen):
                 return None
             # what labels_hold and the expected mask say, by counts and one slice: the mask
             # is 0 before <ans> (its first 1) and 1 from it on, the labels IGNORE before it
@@ -259,7 +267,7 @@ class BrevoTask(TokenTask):
                     or mask.count(0) != apos or labels.count(IGNORE) != apos \
                     or labels[apos:] != ids[apos:]:
                 return None
-            return text, qpos, apos, tails, heads
+            return text, qpos, apos, edges
         except Exception:  # the slow checks raise what the row deserves
             return None
 
@@ -485,9 +493,11 @@ def _brevo_patterns(first: int, end: int, last: int, min_len: int, max_len: int,
 
 def _acyclic(parents: dict, roots: set) -> bool:
     """Whether the graph of ``parents`` (node -> its parents; ``roots``: the nodes without
-    any, missing from it) has no cycle: Kahn's peeling by set tests. Pass after pass, a node
-    whose parents are all placed is placed; a pass that places nothing leaves a cycle."""
-    placed, pending = set(roots), list(parents.items())
+    any, missing from it, and any nodes known to lie on no cycle, with every parent of theirs
+    among them) has no cycle: Kahn's peeling by set tests. Pass after pass, a node whose
+    parents are all placed is placed; a pass that places nothing leaves a cycle."""
+    placed = set(roots)
+    pending = [item for item in parents.items() if item[0] not in placed]
     while pending:
         rest = []
         for v, ps in pending:

@@ -173,7 +173,12 @@ class ManoTask(TokenTask):
         ids, mask = example["input_ids"], example["loss_mask"]
         try:
             text = row_text(ids)  # ids that are no integers go to the slow checks
-            if not labels_hold(ids, mask, example["labels"]):
+            everywhere = c.loss_on == "all"
+            if everywhere:  # labels_hold with every mask value 1: the labels are the ids
+                if len(mask) != len(ids) or mask.count(1) != len(ids) \
+                        or example["labels"] != ids:
+                    return None
+            elif not labels_hold(ids, mask, example["labels"]):
                 return None
             key = (c.modulus, c.L, c.fixed_len, c.augment)
             tables = _TABLES.get(key)
@@ -203,8 +208,8 @@ class ManoTask(TokenTask):
                 return None
             if (c.qa or c.fixed_len) and length != (c.fixed_len or c.L):
                 return None
-            if c.loss_on == "all":  # mask values are 0 or 1 (labels_hold)
-                return text if mask.count(1) == size else None
+            if everywhere:  # (counted above)
+                return text
             return text if mask.index(1) == size - 2 and mask.count(1) == 2 else None
         except Exception:  # the slow checks raise what the row deserves
             return None

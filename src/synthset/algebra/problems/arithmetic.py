@@ -37,8 +37,10 @@ class PolyProduct(PolyProblem):
 
     def check(self, problem, answer) -> bool:
         f = self._field
-        prod = reduce(lambda a, b: _mul(a, b, f), (self.terms_of(p) for p in problem),
-                      T.one(len(self._symbols)))
+        polys = [self.terms_of(p) for p in problem]
+        # from the first factor (already reduced, no zero: what a product by 1 gives)
+        prod = reduce(lambda a, b: _mul(a, b, f), polys[1:], polys[0]) if polys \
+            else T.one(len(self._symbols))
         return prod == self.terms_of(answer)
 
 
@@ -73,14 +75,19 @@ class PolyAddition(PolyProblem):
 
 
 def _add(a: dict, b: dict, field) -> dict:
-    """``terms.add``, with GF(p)'s reduction written out (the same dict)."""
-    if field.kind != "GF":
-        return T.add(a, b, field)
-    p = field.p
+    """``terms.add``, with GF(p)'s reduction written out (over ZZ and QQ nothing to reduce:
+    the same dict)."""
     out = dict(a)
     get = out.get
-    for m, c in b.items():
-        out[m] = (get(m, 0) + c) % p
+    if field.kind == "GF":
+        p = field.p
+        for m, c in b.items():
+            out[m] = (get(m, 0) + c) % p
+    elif field.kind in ("ZZ", "QQ"):
+        for m, c in b.items():
+            out[m] = get(m, 0) + c
+    else:
+        return T.add(a, b, field)
     return {m: c for m, c in out.items() if c != 0}
 
 

@@ -210,15 +210,76 @@ _MONOMIALS: dict = {}  # symbols -> {a term's text after its integer: (factor, e
 _CACHED = 4096  # texts kept per ring
 
 
+_SIGNED: dict = {}  # (symbols, field kind, p) -> {a term's text with its sign: (exponents, coefficient)}
+
+
 def read_canonical(text, symbols: tuple, field):
     """``parse_terms(text, symbols, field)`` for the notation the backends write — terms
     joined by `` + `` / `` - ``, each ``*``-joined integer or ``a/b`` coefficients and
     ``name`` or ``name^e`` powers — by string splits and a table of the terms already read,
     instead of a token list (a fraction of the cost); None for anything else (signs in a
     row, spaces inside a term, decimals, ``**``, unknown names...), which ``parse_terms`` then
-    reads or refuses."""
+    reads or refuses.
+
+    First as the backends write it exactly: split at `` + `` and `` - `` (the term after a
+    minus keeps it), every term looked up in C in a table of signed terms already read, with
+    their coefficient in the field; a text whose terms are all found, none of them zero and
+    no monomial twice, is their dict. Anything else is read term by term below."""
     if type(text) is not str:
         return None
+    ring = symbols, field.kind, field.p  # (a Field's own hash is computed in Python)
+    table = _SIGNED.get(ring)
+    if table is None:
+        table = _SIGNED[ring] = {}
+    if " + -" not in text:  # (a sign the split below would take for a term's own)
+        pieces = text.replace(" - ", " + -").split(" + ")
+        got = list(map(table.get, pieces))
+        if None in got:
+            for at, piece in enumerate(pieces):
+                if got[at] is None:
+                    got[at] = _signed_term(piece, symbols, field, table)
+        if False not in got:
+            out = dict(got)
+            if len(out) == len(got):
+                return out
+    return _read_terms(text, symbols, field)
+
+
+def _signed_term(piece: str, symbols: tuple, field, table: dict):
+    """``(exponents, coefficient)`` of one term's text with its sign (a leading ``-``), the
+    coefficient as ``_read_terms`` leaves it in ``field``; False when it is not one term or
+    its coefficient is 0 (``_read_terms`` decides then). Kept in ``table``."""
+    negative = piece[:1] == "-"
+    known = _TERMS.get(symbols)
+    if known is None:
+        known = _TERMS[symbols] = {}
+        _MONOMIALS[symbols] = {}
+    rest = piece[1:] if negative else piece
+    got = known.get(rest)
+    if got is None:
+        got = _term(rest, symbols, _MONOMIALS[symbols])
+        if len(known) < _CACHED_TERMS:
+            known[rest] = got
+    if got is not False:
+        mono, c = got
+        if negative:
+            c = -c
+        try:
+            if field.kind == "GF":
+                c = c % field.p if type(c) is int else cast_coefficient(c, field)
+            elif field.kind != "ZZ" or type(c) is not int:
+                c = cast_coefficient(c, field)
+        except Exception:  # (what _read_terms says of it)
+            c = 0
+        got = (mono, c) if c != 0 else False
+    if len(table) < _CACHED_TERMS:
+        table[piece] = got
+    return got
+
+
+def _read_terms(text: str, symbols: tuple, field):
+    """``read_canonical`` term by term: signs and the spaces around them split by a regular
+    expression, the coefficients of a monomial written twice added."""
     known = _TERMS.get(symbols)
     if known is None:
         known = _TERMS[symbols] = {}

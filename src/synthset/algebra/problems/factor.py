@@ -63,8 +63,8 @@ class PolyFactor(PolyProblem):
         n = len(sym)
         parts = [self.terms_of(part) for part in (answer if isinstance(answer, list)
                                                    else [answer])]
-        product = T.one(n)
-        for part in parts:
+        product = parts[0] if parts else T.one(n)  # (reduced, no zero: a product by 1)
+        for part in parts[1:]:
             product = _mul(product, part, fld)
         if product != target:
             return False

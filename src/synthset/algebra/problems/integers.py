@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from itertools import accumulate
 
 from synthset.algebra.fields import is_prime
 from synthset.algebra.problems.base import Problem
@@ -55,9 +57,24 @@ class GF17Addition(Problem):
         return values, sums
 
     def check(self, problem, answer) -> bool:
+        p = self.p
+        if type(problem) is list and type(answer) is list and len(problem) == len(answer):
+            # as the generator writes them (no sign, no leading zero, below p): each sum's
+            # text from the previous one's and the value's, looked up; a row found so is
+            # right (each sum follows from the right previous one), any other goes on
+            after = _next_sums(p)
+            if after is not None and answer and list(map(after.get, zip(
+                    ["0", *answer[:-1]], problem))) == answer:
+                return True
+            # the loop's verdict: the running sums, each taken mod p, against the answer's
+            # integers, in C-level passes (a text that is no integer: the loop raises it)
+            try:
+                return [s % p for s in accumulate(map(int, problem))] == list(map(int, answer))
+            except (TypeError, ValueError):
+                pass
         total, ok = 0, len(problem) == len(answer)
         for v, s in zip(problem, answer):
-            total = (total + int(v)) % self.p
+            total = (total + int(v)) % p
             ok &= total == int(s)
         return ok
 
@@ -68,6 +85,22 @@ class GF17Addition(Problem):
 
     def statistics(self, problem, answer):
         return {"problem": {"length": len(problem)}, "answer": {"length": len(answer)}}
+
+    # ``stored_statistics`` as one tuple of these columns (see IntegerFactorization)
+    STATISTICS_COLUMNS = (("problem", "length"), ("answer", "length"))
+
+    def stored_statistic_values(self, problem, answer) -> tuple:
+        """``statistics`` of a stored sample in the order of STATISTICS_COLUMNS."""
+        return len(problem), len(answer)
+
+
+@functools.lru_cache(maxsize=8)
+def _next_sums(p: int) -> dict | None:
+    """``{(str(a), str(v)): str((a + v) % p)}`` for a and v in 0 .. p - 1 (None for p over
+    256: too large a table)."""
+    if p > 256:
+        return None
+    return {(str(a), str(v)): str((a + v) % p) for a in range(p) for v in range(p)}
 
 
 def _primes_below(n: int) -> list[int]:
