@@ -10,7 +10,6 @@ all formats in one call. The run times and the statistics are folded in bulk at 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -20,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from synthset.core.errors import FormatError, GenerationError
-from synthset.core.fs import atomic_open, atomic_write_text
+from synthset.core.fs import atomic_open
 from synthset.core.nested import to_strings
 from synthset.core.seeding import (MAX_REPLACEMENTS, attempt_seed, derive_seeds,
                                    replacement_seed)
@@ -86,8 +85,6 @@ class SampleJob:
         """Make the shard and write its files; returns the summary its marker records."""
         formats, items, stats, counters, started_at, elapsed, keys, attempts = self.make(shard)
         state = RunState(self.options.save_dir)
-        stats_file = state.stats_file(shard)
-        stats_file.parent.mkdir(parents=True, exist_ok=True)
         state.shard_file(shard, formats[0].shard_ext).parent.mkdir(parents=True, exist_ok=True)
         files: dict[str, int | None] = {}  # name in the state folder -> its rows
         for fmt, encoded in zip(formats, items):
@@ -99,11 +96,11 @@ class SampleJob:
             with atomic_open(path, "wb") as f:
                 f.write(keys)
             files[state.name(path)] = None
-        atomic_write_text(stats_file, json.dumps(stats.to_state()))
-        files[state.name(stats_file)] = None
+        # the statistics partial travels in the marker, not in a file of its own: a file
+        # made is the costliest part of a shard's bookkeeping (engine/state.py)
         summary = {"samples": shard.size, "seconds": elapsed, "started_at": started_at,
                    "finished_at": time.time(), "worker": WORKER, "attempt": self.attempt,
-                   **counters, "files": files}
+                   **counters, "files": files, "stats": stats.to_state()}
         if attempts:  # which samples come from a replacement seed, and which
             summary["attempts"] = attempts
         moved = self._overrides(shard)

@@ -47,7 +47,7 @@ from synthset.engine.plan import (
 )
 from synthset.engine.progress import bar, note, on_terminal, size_text
 from synthset.engine.runner import ShardTask, make_again, run_shards, sort_out
-from synthset.engine.state import RunLock, RunState, flush_markers
+from synthset.engine.state import RunLock, RunState, digests_of, flush_markers
 from synthset.io.formats import FORMATS, DamagedPart, PartChanged, digest, get_format
 from synthset.io.stats_yaml import read_stats, write_stats
 from synthset.runs.card import CARD, is_ours, write_card
@@ -603,7 +603,8 @@ def merge_split(state: RunState, split: str, shards: list[Shard], formats,
     save_dir = state.save_dir
     num_samples = sum(s.size for s in shards)
     rows = [s.size for s in shards]
-    recorded = [state.recorded_digests(s) for s in shards]
+    markers = [state.marker(s) for s in shards]
+    recorded = [digests_of(m) for m in markers]
 
     def changed(shard: Shard, what: str):
         if not remake:
@@ -615,18 +616,12 @@ def merge_split(state: RunState, split: str, shards: list[Shard], formats,
                             else [(shard, what), *found])
 
     calc = MemoryEfficientStatisticsCalculator()
-    for shard, digests in zip(shards, recorded):  # in index order: categories in order of sight
-        path = state.stats_file(shard)
+    # in index order: categories in order of sight
+    for shard, marker, digests in zip(shards, markers, recorded):
         try:
-            blob = path.read_bytes()
-        except OSError as exc:
-            _set_aside(state, [shard], f"merging split {split!r}: the statistics of shard "
-                                       f"{shard.key} are unreadable ({exc})")
-        want = digests.get(state.name(path))
-        if want is not None and _hash(blob) != want:
-            changed(shard, f"{path} does not hash to what its marker says (blake2b)")
-        try:
-            calc.merge(MemoryEfficientStatisticsCalculator.from_state(json.loads(blob)))
+            partial = marker["stats"] if "stats" in marker else \
+                json.loads(_stats_blob(state, shard, digests, changed))
+            calc.merge(MemoryEfficientStatisticsCalculator.from_state(partial))
         except (ValueError, KeyError, TypeError) as exc:
             _set_aside(state, [shard], f"merging split {split!r}: the statistics of shard "
                                        f"{shard.key} are unreadable ({exc})")
@@ -652,6 +647,22 @@ def merge_split(state: RunState, split: str, shards: list[Shard], formats,
     state.mark_merged(split, final_files(split, formats, num_samples), records)
     state.discard_shard_files(split)
     return stats
+
+
+def _stats_blob(state: RunState, shard: Shard, digests: dict, changed) -> bytes:
+    """The statistics partial of a shard whose marker does not hold it (an older synthset
+    wrote it to a file of its own), checked against the hash the marker records."""
+    path = state.stats_file(shard)
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        _set_aside(state, [shard], f"merging split {shard.split!r}: the statistics of shard "
+                                   f"{shard.key} are unreadable (its completion marker holds "
+                                   f"none: {exc})")
+    want = digests.get(state.name(path))
+    if want is not None and _hash(blob) != want:
+        changed(shard, f"{path} does not hash to what its marker says (blake2b)")
+    return blob
 
 
 def _hash(blob: bytes) -> str:

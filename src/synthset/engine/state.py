@@ -5,9 +5,9 @@ Layout (under ``save_dir/.synthset``):
     lock                         the run that owns the folder now: pid, host, start time
     manifest.json                the run's configuration, fingerprint, shard size, versions
     shards/<split>/<n>.<ext>     a shard's output files, until its split is merged
-    stats/<split>/<n>.json       a shard's statistics partial
-    completions/<split>/<n>      written last: the shard is done (its counters, and the size,
-                                 row count and blake2b hash of each of its files)
+    completions/<split>/<n>      written last: the shard is done (its counters, its
+                                 statistics partial, and the size, row count and blake2b
+                                 hash of each of its files)
     merged/<split>               the split's final files are complete (their names, sizes and
                                  blake2b hashes)
 
@@ -32,10 +32,8 @@ import errno
 import hashlib
 import json
 import os
-import queue
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -357,74 +355,32 @@ def file_digest(path) -> tuple[int, str]:
     return size, h.hexdigest()
 
 
-class _MarkerWriter:
-    """One thread per process that reads back and hashes finished shards and writes their
-    markers, in the order the shards finished, every shard waiting at once.
-
-    Shard files are not fsynced: they live until their split is merged, and a marker vouches
-    for them by size, rows and hash, which every later reader checks. (An fsync would also
-    make their removal after the merge slow on disks mounted with online discard: ~3 ms a
-    file here.)"""
-
-    def __init__(self):
-        self.pid = os.getpid()
-        self.queue: queue.Queue = queue.Queue()
-        self.error: BaseException | None = None
-        threading.Thread(target=self._run, name="synthset-markers", daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            batch = [self.queue.get()]
-            while not self.queue.empty():
-                batch.append(self.queue.get())
-            try:
-                _write_markers(batch)
-            except BaseException as exc:  # those shards stay unmarked: a resume makes them
-                self.error = exc
-            finally:
-                for _ in batch:
-                    self.queue.task_done()
+# What stopped a finished shard of this process from being marked (None: nothing), until
+# ``flush_markers`` reports it. Shard files are not fsynced: they live until their split is
+# merged, and a marker vouches for them by size, rows and hash, which every later reader checks.
+# (An fsync would also make their removal after the merge slow on disks mounted with online
+# discard: ~3 ms a file here.)
+_FAILED: dict[int, BaseException] = {}
 
 
-def _write_markers(batch) -> None:
-    """Write each ``(state, shard, summary)``'s completion marker: ``summary`` with, for each
-    of its files (``summary["files"]``: a name relative to the state folder -> its row count,
-    or None for a file without rows), the size, row count and blake2b hash."""
-    marked = []
-    for state, shard, summary in batch:
-        records = {}
-        try:
-            for name, rows in summary["files"].items():
-                path = state.root / name
-                size, digest = file_digest(path)
-                records[name] = {"size": size, "rows": rows, "blake2b": digest}
-        except FileNotFoundError:
-            continue  # its split was merged meanwhile: the shard files are gone, as they should
-        marked.append((state.completion_file(shard), {**summary, "files": records}))
-    for path, marker in marked:
-        make_dirs(path.parent)
-        atomic_write_text(path, json.dumps(marker) + "\n")
-
-
-_WRITER: _MarkerWriter | None = None
-
-
-def _marker_writer() -> _MarkerWriter:
-    global _WRITER
-    if _WRITER is None or _WRITER.pid != os.getpid():  # none yet, or a forked copy
-        _WRITER = _MarkerWriter()
-    return _WRITER
+def _write_marker(state: RunState, shard: Shard, summary: dict) -> None:
+    """Write a shard's completion marker: ``summary`` with, for each of its files
+    (``summary["files"]``: a name relative to the state folder -> its row count, or None for a
+    file without rows), the size, row count and blake2b hash, read back."""
+    records = {}
+    for name, rows in summary["files"].items():
+        size, digest = file_digest(state.root / name)
+        records[name] = {"size": size, "rows": rows, "blake2b": digest}
+    path = state.completion_file(shard)
+    make_dirs(path.parent)
+    atomic_write_text(path, json.dumps({**summary, "files": records}) + "\n")
 
 
 def flush_markers() -> BaseException | None:
-    """Wait until every shard this process finished is marked; returns what stopped one from
-    being marked (that shard is made again by a resume), if anything did."""
-    writer = _WRITER
-    if writer is None or writer.pid != os.getpid():
-        return None
-    writer.queue.join()
-    error, writer.error = writer.error, None
-    return error
+    """What stopped a shard this process finished from being marked since the last call (that
+    shard is made again by a resume), if anything did. Markers are written as their shards
+    finish (``RunState.mark_done``): none is still on its way."""
+    return _FAILED.pop(os.getpid(), None)
 
 
 class RunState:
@@ -439,6 +395,8 @@ class RunState:
         return self.root / "shards" / shard.split / f"{shard.number:05d}.{ext}"
 
     def stats_file(self, shard: Shard) -> Path:
+        """A shard's statistics partial as older synthsets wrote it, in a file of its own (a
+        marker of this one holds it: ``"stats"``)."""
         return self.root / "stats" / shard.split / f"{shard.number:05d}.json"
 
     def completion_file(self, shard: Shard) -> Path:
@@ -595,10 +553,14 @@ class RunState:
         return self.completion_file(shard).exists()
 
     def mark_done(self, shard: Shard, summary: dict) -> dict:
-        """Mark the shard done, in this process's marker thread (``_write_markers``), so that
-        hashing overlaps the next shard; returns ``summary`` at once. A process that dies
-        first leaves the shard unmarked: it is made again."""
-        _marker_writer().queue.put((self, shard, summary))
+        """Mark the shard done (``_write_marker``) before its summary goes back: the driver
+        merges a split from its markers (they hold the statistics partials). Returns
+        ``summary``. A marker that cannot be written leaves the shard unmarked (made again by
+        a resume), reported by ``flush_markers``; a process that dies first, the same."""
+        try:
+            _write_marker(self, shard, summary)
+        except Exception as exc:
+            _FAILED[os.getpid()] = exc
         return summary
 
     def summary(self, shard: Shard) -> dict:
@@ -648,11 +610,15 @@ class RunState:
     def recorded_digests(self, shard: Shard) -> dict[str, str]:
         """The blake2b hash its marker records for each of a shard's files, by name in the
         state folder; empty for a shard without a readable marker (nothing to check against)."""
+        return digests_of(self.marker(shard))
+
+    def marker(self, shard: Shard) -> dict:
+        """A shard's completion marker; empty when it has none or it is unreadable."""
         try:
-            files = json.loads(self.completion_file(shard).read_bytes())["files"]
-            return {str(name): str(rec["blake2b"]) for name, rec in files.items()}
+            marker = json.loads(self.completion_file(shard).read_bytes())
         except Exception:
             return {}
+        return marker if isinstance(marker, dict) else {}
 
     def unmark(self, shard: Shard) -> None:
         """Forget that a shard was finished (it is made again)."""
@@ -709,6 +675,15 @@ class RunState:
 
     def discard_shard_files(self, split: str) -> None:
         rmtree(self.root / "shards" / split)
+
+
+def digests_of(marker: dict) -> dict[str, str]:
+    """The blake2b hash a completion marker records for each of its shard's files, by name
+    in the state folder; empty for an unreadable one."""
+    try:
+        return {str(name): str(rec["blake2b"]) for name, rec in marker["files"].items()}
+    except Exception:
+        return {}
 
 
 def _size(path) -> int:

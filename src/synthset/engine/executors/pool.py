@@ -278,8 +278,8 @@ def _load_sage() -> None:
 
 
 def _finish() -> None:
-    """Let this worker's completion markers reach the disk before it exits (they are written
-    by a thread, ``engine.state``; a shard left unmarked is only made again by a resume)."""
+    """Forget what stopped a marker of this worker from being written before it exits
+    (``engine.state.flush_markers``; a shard left unmarked is made again by a resume)."""
     state.flush_markers()
 
 
