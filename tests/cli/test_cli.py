@@ -246,3 +246,26 @@ def test_a_task_override_replaces_the_files_generator(tmp_path, monkeypatch):
     assert main(["generate", config, f"save_dir={tmp_path / 'c'}", *common]) == 0
     assert (tmp_path / "b" / "train_raw.txt").read_text() == \
         (tmp_path / "c" / "train_raw.txt").read_text()  # the generator's samples, not the task's
+
+
+def test_two_projects_with_a_module_of_the_same_name_each_get_their_own(tmp_path, monkeypatch):
+    """Two folders, each a data.yaml and its own generator.py, generated one after the other
+    in one process (a notebook): each run is made by its own folder's generator, not by the
+    module of that name the first run imported."""
+    monkeypatch.delitem(sys.modules, "generator", raising=False)
+    runs = {}
+    for name, answer in (("one", "1"), ("two", "2"), ("one_again", "1")):
+        folder = tmp_path / name.removesuffix("_again")
+        folder.mkdir(exist_ok=True)
+        (folder / "generator.py").write_text(
+            f"def instance_generator(seed):\n    return str(seed % 5), {answer!r}\n")
+        (folder / "data.yaml").write_text(
+            "dataset:\n  num_train_samples: 3\n  num_test_samples: 0\n  n_jobs: 1\n  batch_size: 3\n  root_seed: 1\n"
+            "  verbose: false\n  instance_generator: generator:instance_generator\n")
+        assert main(["generate", str(folder / "data.yaml"),
+                     f"save_dir={tmp_path / ('out_' + name)}"]) == 0
+        runs[name] = (tmp_path / f"out_{name}" / "train_raw.txt").read_text().splitlines()
+    assert {line.split(" # ")[1] for line in runs["one"]} == {"1"}
+    assert {line.split(" # ")[1] for line in runs["two"]} == {"2"}
+    assert runs["one_again"] == runs["one"]
+    monkeypatch.delitem(sys.modules, "generator", raising=False)

@@ -176,14 +176,18 @@ def resolve_callable(spec: str, key: str, search_dirs=()):
     ``key`` (checked to have that form by RunOptions). ``search_dirs`` are put on sys.path
     first (the config file's folder, the cwd)."""
     module_name, _, attr = spec.partition(":")
+    folders = []
     for folder in search_dirs:
         folder = str(Path(folder).resolve())
+        folders.append(folder)
         if folder not in sys.path:
             sys.path.insert(0, folder)
+    _forget_other_projects(module_name.partition(".")[0], folders)
     try:
         obj = importlib.import_module(module_name)
     except ImportError as exc:
         raise ConfigError(f"{key}: cannot import module {module_name!r} ({exc})") from None
+    _remember_project(module_name.partition(".")[0], folders)
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
@@ -192,6 +196,49 @@ def resolve_callable(spec: str, key: str, search_dirs=()):
     if not callable(obj):
         raise ConfigError(f"{key}: {spec!r} is not callable")
     return obj
+
+
+# A module a config named, imported from a config's folder (or the current one): its top-level
+# name -> the file it was read from. A later config naming the same module from another folder
+# (two projects each with a ``generator.py``, run one after the other in one process) gets its
+# own folder's, not the one imported first.
+_PROJECTS: dict[str, str] = {}
+
+
+def _found_in(top: str, folders: list[str]) -> str | None:
+    """The file of top-level module ``top`` in the first of ``folders`` (in sys.path's order)
+    that holds it, if any does."""
+    from importlib.machinery import PathFinder
+
+    ordered = [p for p in sys.path if p in folders]
+    spec = PathFinder.find_spec(top, ordered)
+    return getattr(spec, "origin", None) if spec is not None else None
+
+
+def _forget_other_projects(top: str, folders: list[str]) -> None:
+    """Drop ``top`` (and its submodules) from sys.modules when a config imported it from
+    another folder than these ``folders`` hold it in, and put these folders first on sys.path:
+    the import that follows reads this config's file. Modules no config imported are left
+    alone."""
+    before = _PROJECTS.get(top)
+    if before is None or top not in sys.modules:
+        return
+    here = _found_in(top, folders)
+    if here is None or str(Path(here).resolve()) == before:
+        return
+    for folder in reversed(folders):  # these folders first, in their order
+        sys.path.remove(folder)
+        sys.path.insert(0, folder)
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def _remember_project(top: str, folders: list[str]) -> None:
+    """Record where a config's module ``top`` was read from, when it lies in its folders."""
+    origin = getattr(sys.modules.get(top), "__file__", None)
+    if origin and any(Path(origin).resolve().is_relative_to(f) for f in folders):
+        _PROJECTS[top] = str(Path(origin).resolve())
 
 
 def callable_name(fn) -> str:
