@@ -96,3 +96,15 @@ def test_a_grammar_that_is_not_layered_is_parsed_by_the_chart():
     assert [g.parses(w) for w in [(2,), (1, 1), (1, 2, 3), (1,), (1, 2)]] \
         == [True, True, True, False, False]
     assert g.continues((1,), (2, 3)) and not g.continues((1,), (3,))
+
+
+def test_texts_read_from_bytes_are_the_vocabularys_names():
+    """A row's prompt and answer texts, looked up from its ids as bytes, are the names the
+    vocabulary decodes; ids outside the vocabulary are named as the decoder names them."""
+    task = T.get("lano", grammar="cfg3f")
+    row = task.sample(random.Random(3))
+    names = task.vocab.decode(row["input_ids"])
+    cut = task.split_point(row)
+    assert task.texts(row) == (" ".join(names[:cut]), " ".join(names[cut:]))
+    odd = {**row, "input_ids": row["input_ids"][:-1] + [len(task.vocab.itos)]}
+    assert task.texts(odd)[1].endswith(f"<unk:{len(task.vocab.itos)}>")

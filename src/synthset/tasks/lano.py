@@ -106,10 +106,11 @@ class LanoTask(TokenTask):
     def texts(self, row: dict) -> tuple[str, str]:
         """Prompt: ``<bos>`` and the first ``prefix`` of the sentence. Answer: the rest."""
         ids, cut = row["input_ids"], self.split_point(row)
-        names = _names(tuple(self.vocab.itos))
+        itos = self.vocab.itos
+        names = _names(tuple(itos))
         try:  # every id a name: looked up from bytes (a reward reads a row per prompt)
             data = bytes(ids)
-            if max(data, default=0) >= len(names):
+            if max(data, default=0) >= len(itos):
                 raise ValueError
         except (TypeError, ValueError):
             names = self.vocab.decode(ids)
