@@ -108,3 +108,55 @@ def test_texts_read_from_bytes_are_the_vocabularys_names():
     assert task.texts(row) == (" ".join(names[:cut]), " ".join(names[cut:]))
     odd = {**row, "input_ids": row["input_ids"][:-1] + [len(task.vocab.itos)]}
     assert task.texts(odd)[1].endswith(f"<unk:{len(task.vocab.itos)}>")
+
+
+def _old_validate_row(task, example):
+    """Lano's row check as written before its fast path (the reference)."""
+    from synthset.tasks.base import check, check_labels
+
+    check_labels(example)
+    ids = example["input_ids"]
+    check(ids[0] == task.vocab["<bos>"], "the row does not start with <bos>")
+    check(all(1 <= t <= 3 for t in ids[1:]), "a token is not a terminal 1..3")
+    check(all(m == 1 for m in example["loss_mask"]), "Lano trains on every token")
+    check(task.parses(ids[1:]), f"the sentence is not in {task.config.grammar}")
+
+
+def test_row_check_fast_path_gives_the_full_checks_verdict_and_message():
+    task = T.get("lano", grammar="cfg3f")
+    rng = random.Random(5)
+
+    def outcome(fn, row):
+        try:
+            fn(row)
+            return "ok"
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    seen = set()
+    for seed in range(30):
+        row = task.sample(random.Random(seed))
+        n = len(row["input_ids"])
+        variants = [row]
+        for key, value in (("input_ids", 4), ("input_ids", 0), ("input_ids", 300),
+                           ("input_ids", -1), ("input_ids", 2.0), ("input_ids", True),
+                           ("labels", 2), ("labels", -100), ("loss_mask", 0),
+                           ("loss_mask", 1.0), ("input_ids", "swap")):
+            r = {k: (list(v) if isinstance(v, list) else v) for k, v in row.items()}
+            at = rng.randrange(n)
+            if value == "swap":
+                j = rng.randrange(1, n)
+                r["input_ids"][j] = 1 + r["input_ids"][j] % 3
+                r["labels"] = list(r["input_ids"])
+            else:
+                r[key][at] = value
+                if key == "input_ids" and rng.random() < 0.5:
+                    r["labels"][at] = value
+            variants.append(r)
+        variants.append({**row, "input_ids": row["input_ids"][1:], "labels": row["labels"][1:],
+                         "loss_mask": row["loss_mask"][1:]})
+        for r in variants:
+            want = outcome(lambda x: _old_validate_row(task, x), r)
+            assert outcome(task.validate_row, r) == want, (seed, want)
+            seen.add(want.split(":")[0] if want != "ok" else "ok")
+    assert "ok" in seen and len(seen) >= 2
