@@ -152,11 +152,62 @@ def test_curves_follow_a_k_curriculum_beside_a_baseline(tmp_path, capsys):
                                       "accuracy": read_curves(before)[0]["accuracy"]}
 
 
+def test_an_evaluated_k_curriculum_rises_when_the_evaluation_at_k_reaches_its_target(
+        tmp_path, capsys, monkeypatch):
+    """`K:evaluated:1:T` raises K by one after each evaluation whose accuracy at k = K (full
+    size, curves.csv) reaches T, and only then: the log's K follows curves.csv. The
+    evaluation's accuracies are scripted (a few steps of a tiny model score 0 everywhere)."""
+    import synthset.train.curves as curves
+    from synthset.train.curves import read_curves
+
+    script = iter([0.2, 0.6, 0.3, 0.7, 0.9, 0.1] * 8)  # one per hop per evaluation
+    monkeypatch.setattr(curves, "hop_accuracy", lambda model, base, hops, *a: {
+        k: next(script) for k in hops})
+    assert main(["curves", "+preset=cpu_demo", "train.steps=12", "eval.every=2",
+                 "eval.examples=4", "train.batch_size=4", "model.n_layer=1",
+                 "model.n_embd=32", "device=cpu", "train.log_every=1",
+                 "train.curriculum=K:evaluated:1:0.5", f"output_dir={tmp_path}"]) == 0
+    logged = {int(line.split()[1]): int(line.rsplit(" K ", 1)[1])
+              for line in capsys.readouterr().out.splitlines() if line.startswith("step ")}
+    rows = read_curves(checkpoint(tmp_path) / "curves.csv")
+    acc = {(r["step"], r["hop"]): r["accuracy"] for r in rows}
+    k, want, held = 1, {}, 0
+    for step in range(1, 13):
+        want[step] = k
+        if step % 2 == 0 and k < 4:
+            if acc[step, k] >= 0.5:
+                k += 1
+            else:
+                held += 1
+    assert logged == want and want[12] > 2 and held  # rose and held where curves.csv says
+
+
+@pytest.mark.parametrize("override, message", [
+    ("train.curriculum=K:evaluated:1:0.9 eval.hops=[1,2]",
+     "reads the evaluation at each K it reaches: add [3, 4] to eval.hops"),
+    ("train.curriculum=num_queries:evaluated:1:0.9", "an evaluated curriculum here moves K: write "
+                                         "K:evaluated:START:TARGET"),
+])
+def test_an_evaluated_curriculum_needs_the_hops_it_reads(tmp_path, capsys, override, message):
+    assert main(["curves", "+preset=cpu_demo", *override.split(),
+                 f"output_dir={tmp_path / 'o'}"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_train_refuses_an_evaluated_curriculum(tmp_path, capsys):
+    assert main(["train", "task=depo1", "train.curriculum=K:evaluated:1:0.9",
+                 f"output_dir={tmp_path / 'o'}"]) == 2
+    assert "an evaluated curriculum is fed by the hop evaluation of `synthset curves`" in \
+        capsys.readouterr().err
+
+
 @pytest.mark.parametrize("override, message", [
     ("eval.hops=[1,9]", "eval.hops [9] are outside 1..K=4"),
     ("model=from_pretrained", "is not a local folder"),
     ("model.n_head=3", "must be a multiple of n_head"),
-    ("+preset=gpu_demo", "preset must be one of 'cpu_curriculum', 'cpu_demo'"),
+    ("+preset=gpu_demo", "preset must be one of 'cpu_curriculum', 'cpu_demo', 'cpu_depth'"),
     ("baseline=no/such/curves.csv", "baseline=no/such/curves.csv: cannot read it (No such "
                                     "file or directory)"),
     ("baseline=data.yaml", "baseline=data.yaml: not a curves.csv"),

@@ -4,7 +4,12 @@
     Linear(1, 10, over=50_000)    level 1 at example 0, rising evenly to 10 at example 50,000
     Step([1, 3, 5], every=10_000) level 1 for 10,000 examples, then 3, then 5 (and stays)
     Adaptive(start=1, target=0.9) up one level each time the trainer reports an accuracy
-                                  >= target on the current level (``stream.report(acc)``)
+                                  >= target on the current level (``stream.report(acc)``):
+                                  the batch's, on its trained tokens
+    Evaluated(start=1, target=0.9)
+                                  the same rule fed by an evaluation instead: the accuracy
+                                  at the current value measured on full-size held-out
+                                  examples (``synthset curves``: Depo's hop count, K)
 
 ``task.iterable(seed, level=Linear(1, 10, 50_000))`` draws example ``i`` of the stream from
 the task at ``schedule.level(i)`` with the example's own seed, so a stream with a fixed,
@@ -20,7 +25,7 @@ task.
 
 ``parse("linear:1:10:50000")`` reads the one-string form the CLI takes (``train.curriculum``):
 ``fixed:L``, ``linear:START:END:OVER``, ``step:L1,L2,...:EVERY``, ``adaptive:START:TARGET``,
-each optionally behind ``FIELD:`` (``K:step:1,2,3,4:40000``). Imports only the standard library,
+``evaluated:START:TARGET``, each optionally behind ``FIELD:`` (``K:step:1,2,3,4:40000``). Imports only the standard library,
 ``core`` and the task registry.
 """
 
@@ -38,6 +43,7 @@ class Schedule(ABC):
     ``field`` when the schedule moves a field)."""
 
     adaptive = False
+    fed_by: str | None = None  # what an adaptive schedule's reports measure: "batch" or "eval"
     field: str | None = None
 
     def what(self) -> str:
@@ -114,6 +120,7 @@ class Adaptive(Schedule):
     report's index on."""
 
     adaptive = True
+    fed_by = "batch"
 
     def __init__(self, start: int = 1, target: float = 0.9, top: int | None = None,
                  field: str | None = None):
@@ -148,8 +155,18 @@ class Adaptive(Schedule):
             self.changes.append((index, self.current + 1))
 
     def __repr__(self) -> str:
-        return (f"Adaptive(start={self.start}, target={self.target}, now={self.current}"
-                f"{_named(self.field)})")
+        return (f"{type(self).__name__}(start={self.start}, target={self.target}, "
+                f"now={self.current}{_named(self.field)})")
+
+
+class Evaluated(Adaptive):
+    """``Adaptive`` fed by an evaluation: each report is the accuracy at the current value on
+    held-out examples at full size (``synthset curves`` reports Depo's accuracy at k = the
+    current K after each evaluation), not a training batch's, whose examples are mostly
+    smaller. Up one value each time it reaches ``target``, for every example from the report's
+    index on."""
+
+    fed_by = "eval"
 
 
 def bind(schedule: Schedule | None, task) -> Schedule | None:
@@ -226,19 +243,20 @@ def parse(spec) -> Schedule | None:
             return Linear(int(parts[0]), int(parts[1]), int(parts[2]), field=field)
         if kind == "step" and len(parts) == 2:
             return Step([int(x) for x in parts[0].split(",")], int(parts[1]), field=field)
-        if kind == "adaptive" and len(parts) in (1, 2):
-            return Adaptive(int(parts[0]), float(parts[1]) if len(parts) == 2 else 0.9,
-                            field=field)
+        if kind in ("adaptive", "evaluated") and len(parts) in (1, 2):
+            return (Adaptive if kind == "adaptive" else Evaluated)(
+                int(parts[0]), float(parts[1]) if len(parts) == 2 else 0.9, field=field)
     except ConfigError:
         raise
     except ValueError:  # a number that is not one
         pass
     raise ConfigError(f"curriculum {text!r} is not one of fixed:L, linear:START:END:OVER, "
-                      "step:L1,L2,...:EVERY, adaptive:START[:TARGET] (levels 1..10), each "
+                      "step:L1,L2,...:EVERY, adaptive:START[:TARGET], "
+                      "evaluated:START[:TARGET] (levels 1..10), each "
                       "optionally behind FIELD: to move a field instead (K:step:1,2,3:5000)")
 
 
-KINDS = ("fixed", "linear", "step", "adaptive")
+KINDS = ("fixed", "linear", "step", "adaptive", "evaluated")
 
 
 def _named(field: str | None) -> str:

@@ -112,6 +112,17 @@ def run_curves(cfg, log=print, task_given: bool = False, notes=()) -> Path:
     hops = HopEvaluation(cfg, base, tc.resolved_device(), tc.eval_examples)
     baseline = read_curves(cfg.get("baseline"))
     model, stream = start(base, model_cfg, tc)
+    schedule = stream.schedule
+    if schedule is not None and schedule.fed_by == "eval":
+        missing = [k for k in range(schedule.start, schedule.highest() + 1)
+                   if k not in hops.hops]
+        if schedule.field != "K" or missing:
+            raise ConfigError(f"train.curriculum={tc.curriculum}: an evaluated curriculum "
+                              f"here moves K (K:evaluated:START:TARGET) and reads the "
+                              f"evaluation at each K it reaches: add {missing} to "
+                              f"eval.hops" if schedule.field == "K" else
+                              f"train.curriculum={tc.curriculum}: an evaluated curriculum "
+                              f"here moves K: write K:evaluated:START:TARGET")
     print_notes(notes)
     # Guessing one of the N nodes at random (with single-token words, per answer token).
     chance = 1 / base.config.N if base.config.max_len == 1 else None
@@ -126,6 +137,9 @@ def run_curves(cfg, log=print, task_given: bool = False, notes=()) -> Path:
 
         def on_eval(step, seen, metric, model):
             hops.record(step, seen, metric)
+            if schedule is not None and schedule.fed_by == "eval":
+                # the accuracy at k = the current K, full size: K rises from here on
+                schedule.report(metric["score_by_hop"][schedule.current], seen)
             if wandb_run is not None:
                 wandb_run.log({f"accuracy/k={k}": a for k, a in metric["score_by_hop"].items()},
                               step=step)

@@ -30,6 +30,7 @@ from synthset.core.deps import require
 from synthset.core.errors import ConfigError
 from synthset.core.fs import atomic_write_text
 from synthset.runs import RunFolder
+from synthset.tasks.curriculum import parse
 from synthset.tasks.spec import TaskSpec
 from synthset.train.checkpoint import OutputFolder, save_checkpoint
 from synthset.train.config import TrainConfig
@@ -130,6 +131,10 @@ def run_train(cfg, log=print, notes=()) -> str:
 def _start(cfg, tc: TrainConfig, model_cfg):
     """The model, its batches, the run's name and its task.json: everything checked."""
     if tc.data is None:
+        if getattr(parse(tc.curriculum), "fed_by", None) == "eval":
+            raise ConfigError(f"train.curriculum={tc.curriculum}: an evaluated curriculum is "
+                              "fed by the hop evaluation of `synthset curves`; `synthset "
+                              "train` feeds adaptive:START:TARGET from each batch")
         spec = TaskSpec.from_node(OmegaConf.to_container(cfg.task, resolve=True))
         task = spec.build()
         model, stream = start(task, model_cfg, tc)

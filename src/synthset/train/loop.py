@@ -270,7 +270,7 @@ class TaskStream:
         if self.schedule is None:
             return ""
         seen = step * self.cfg.batch_size
-        if self.schedule.adaptive:
+        if self.schedule.fed_by == "batch":
             self.schedule.report(batch_accuracy(logits, labels), seen)
         self.levels.append(self.schedule.level(seen))
         return f" {self.schedule.what()} {self.levels[-1]}"
