@@ -17,18 +17,22 @@ def _answers(s, cut, other, rng):
     """Right and wrong completions of the prefix ``s[:cut]``."""
     right = s[cut:]
     out = [right, other, right[:-1], right[:1], right + [1], other[:len(right)]]
-    for _ in range(6):
-        w = list(right)
-        p = rng.randrange(len(w))
-        op = rng.randrange(3)
-        if op == 0:
-            w[p] = 1 + w[p] % 3
-        elif op == 1:
-            del w[p]
-        else:
-            w.insert(p, rng.choice([1, 2, 3]))
-        out.append(w)
+    out += [damaged(right, rng) for _ in range(6)]
     return [w for w in out if w]
+
+
+def damaged(w, rng):
+    """A copy of ``w`` with one terminal changed, dropped or inserted."""
+    w = list(w)
+    p = rng.randrange(len(w))
+    op = rng.randrange(3)
+    if op == 0:
+        w[p] = 1 + w[p] % 3
+    elif op == 1:
+        del w[p]
+    else:
+        w.insert(p, rng.choice([1, 2, 3]))
+    return w
 
 
 @pytest.mark.parametrize("grammar, count", [("cfg3f", 6), ("cfg3j", 3), ("cfg3k", 3)])

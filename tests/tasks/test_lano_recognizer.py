@@ -12,6 +12,7 @@ import synthset.tasks as T
 from synthset.tasks import lano
 from synthset.tasks.grammars import GRAMMARS
 from synthset.tasks.lano import _grammar, _Recognizer, _Threads
+from tests.tasks.test_lano_continues import damaged
 
 
 def _variants(s, other, rng):
@@ -19,18 +20,7 @@ def _variants(s, other, rng):
     cut = len(s) // 2
     out = [s, s[:-1], s[:cut], s + [1], s[:cut] + other[len(other) // 2:], other[cut:],
            s[:1], [s[0], 2, 3]]
-    for _ in range(8):
-        w = list(s)
-        p = rng.randrange(len(w))
-        op = rng.randrange(3)
-        if op == 0:
-            w[p] = 1 + w[p] % 3
-        elif op == 1:
-            del w[p]
-        else:
-            w.insert(p, rng.choice([1, 2, 3]))
-        out.append(w)
-    return out
+    return out + [damaged(s, rng) for _ in range(8)]
 
 
 @pytest.mark.parametrize("grammar, count", [("cfg3f", 12), ("cfg3j", 5), ("cfg3k", 4)])
