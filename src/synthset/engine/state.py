@@ -607,11 +607,6 @@ class RunState:
                 return None, f"{path} does not hash to what its marker says (blake2b)"
         return summary, None
 
-    def recorded_digests(self, shard: Shard) -> dict[str, str]:
-        """The blake2b hash its marker records for each of a shard's files, by name in the
-        state folder; empty for a shard without a readable marker (nothing to check against)."""
-        return digests_of(self.marker(shard))
-
     def marker(self, shard: Shard) -> dict:
         """A shard's completion marker; empty when it has none or it is unreadable."""
         try:
